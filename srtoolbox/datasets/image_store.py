@@ -1,0 +1,203 @@
+"""Where training and test images come from: a folder or an LMDB.
+
+One interface for both storages so that a dataset switches by config:
+
+    backend_args=None                      # files in a folder (recursive)
+    backend_args=dict(backend='lmdb')      # ``root`` is an LMDB folder
+
+Keys are paths relative to the root without extension (``0001``,
+``sub/img.v2_s001``: dots in names are kept), as BasicSR writes them in the
+LMDB's ``meta_info.txt`` (``name.png (h,w,c) compression`` per line), so LMDBs
+made by BasicSR and by ``tools/create_lmdb.py`` read the same way.
+
+LMDB environments are opened lazily, once per process (fork-safe: a
+DataLoader worker never uses its parent's handle), read-only, with
+``lock=False`` and ``readahead=False``.
+"""
+import os
+import os.path as osp
+
+from ..utils.image_io import IMG_EXTENSIONS, ImageReadError, imfrombytes
+
+__all__ = ['ImageStore', 'build_image_store', 'read_meta_info',
+           'CorruptEntryError']
+
+
+class CorruptEntryError(ImageReadError):
+    """An entry of a store exists but cannot be decoded."""
+
+
+def read_meta_info(lmdb_path):
+    """Parse ``meta_info.txt`` of an LMDB: ``[(key, (h, w, c)), ...]``.
+
+    Lines look like ``0001.png (480,480,3) 1`` (BasicSR) and the key is the
+    name without its extension. Shapes are optional.
+    """
+    meta = osp.join(lmdb_path, 'meta_info.txt')
+    if not osp.isfile(meta):
+        raise FileNotFoundError(
+            f'{lmdb_path}: missing meta_info.txt; srtoolbox and BasicSR list '
+            'the keys of an LMDB there. Rebuild it with tools/create_lmdb.py '
+            'or write one line per image: "name.png (h,w,c) compression"')
+    entries = []
+    with open(meta, encoding='utf-8') as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            name, _, rest = line.partition(' ')
+            key = osp.splitext(name)[0] if osp.splitext(name)[1].lower() \
+                in IMG_EXTENSIONS else name
+            shape = None
+            if rest.startswith('('):
+                try:
+                    shape = tuple(int(v) for v in
+                                  rest[1:rest.index(')')].split(','))
+                except ValueError as err:
+                    raise ValueError(f'{meta}:{lineno}: cannot parse shape '
+                                     f'in {line!r}') from err
+            entries.append((key, shape))
+    if not entries:
+        raise ValueError(f'{meta}: lists no image')
+    return entries
+
+
+class ImageStore:
+    """Base class: ``keys()`` and ``get(key) -> RGB uint8 (H, W, 3)``."""
+
+    def keys(self):
+        raise NotImplementedError
+
+    def get_bytes(self, key):
+        raise NotImplementedError
+
+    def describe(self, key):
+        """A human-readable location of ``key`` for error messages."""
+        raise NotImplementedError
+
+    def get(self, key):
+        return imfrombytes(self.get_bytes(key), self.describe(key))
+
+
+class FolderStore(ImageStore):
+    """Images in a folder, found recursively by extension."""
+
+    def __init__(self, root):
+        if not osp.isdir(root):
+            raise FileNotFoundError(f'image folder {root} does not exist')
+        self.root = root
+        self._paths = None
+
+    def _scan(self):
+        if self._paths is None:
+            paths = {}
+            for dirpath, _, files in os.walk(self.root, followlinks=True):
+                for name in files:
+                    stem, ext = osp.splitext(name)
+                    if ext.lower() not in IMG_EXTENSIONS or stem.startswith('.'):
+                        continue
+                    full = osp.join(dirpath, name)
+                    key = osp.splitext(osp.relpath(full, self.root))[0]
+                    key = key.replace(os.sep, '/')
+                    if key in paths:
+                        raise ValueError(
+                            f'{self.root}: two images share the key {key!r}: '
+                            f'{paths[key]} and {full}')
+                    paths[key] = full
+            if not paths:
+                raise FileNotFoundError(
+                    f'{self.root}: no images found (looked for '
+                    f'{", ".join(IMG_EXTENSIONS)}, recursively)')
+            self._paths = paths
+        return self._paths
+
+    def keys(self):
+        return sorted(self._scan())
+
+    def path(self, key):
+        try:
+            return self._scan()[key]
+        except KeyError:
+            raise KeyError(f'{self.root}: no image with key {key!r}') from None
+
+    def describe(self, key):
+        return self.path(key)
+
+    def get_bytes(self, key):
+        path = self.path(key)
+        try:
+            with open(path, 'rb') as f:
+                return f.read()
+        except OSError as err:
+            raise ImageReadError(f'{path}: cannot be read ({err.strerror})') \
+                from err
+
+
+class LmdbStore(ImageStore):
+    """Images encoded (PNG/JPEG) in an LMDB, keys listed in meta_info.txt."""
+
+    def __init__(self, root, **lmdb_kwargs):
+        if osp.isfile(root):
+            raise NotADirectoryError(
+                f'{root} is a file; an LMDB is a folder holding data.mdb '
+                '(pass the folder)')
+        if not osp.isfile(osp.join(root, 'data.mdb')):
+            raise FileNotFoundError(f'{root}: not an LMDB (no data.mdb)')
+        self.root = root
+        self.lmdb_kwargs = dict(readonly=True, lock=False, readahead=False,
+                                meminit=False, max_readers=512)
+        self.lmdb_kwargs.update(lmdb_kwargs)
+        self._meta = read_meta_info(root)
+        self._env = None
+        self._pid = None
+
+    def __getstate__(self):  # never pickle an open environment
+        state = self.__dict__.copy()
+        state['_env'] = None
+        state['_pid'] = None
+        return state
+
+    def _txn_env(self):
+        if self._env is None or self._pid != os.getpid():
+            import lmdb  # imported here: only LMDB users need it
+            self._env = lmdb.open(self.root, **self.lmdb_kwargs)
+            self._pid = os.getpid()
+        return self._env
+
+    def keys(self):
+        return [key for key, _ in self._meta]
+
+    def shapes(self):
+        return dict(self._meta)
+
+    def describe(self, key):
+        return f'{self.root}[{key}]'
+
+    def get_bytes(self, key):
+        with self._txn_env().begin(write=False) as txn:
+            value = txn.get(key.encode('utf-8'))
+        if value is None:
+            raise KeyError(f'{self.root}: no entry with key {key!r}')
+        return bytes(value)
+
+    def get(self, key):
+        try:
+            return super().get(key)
+        except ImageReadError as err:
+            raise CorruptEntryError(str(err)) from err
+
+
+def build_image_store(root, backend_args=None):
+    """``FolderStore`` or ``LmdbStore`` for ``root`` by ``backend_args``."""
+    args = dict(backend_args or {})
+    backend = args.pop('backend', 'local')
+    if backend in ('local', 'disk', 'folder'):
+        if args:
+            raise ValueError(f'backend_args {args} are not used by the '
+                             'folder backend')
+        return FolderStore(root)
+    if backend == 'lmdb':
+        args.pop('db_path', None)
+        return LmdbStore(root, **args)
+    raise ValueError(f"backend_args.backend must be 'local' or 'lmdb', got "
+                     f'{backend!r}')

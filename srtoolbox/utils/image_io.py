@@ -1,0 +1,104 @@
+"""Reading and writing images: one rule for every odd format.
+
+Every image srtoolbox reads becomes an ``(H, W, 3)`` uint8 **RGB** array:
+
+* grayscale (1 channel) is replicated to 3 channels;
+* RGBA / LA: the alpha channel is dropped (colour kept as stored);
+* 16-bit images are scaled to 8 bits with ``round(v / 257)``
+  (65535 -> 255, exact for values written from 8-bit data);
+* float images (e.g. 32-bit TIFF) are rejected with a message.
+
+Anything that cannot be decoded raises :class:`ImageReadError` naming the file.
+"""
+import os
+import os.path as osp
+import tempfile
+
+import cv2
+import numpy as np
+
+__all__ = ['ImageReadError', 'imfrombytes', 'imread', 'imwrite',
+           'to_3channel_uint8', 'IMG_EXTENSIONS']
+
+IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp', '.tif', '.tiff')
+
+
+class ImageReadError(ValueError):
+    """An image file (or LMDB entry) could not be read or converted."""
+
+
+def to_3channel_uint8(img, name='<array>'):
+    """Apply the module's conversion rule to a decoded OpenCV (BGR) array.
+
+    Returns an RGB uint8 ``(H, W, 3)`` array.
+    """
+    if img.dtype == np.uint16:
+        img = np.round(img.astype(np.float64) / 257.0).astype(np.uint8)
+    elif img.dtype != np.uint8:
+        raise ImageReadError(
+            f'{name}: unsupported pixel type {img.dtype}; srtoolbox reads 8- '
+            'and 16-bit integer images only')
+    if img.ndim == 2:
+        img = img[:, :, None]
+    channels = img.shape[2]
+    if channels == 1:
+        return np.ascontiguousarray(np.repeat(img, 3, axis=2))
+    if channels == 2:  # gray + alpha
+        return np.ascontiguousarray(np.repeat(img[:, :, :1], 3, axis=2))
+    if channels in (3, 4):  # BGR(A) -> RGB, alpha dropped
+        return np.ascontiguousarray(img[:, :, 2::-1])
+    raise ImageReadError(f'{name}: unsupported number of channels {channels}')
+
+
+def imfrombytes(content, name='<bytes>'):
+    """Decode encoded image bytes (PNG, JPEG, ...) to RGB uint8 (H, W, 3)."""
+    if content is None or len(content) == 0:
+        raise ImageReadError(f'{name}: empty file or entry')
+    buf = np.frombuffer(content, dtype=np.uint8)
+    img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise ImageReadError(
+            f'{name}: could not be decoded as an image (corrupt or not an '
+            'image file)')
+    return to_3channel_uint8(img, name)
+
+
+def imread(path):
+    """Read an image file to RGB uint8 (H, W, 3); errors name the file."""
+    try:
+        with open(path, 'rb') as f:
+            content = f.read()
+    except OSError as err:
+        raise ImageReadError(f'{path}: cannot be read ({err.strerror})') \
+            from err
+    return imfrombytes(content, str(path))
+
+
+def imwrite(img, path, overwrite=True):
+    """Write an RGB uint8 (H, W, 3) or (H, W) image atomically.
+
+    The image is encoded to a temporary file in the same folder and renamed
+    over ``path``, so a crash never leaves a half-written file. With
+    ``overwrite=False`` an existing ``path`` raises ``FileExistsError``.
+    """
+    path = str(path)
+    if not overwrite and osp.exists(path):
+        raise FileExistsError(f'{path} exists; pass overwrite=True to replace '
+                              'it')
+    if img.ndim == 3 and img.shape[2] == 3:
+        img = img[:, :, ::-1]  # RGB -> BGR for OpenCV
+    ext = osp.splitext(path)[1] or '.png'
+    ok, encoded = cv2.imencode(ext, np.ascontiguousarray(img))
+    if not ok:
+        raise ValueError(f'{path}: OpenCV cannot encode {ext} images')
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.tmp-', suffix=ext)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(encoded.tobytes())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
