@@ -11,18 +11,20 @@ A lookup that misses raises a ``KeyError`` naming the registry, what it holds
 and the closest registered name, instead of mmengine's bare "not found".
 """
 import difflib
+from contextlib import contextmanager
 
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry as _MMRegistry
 
 __all__ = [
     'MODELS', 'GENERATORS', 'DISCRIMINATORS', 'LOSSES', 'DATASETS',
-    'TRANSFORMS', 'METRICS', 'HOOKS', 'DATA_SAMPLERS', 'ALL_REGISTRIES',
+    'TRANSFORMS', 'METRICS', 'HOOKS', 'DATA_SAMPLERS', 'OPTIM_WRAPPERS', 'ALL_REGISTRIES',
     'RegistryMissError'
 ]
 
@@ -61,13 +63,24 @@ class Registry(_MMRegistry):
         own = self._own_names()
         close = difflib.get_close_matches(
             real_key, sorted(self._all_names()), n=3, cutoff=0.5)
-        msg = (f"'{real_key}' is not in the {self.scope}::{self.name} "
-               f'registry, which holds: {", ".join(own) or "(nothing)"}.')
+        msg = (f"'{real_key}' is not in srtoolbox's {self.name} registry, "
+               f'which holds: {", ".join(own) or "(nothing)"}.')
         if close:
             msg += f' Did you mean {" or ".join(repr(c) for c in close)}?'
         msg += (' A module of your own must be imported before it is built: '
                 "add custom_imports=dict(imports=['your.module']) to the config.")
         raise RegistryMissError(msg)
+
+    @contextmanager
+    def switch_scope_and_registry(self, scope):
+        # mmengine switches a build to the registry of the default scope
+        # ('srtoolbox' -> MODELS). GENERATORS, LOSSES, ... are children of
+        # MODELS with scopes of their own: they must stay themselves.
+        with super().switch_scope_and_registry(scope) as registry:
+            parent = self.parent
+            while parent is not None and parent is not registry:
+                parent = parent.parent
+            yield self if parent is registry else registry
 
     def __contains__(self, key):
         try:
@@ -98,6 +111,8 @@ METRICS = Registry('metric', parent=MMENGINE_METRICS, scope=_ROOT,
                    locations=['srtoolbox.evaluation'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope=_ROOT,
                  locations=['srtoolbox.engine'])
+OPTIM_WRAPPERS = Registry('optim wrapper', parent=MMENGINE_OPTIM_WRAPPERS,
+                          scope=_ROOT, locations=['srtoolbox.engine'])
 
 ALL_REGISTRIES = {
     'generators': GENERATORS,
@@ -108,4 +123,5 @@ ALL_REGISTRIES = {
     'transforms': TRANSFORMS,
     'metrics': METRICS,
     'hooks': HOOKS,
+    'optim_wrappers': OPTIM_WRAPPERS,
 }

@@ -10,17 +10,73 @@ Keys are paths relative to the root without extension (``0001``,
 LMDB's ``meta_info.txt`` (``name.png (h,w,c) compression`` per line), so LMDBs
 made by BasicSR and by ``tools/create_lmdb.py`` read the same way.
 
-LMDB environments are opened lazily, once per process (fork-safe: a
-DataLoader worker never uses its parent's handle), read-only, with
-``lock=False`` and ``readahead=False``.
+LMDB environments are opened lazily, read-only, with ``lock=False`` and
+``readahead=False``, and shared: one per LMDB per process (see
+:func:`open_lmdb_readonly`), because py-lmdb refuses to open an environment
+twice in one process, and fork-safe: a DataLoader worker never uses its
+parent's handle.
 """
 import os
 import os.path as osp
+import threading
 
 from ..utils.image_io import IMG_EXTENSIONS, ImageReadError, imfrombytes
 
 __all__ = ['ImageStore', 'build_image_store', 'read_meta_info',
-           'CorruptEntryError']
+           'CorruptEntryError', 'open_lmdb_readonly']
+
+# This process's read-only environments, keyed by the identity of data.mdb
+# (an LMDB replaced by a new one at the same path gets a new environment).
+_ENVS = {}
+_ENVS_PID = os.getpid()
+_ENVS_LOCK = threading.Lock()
+
+
+def _after_fork_in_child():
+    global _ENVS_LOCK
+    _ENVS_LOCK = threading.Lock()  # the parent's may have been held
+
+
+if hasattr(os, 'register_at_fork'):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def open_lmdb_readonly(root, **lmdb_kwargs):
+    """This process's read-only ``lmdb.Environment`` for the LMDB ``root``.
+
+    py-lmdb (>= 1.5) raises "already open in this process" when the same
+    LMDB is opened twice, so every reader in a process (several stores on
+    one LMDB, ``inspect_lmdb``) shares one environment; the ``lmdb_kwargs``
+    of the first opening win. After a fork (DataLoader workers) the child
+    closes its copies of the parent's environments and opens its own.
+    """
+    global _ENVS_PID
+    import lmdb  # imported here: only LMDB users need it
+    data = osp.join(root, 'data.mdb')
+    try:
+        stat = os.stat(data)
+    except OSError as err:
+        raise FileNotFoundError(f'{root}: not an LMDB (no data.mdb)') \
+            from err
+    ident = (stat.st_dev, stat.st_ino)
+    with _ENVS_LOCK:
+        if _ENVS_PID != os.getpid():
+            # forked: the inherited handles belong to the parent
+            for env in _ENVS.values():
+                try:
+                    env.close()
+                except lmdb.Error:
+                    pass
+            _ENVS.clear()
+            _ENVS_PID = os.getpid()
+        env = _ENVS.get(ident)
+        if env is None:
+            kwargs = dict(readonly=True, lock=False, readahead=False,
+                          meminit=False, max_readers=512)
+            kwargs.update(lmdb_kwargs)
+            env = lmdb.open(str(root), **kwargs)
+            _ENVS[ident] = env
+        return env
 
 
 class CorruptEntryError(ImageReadError):
@@ -144,9 +200,7 @@ class LmdbStore(ImageStore):
         if not osp.isfile(osp.join(root, 'data.mdb')):
             raise FileNotFoundError(f'{root}: not an LMDB (no data.mdb)')
         self.root = root
-        self.lmdb_kwargs = dict(readonly=True, lock=False, readahead=False,
-                                meminit=False, max_readers=512)
-        self.lmdb_kwargs.update(lmdb_kwargs)
+        self.lmdb_kwargs = lmdb_kwargs
         self._meta = read_meta_info(root)
         self._env = None
         self._pid = None
@@ -159,8 +213,7 @@ class LmdbStore(ImageStore):
 
     def _txn_env(self):
         if self._env is None or self._pid != os.getpid():
-            import lmdb  # imported here: only LMDB users need it
-            self._env = lmdb.open(self.root, **self.lmdb_kwargs)
+            self._env = open_lmdb_readonly(self.root, **self.lmdb_kwargs)
             self._pid = os.getpid()
         return self._env
 

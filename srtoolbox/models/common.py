@@ -3,10 +3,15 @@ import math
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 from torch.nn import init
 
 __all__ = ['default_init_weights', 'make_layer', 'ResidualBlockNoBN',
-           'check_scale']
+           'check_scale', 'Upsample', 'MeanShift', 'DIV2K_RGB_MEAN']
+
+# RGB mean of the DIV2K training set, in [0, 1]; EDSR, RCAN and MSRN subtract
+# it before the first conv and add it back after the last one.
+DIV2K_RGB_MEAN = (0.4488, 0.4371, 0.4040)
 
 
 @torch.no_grad()
@@ -69,3 +74,62 @@ def num_pixel_shuffle_stages(upscale):
     if upscale == 3:
         return 3, 1
     raise ValueError(f'no sub-pixel decomposition for upscale {upscale}')
+
+
+class Upsample(nn.Sequential):
+    """Sub-pixel upsampler: (conv 3x3 to r^2*C, PixelShuffle(r)) per stage.
+
+    x2^n uses n x2 stages, x3 one x3 stage; no activation. The layout (convs
+    at indices 0, 2, 4) is BasicSR's ``Upsample`` and the EDSR-PyTorch
+    ``Upsampler``, so their checkpoints load unchanged.
+
+    Args:
+        upscale (int): 2^n or 3.
+        num_feat (int): channels in and out.
+
+    Input ``(N, num_feat, H, W)``; output ``(N, num_feat, s*H, s*W)``.
+    """
+
+    def __init__(self, upscale, num_feat):
+        factor, stages = num_pixel_shuffle_stages(upscale)
+        layers = []
+        for _ in range(stages):
+            layers.append(nn.Conv2d(num_feat, factor * factor * num_feat, 3,
+                                    1, 1))
+            layers.append(nn.PixelShuffle(factor))
+        super().__init__(*layers)
+
+
+class MeanShift(nn.Module):
+    """Fixed 1x1 conv that subtracts (``sign=-1``) or adds (``sign=1``) the
+    dataset mean, on images scaled to [0, ``img_range``].
+
+    ``y = x / std + sign * img_range * mean / std`` per channel. The weight
+    and bias are buffers, not parameters: they are not trained and do not
+    count as parameters. ``persistent=True`` keeps them in the state dict as
+    ``weight``/``bias`` (EDSR-PyTorch and MSRN checkpoints store them so);
+    ``persistent=False`` leaves them out (BasicSR checkpoints).
+
+    Args:
+        rgb_mean (sequence[float]): per-channel mean in [0, 1].
+        img_range (float): value of white inside the network. Default: 255.
+        sign (int): -1 to subtract the mean, 1 to add it. Default: -1.
+        rgb_std (sequence[float], optional): per-channel std. Default: ones.
+        persistent (bool): store the buffers in the state dict.
+    """
+
+    def __init__(self, rgb_mean, img_range=255., sign=-1, rgb_std=None,
+                 persistent=False):
+        super().__init__()
+        mean = torch.tensor(rgb_mean, dtype=torch.float32)
+        std = (torch.ones_like(mean) if rgb_std is None else
+               torch.tensor(rgb_std, dtype=torch.float32))
+        channels = mean.numel()
+        weight = torch.eye(channels).view(channels, channels, 1, 1)
+        self.register_buffer('weight', weight / std.view(channels, 1, 1, 1),
+                             persistent=persistent)
+        self.register_buffer('bias', sign * img_range * mean / std,
+                             persistent=persistent)
+
+    def forward(self, x):
+        return F.conv2d(x, self.weight, self.bias)

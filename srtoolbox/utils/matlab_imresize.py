@@ -96,9 +96,9 @@ def imresize(img, scale, antialias=True, output_shape=None):
         out_len = out_h if axis == 0 else out_w
         mat = _weight_matrix(in_len, out_len, float(scale), antialias)
         if axis == 0:
-            data = np.einsum('oi,iwc->owc', mat, data, optimize=True)
+            data = np.einsum('oi,iwc->owc', mat, data)
         else:
-            data = np.einsum('oi,hic->hoc', mat, data, optimize=True)
+            data = np.einsum('oi,hic->hoc', mat, data)
     if squeeze:
         data = data[:, :, 0]
     if in_dtype == np.uint8:

@@ -1,0 +1,9 @@
+"""Discriminators: one network per file, each registered in ``DISCRIMINATORS``.
+
+Both return raw logits ``(N, 1)``; the sigmoid, where one is meant, lives in
+``GANLoss``.
+"""
+from .srgan_discriminator import SRGANDiscriminator
+from .vgg_style import VGGStyleDiscriminator
+
+__all__ = ['SRGANDiscriminator', 'VGGStyleDiscriminator']

@@ -1,0 +1,48 @@
+# Demo data vendored in data/demo (see data/demo/README.md): SunHays80
+# photographs to train on (random 96x96 HR crops, bicubic x4 LR made on the
+# fly with MATLAB's imresize), Set5 + Set14 to evaluate on (Y, crop 4).
+scale = 4
+data_root = 'data/demo'
+gt_size = 96
+
+train_pipeline = [
+    dict(type='PairedRandomCrop', gt_size=gt_size, scale=scale),
+    dict(type='BicubicDownsample', scale=scale),
+    dict(type='RandomFlipRotate'),
+    dict(type='PackSRInputs'),
+]
+test_pipeline = [
+    dict(type='ModCrop', scale=scale),
+    dict(type='BicubicDownsample', scale=scale),
+    dict(type='PackSRInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(type='HRImageDataset', data_root=data_root,
+                 gt_folder='SunHays80', scale=scale,
+                 pipeline=train_pipeline))
+
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type='ConcatDataset',
+        datasets=[
+            dict(type='HRImageDataset', data_root=data_root,
+                 gt_folder=name, scale=scale, pipeline=test_pipeline,
+                 test_mode=True) for name in ('Set5', 'Set14')
+        ]))
+test_dataloader = val_dataloader
+
+val_evaluator = [
+    dict(type='PSNR', crop_border=scale, test_y_channel=True),
+    dict(type='SSIM', crop_border=scale, test_y_channel=True),
+]
+test_evaluator = val_evaluator

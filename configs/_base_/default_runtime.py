@@ -1,0 +1,33 @@
+# Runtime shared by every config: mmengine hooks, logging, checkpoints.
+default_scope = 'srtoolbox'
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=100),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(
+        type='CheckpointHook',
+        interval=5000,
+        by_epoch=False,
+        max_keep_ckpts=3,
+        save_best='auto',  # the first metric of the evaluator (PSNR)
+        rule='greater'),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+)
+custom_hooks = [dict(type='SRVisualizationHook', num_images=3)]
+
+env_cfg = dict(
+    cudnn_benchmark=True,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),  # tools/train.py switches to gloo on CPU
+)
+log_processor = dict(type='LogProcessor', window_size=100, by_epoch=False)
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=0)
+
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=1000000,
+                 val_interval=5000)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')

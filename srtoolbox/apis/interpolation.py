@@ -1,0 +1,124 @@
+"""Network interpolation (ESRGAN, Sec. 3.4): blend two trained generators.
+
+``theta = (1 - alpha) * theta_A + alpha * theta_B`` for every floating-point
+tensor, e.g. A a PSNR-oriented and B a GAN-trained model of the same
+architecture: alpha trades fidelity for texture without retraining.
+"""
+import math
+import os
+import os.path as osp
+from collections import OrderedDict
+
+import torch
+
+from .checkpoint import (_extract, load_checkpoint_file, make_checkpoint,
+                         save_checkpoint_file)
+
+__all__ = ['interpolate_state_dicts', 'interpolate_checkpoints',
+           'interpolation_filename']
+
+
+def _check_compatible(sd_a, sd_b):
+    only_a = [k for k in sd_a if k not in sd_b]
+    only_b = [k for k in sd_b if k not in sd_a]
+    mismatched = [
+        f'{k}: {tuple(sd_a[k].shape)} vs {tuple(sd_b[k].shape)}'
+        for k in sd_a if k in sd_b and torch.is_tensor(sd_a[k])
+        and torch.is_tensor(sd_b[k]) and sd_a[k].shape != sd_b[k].shape
+    ]
+    if only_a or only_b or mismatched:
+        lines = ['the two networks differ; interpolation needs the same '
+                 'architecture:']
+        if only_a:
+            lines.append(f'  keys only in A ({len(only_a)}): '
+                         f'{", ".join(only_a)}')
+        if only_b:
+            lines.append(f'  keys only in B ({len(only_b)}): '
+                         f'{", ".join(only_b)}')
+        if mismatched:
+            lines.append(f'  shape mismatches ({len(mismatched)}): '
+                         f'{"; ".join(mismatched)}')
+        raise ValueError('\n'.join(lines))
+
+
+def interpolate_state_dicts(sd_a, sd_b, alpha):
+    """``(1 - alpha) * A + alpha * B``, key by key.
+
+    Floating-point tensors are blended (in float32 at least, then cast back
+    to A's dtype); integer and bool tensors (BN ``num_batches_tracked``) and
+    non-tensors are copied from A. ``alpha`` 0 returns A's values, 1 B's;
+    values outside [0, 1] extrapolate.
+
+    Raises:
+        ValueError: keys or shapes differ; the message lists them.
+    """
+    alpha = float(alpha)
+    if not math.isfinite(alpha):
+        raise ValueError(f'alpha must be a finite number, got {alpha}')
+    _check_compatible(sd_a, sd_b)
+    out = OrderedDict()
+    for key, a in sd_a.items():
+        b = sd_b[key]
+        if torch.is_tensor(a) and a.is_floating_point():
+            dtype = torch.promote_types(a.dtype, torch.float32)
+            mixed = (1 - alpha) * a.to(dtype) + alpha * b.to(dtype)
+            out[key] = mixed.to(a.dtype)
+        elif torch.is_tensor(a):
+            out[key] = a.clone()
+        else:
+            out[key] = a
+    return out
+
+
+def interpolation_filename(alpha):
+    """``interp_alpha0.20.pth`` for 0.2."""
+    return f'interp_alpha{float(alpha):.2f}.pth'
+
+
+def interpolate_checkpoints(path_a, path_b, alphas, out_dir, overwrite=False,
+                            prefer_ema=True):
+    """Write one srtoolbox checkpoint per alpha, blending two checkpoints.
+
+    Args:
+        path_a, path_b (str): checkpoints of the same architecture, in any
+            layout :func:`extract_generator_state_dict` reads (srtoolbox,
+            mmengine, MMagic, BasicSR params/params_ema, bare).
+        alphas (sequence[float]): 0 gives A, 1 gives B.
+        out_dir (str): folder for ``interp_alpha{alpha:.2f}.pth`` files.
+        overwrite (bool): replace existing outputs. Default: False; then no
+            file is written if any output exists.
+        prefer_ema (bool): take EMA weights when present. Default: True.
+
+    Returns:
+        list[str]: the written paths, in the order of ``alphas``.
+    """
+    alphas = [float(a) for a in alphas]
+    if not alphas:
+        raise ValueError('give at least one alpha')
+    paths = [osp.join(out_dir, interpolation_filename(a)) for a in alphas]
+    if len(set(paths)) != len(paths):
+        raise ValueError(
+            f'alphas {alphas} repeat at two decimals (file names clash)')
+    existing = [p for p in paths if osp.exists(p)]
+    if existing and not overwrite:
+        raise FileExistsError(
+            f'{", ".join(existing)} exist; pass overwrite=True '
+            '(--overwrite) to replace them')
+    sd_a, _, origin_a = _extract(load_checkpoint_file(path_a), prefer_ema)
+    sd_b, _, origin_b = _extract(load_checkpoint_file(path_b), prefer_ema)
+    _check_compatible(sd_a, sd_b)
+    os.makedirs(out_dir, exist_ok=True)
+    for alpha, path in zip(alphas, paths):
+        meta = {
+            'interpolated_from': {
+                'a': osp.abspath(os.fspath(path_a)),
+                'b': osp.abspath(os.fspath(path_b)),
+            },
+            'weights': {'a': origin_a, 'b': origin_b},
+            'alpha': alpha,
+            'formula': '(1 - alpha) * a + alpha * b',
+        }
+        sd = interpolate_state_dicts(sd_a, sd_b, alpha)
+        save_checkpoint_file(make_checkpoint(sd, meta), path,
+                             overwrite=overwrite)
+    return paths

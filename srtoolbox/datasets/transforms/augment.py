@@ -1,0 +1,43 @@
+"""Geometric augmentation applied identically to HR and LR."""
+import random
+
+import numpy as np
+
+from ...registry import TRANSFORMS
+
+__all__ = ['RandomFlipRotate']
+
+
+@TRANSFORMS.register_module()
+class RandomFlipRotate:
+    """Random horizontal flip, vertical flip and 90-degree rotation.
+
+    Each is applied with probability 0.5 to every key in ``keys`` alike (the
+    8 dihedral transforms, as EDSR/RCAN/ESRGAN augment).
+    """
+
+    def __init__(self, hflip=True, vflip=True, rot90=True,
+                 keys=('gt', 'lq')):
+        self.hflip, self.vflip, self.rot90 = hflip, vflip, rot90
+        self.keys = keys
+
+    def __call__(self, results):
+        hflip = self.hflip and random.random() < 0.5
+        vflip = self.vflip and random.random() < 0.5
+        rot90 = self.rot90 and random.random() < 0.5
+        for key in self.keys:
+            if key not in results:
+                continue
+            img = results[key]
+            if hflip:
+                img = img[:, ::-1]
+            if vflip:
+                img = img[::-1]
+            if rot90:
+                img = img.transpose(1, 0, 2)
+            results[key] = np.ascontiguousarray(img)
+        return results
+
+    def __repr__(self):
+        return (f'{type(self).__name__}(hflip={self.hflip}, '
+                f'vflip={self.vflip}, rot90={self.rot90})')

@@ -1,0 +1,32 @@
+"""Degradations that make the LR image from the HR image."""
+from ...registry import TRANSFORMS
+from ...utils.matlab_imresize import imresize
+
+__all__ = ['BicubicDownsample']
+
+
+@TRANSFORMS.register_module()
+class BicubicDownsample:
+    """``lq = imresize(gt, 1/scale)``: MATLAB bicubic with antialiasing.
+
+    The result is rounded to 8 bits, as if the LR image had been saved as a
+    PNG (the benchmarks' convention). ``gt`` must be a multiple of ``scale``
+    (apply ``ModCrop`` or a crop first).
+    """
+
+    def __init__(self, scale):
+        self.scale = scale
+
+    def __call__(self, results):
+        gt = results['gt']
+        h, w = gt.shape[:2]
+        if h % self.scale or w % self.scale:
+            raise ValueError(
+                f'{results.get("gt_path", "<gt>")}: size {w}x{h} is not a '
+                f'multiple of scale {self.scale}; add ModCrop before '
+                'BicubicDownsample')
+        results['lq'] = imresize(gt, 1.0 / self.scale)
+        return results
+
+    def __repr__(self):
+        return f'{type(self).__name__}(scale={self.scale})'

@@ -1,0 +1,35 @@
+"""Turning arrays into the tensors the model gets."""
+import numpy as np
+import torch
+
+from ...registry import TRANSFORMS
+
+__all__ = ['PackSRInputs', 'img2tensor']
+
+
+def img2tensor(img):
+    """HWC uint8 RGB -> CHW float32 tensor in [0, 1]."""
+    return torch.from_numpy(
+        np.ascontiguousarray(img.transpose(2, 0, 1))).float().div_(255.0)
+
+
+@TRANSFORMS.register_module()
+class PackSRInputs:
+    """Pack ``lq`` as ``inputs`` and ``gt`` with metadata as ``data_samples``.
+
+    Output: ``dict(inputs=(3, h, w) float in [0, 1], data_samples=dict(
+    gt=(3, H, W) float in [0, 1], key=str, dataset=str, gt_path=str))``.
+    The HR range the network learns (e.g. [-1, 1]) is applied later by the
+    model's data preprocessor, which also undoes it for evaluation.
+    """
+
+    meta_keys = ('key', 'dataset', 'gt_path', 'lq_path')
+
+    def __call__(self, results):
+        sample = {k: results[k] for k in self.meta_keys if k in results}
+        if 'gt' in results:
+            sample['gt'] = img2tensor(results['gt'])
+        return dict(inputs=img2tensor(results['lq']), data_samples=sample)
+
+    def __repr__(self):
+        return f'{type(self).__name__}()'

@@ -1,0 +1,25 @@
+"""Let mmengine's resume work under torch's safe ``weights_only`` loading.
+
+torch >= 2.6 loads checkpoints with ``weights_only=True``: only tensors,
+containers and allowlisted globals are unpickled. mmengine 0.10.7 saves its
+``MessageHub`` (``HistoryBuffer`` objects holding numpy arrays, whose
+statistics methods pickle as ``getattr(HistoryBuffer, 'mean')``) in every
+checkpoint, so ``--resume`` fails with an ``UnpicklingError``. Instead of
+turning safe loading off, we allowlist exactly those globals, the same list
+:func:`srtoolbox.apis.checkpoint.load_checkpoint_file` uses (``getattr`` only
+through a shim that allows ``HistoryBuffer``'s statistics).
+"""
+import torch
+
+__all__ = ['allow_mmengine_checkpoints']
+
+_DONE = False
+
+
+def allow_mmengine_checkpoints():
+    """Allowlist mmengine's logging state and numpy arrays (idempotent)."""
+    global _DONE
+    if not _DONE:
+        from ..apis.checkpoint import checkpoint_safe_globals
+        torch.serialization.add_safe_globals(checkpoint_safe_globals())
+        _DONE = True

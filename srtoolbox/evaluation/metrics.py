@@ -1,0 +1,68 @@
+"""mmengine metrics around :mod:`.functional`, grouped by dataset.
+
+Each prediction carries the name of its dataset, so one evaluator over a
+concatenation of Set5, Set14 and BSD68 reports ``Set5/PSNR``,
+``Set14/PSNR``, ... . Per-image values stay available in ``per_image``
+after ``compute_metrics`` (``tools/test.py`` writes them to JSON/CSV).
+"""
+from collections import OrderedDict
+
+import numpy as np
+from mmengine.evaluator import BaseMetric
+
+from ..registry import METRICS
+from .functional import calculate_psnr, calculate_ssim
+
+__all__ = ['PSNR', 'SSIM']
+
+
+class _ImageMetric(BaseMetric):
+    metric_name = ''
+
+    def __init__(self, crop_border=0, test_y_channel=True,
+                 collect_device='cpu', prefix=None):
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.crop_border = crop_border
+        self.test_y_channel = test_y_channel
+        self.per_image = []
+
+    def compute_one(self, pred, gt):
+        raise NotImplementedError
+
+    def process(self, data_batch, data_samples):
+        for sample in data_samples:
+            if 'gt' not in sample:
+                raise KeyError(f'{self.metric_name}: the prediction for '
+                               f'{sample.get("key")} carries no HR image')
+            self.results.append(dict(
+                dataset=sample.get('dataset', 'val'),
+                key=sample.get('key', str(len(self.results))),
+                value=self.compute_one(sample['pred'], sample['gt'])))
+
+    def compute_metrics(self, results):
+        self.per_image = list(results)
+        groups = OrderedDict()
+        for res in results:
+            groups.setdefault(res['dataset'], []).append(res['value'])
+        return OrderedDict(
+            (f'{name}/{self.metric_name}', float(np.mean(values)))
+            for name, values in groups.items())
+
+
+@METRICS.register_module()
+class PSNR(_ImageMetric):
+    """PSNR (dB) on uint8 predictions; Y channel and ``crop_border`` as in
+    the SR literature (see :func:`calculate_psnr`)."""
+    metric_name = 'PSNR'
+
+    def compute_one(self, pred, gt):
+        return calculate_psnr(pred, gt, self.crop_border, self.test_y_channel)
+
+
+@METRICS.register_module()
+class SSIM(_ImageMetric):
+    """SSIM on uint8 predictions (see :func:`calculate_ssim`)."""
+    metric_name = 'SSIM'
+
+    def compute_one(self, pred, gt):
+        return calculate_ssim(pred, gt, self.crop_border, self.test_y_channel)

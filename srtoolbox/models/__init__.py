@@ -1,0 +1,6 @@
+"""Networks, losses and the training wrappers that combine them."""
+from . import discriminators, generators, losses  # noqa: F401 (registration)
+from .data_preprocessor import SRDataPreprocessor
+from .sr_model import SRModel
+
+__all__ = ['SRModel', 'SRDataPreprocessor']

@@ -1,0 +1,49 @@
+"""Convert a BasicSR, ESRGAN or MMagic checkpoint into a srtoolbox one.
+
+    python tools/convert_checkpoint.py --from basicsr IN.pth OUT.pth
+    python tools/convert_checkpoint.py --from esrgan-legacy ESRGAN.pth OUT.pth
+
+The input is read with ``torch.load(weights_only=True)``; the output,
+``{'state_dict': {'generator.<k>': ...}, 'meta': {...}}``, is written
+atomically and never replaces an existing file without ``--overwrite``.
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from srtoolbox.apis.checkpoint import SOURCES, convert_checkpoint  # noqa
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Convert a checkpoint into the srtoolbox layout')
+    parser.add_argument('--from', dest='source', required=True,
+                        choices=sorted(SOURCES),
+                        help='layout of the input checkpoint')
+    parser.add_argument('input', help='checkpoint to convert')
+    parser.add_argument('output', help='srtoolbox checkpoint to write')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace OUTPUT if it exists')
+    parser.add_argument('--no-ema', action='store_true',
+                        help='take the plain weights even if EMA weights '
+                        '(params_ema, generator_ema) are present')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        out = convert_checkpoint(args.input, args.output, args.source,
+                                 overwrite=args.overwrite,
+                                 prefer_ema=not args.no_ema)
+    except (OSError, ValueError, RuntimeError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    print(f'wrote {out}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""Check an LMDB (or a GT/LQ pair): counts, key parity, scale, decoding.
+
+    python tools/inspect_lmdb.py data/train_HR.lmdb
+    python tools/inspect_lmdb.py HR.lmdb --lq LR_x4.lmdb --scale 4 --sample 500
+
+Exit code 0 when everything checked is fine, 1 when corrupt entries, missing
+keys, parity or scale problems were found, 2 when a path is not an LMDB.
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from srtoolbox.datasets.lmdb_tools import inspect_lmdb  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('path', help='LMDB folder (GT of a pair)')
+    parser.add_argument('--lq', help='LQ LMDB of a pair')
+    parser.add_argument('--scale', type=int,
+                        help='GT size / LQ size (default: inferred)')
+    parser.add_argument('--sample', type=int,
+                        help='decode this many random entries (default all)')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--workers', type=int, default=1)
+    parser.add_argument('--progress', action='store_true')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        report = inspect_lmdb(args.path, args.lq, args.scale, args.sample,
+                              seed=args.seed, workers=args.workers,
+                              progress=args.progress)
+    except (OSError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

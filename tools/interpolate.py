@@ -1,0 +1,50 @@
+"""Network interpolation between two checkpoints of one architecture.
+
+    python tools/interpolate.py psnr.pth esrgan.pth \\
+        --alpha 0 0.2 0.4 0.6 0.8 1 --out work_dirs/interp
+
+writes ``interp_alpha0.00.pth`` ... ``interp_alpha1.00.pth`` in ``--out``:
+``(1 - alpha) * A + alpha * B``, as srtoolbox checkpoints with both sources
+and alpha in ``meta``. Existing files are kept unless ``--overwrite``.
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from srtoolbox.apis.interpolation import interpolate_checkpoints  # noqa
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Blend two generators: (1 - alpha) * A + alpha * B')
+    parser.add_argument('ckpt_a', help='checkpoint A (alpha = 0)')
+    parser.add_argument('ckpt_b', help='checkpoint B (alpha = 1)')
+    parser.add_argument('--alpha', type=float, nargs='+', required=True,
+                        help='one or more alphas, e.g. 0 0.2 0.4 0.6 0.8 1')
+    parser.add_argument('--out', required=True, help='output folder')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace existing interp_alpha*.pth files')
+    parser.add_argument('--no-ema', action='store_true',
+                        help='take the plain weights even if EMA weights '
+                        'are present')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        paths = interpolate_checkpoints(
+            args.ckpt_a, args.ckpt_b, args.alpha, args.out,
+            overwrite=args.overwrite, prefer_ema=not args.no_ema)
+    except (OSError, ValueError, RuntimeError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    for path in paths:
+        print(f'wrote {path}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Train a model from a config: ``python tools/train.py CONFIG [options]``.
+
+Python (.py) and YAML (.yaml) configs; mmengine's Runner does the work.
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmengine.config import DictAction  # noqa: E402
+
+from srtoolbox.engine.launch import (DataNotFoundError, build_runner,  # noqa
+                                     load_config, prepare_train_config)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train an SR model')
+    parser.add_argument('config', help='config file (.py or .yaml)')
+    parser.add_argument('--work-dir', help='where logs and checkpoints go '
+                        '(default: work_dirs/<config name>)')
+    parser.add_argument(
+        '--resume', nargs='?', const='auto', default=None, metavar='CKPT',
+        help='resume from CKPT, or from the latest checkpoint of the work '
+        'dir when no path is given')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision: bf16 where supported (CPUs '
+                        'with AVX-512 bf16, Ampere+ GPUs), else fp16 with '
+                        'loss scaling')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, e.g. '
+                        'train_cfg.max_iters=1000')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = load_config(args.config, args.cfg_options)
+    try:
+        cfg = prepare_train_config(cfg, config_path=args.config,
+                                   work_dir=args.work_dir, resume=args.resume,
+                                   amp=args.amp, launcher=args.launcher)
+    except DataNotFoundError as err:
+        sys.exit(f'{args.config}: {err}')
+    runner = build_runner(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
