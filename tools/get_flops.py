@@ -1,10 +1,14 @@
-"""Parameters and MACs of a registered generator.
+"""Parameters and MACs of a generator, from a config or a registered name.
 
+    python tools/get_flops.py configs/srresnet/srresnet_x4_demo.py \\
+        --shape 180 320
     python tools/get_flops.py --generator RRDBNet --upscale 4 --shape 180 320
 
-MACs count the Conv2d and Linear layers for one ``(1, 3, H, W)`` input
-(FLOPs are about twice as many). Counting runs on PyTorch's meta device: no
-compute, no memory, seconds even for the largest networks.
+A config's ``model.generator`` is built as written; ``--generator`` builds a
+registered network with its defaults at ``--upscale``. MACs count the Conv2d
+and Linear layers for one ``(1, 3, H, W)`` input (FLOPs are about twice as
+many). Counting runs on PyTorch's meta device: no compute, no memory,
+seconds even for the largest networks.
 """
 import argparse
 import os.path as osp
@@ -16,33 +20,50 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Count parameters and MACs of a generator')
-    parser.add_argument('--generator', required=True,
+    parser.add_argument('config', nargs='?', default=None,
+                        help='config (.py/.yaml) with model.generator')
+    parser.add_argument('--generator', default=None,
                         help='name registered in GENERATORS, e.g. RRDBNet')
-    parser.add_argument('--upscale', type=int, default=4)
+    parser.add_argument('--upscale', type=int, default=4,
+                        help='scale for --generator (a config sets its own)')
     parser.add_argument('--shape', type=int, nargs=2, default=(180, 320),
                         metavar=('H', 'W'), help='LR input size')
-    parser.add_argument('--in-channels', type=int, default=3)
-    return parser.parse_args(argv)
+    parser.add_argument('--in-channels', type=int, default=None,
+                        help="input channels (default: the generator's "
+                        'in_channels, else 3)')
+    args = parser.parse_args(argv)
+    if (args.config is None) == (args.generator is None):
+        parser.error('give a CONFIG or --generator NAME (one of them)')
+    return args
 
 
 def main(argv=None):
     args = parse_args(argv)
     import torch
 
-    import srtoolbox.models.generators  # noqa: F401 (registration)
     from srtoolbox.apis.flops import count_macs, count_params
-    from srtoolbox.registry import GENERATORS
+    from srtoolbox.apis.inference import build_generator
     try:
+        if args.config:
+            from srtoolbox.engine.launch import load_config
+            cfg = load_config(args.config)
+            gen_cfg = dict(cfg.get('model', {}).get('generator') or {})
+            if not gen_cfg:
+                raise ValueError(f'{args.config} has no model.generator')
+        else:
+            gen_cfg = dict(type=args.generator, upscale=args.upscale)
         # weights are irrelevant to the counts: skip allocating them
         with torch.device('meta'):
-            model = GENERATORS.build(
-                dict(type=args.generator, upscale=args.upscale))
-    except (KeyError, ValueError) as e:
+            model = build_generator(gen_cfg)
+    except (OSError, KeyError, ValueError, TypeError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
-    shape = (1, args.in_channels, *args.shape)
+    in_channels = args.in_channels or gen_cfg.get('in_channels', 3)
+    shape = (1, in_channels, *args.shape)
     macs = count_macs(model, shape)
-    print(f'generator: {args.generator} x{args.upscale}')
+    scale = getattr(model, 'upscale', gen_cfg.get('upscale', '?'))
+    print(f'generator: {gen_cfg["type"]} x{scale}'
+          + (f' ({args.config})' if args.config else ''))
     print(f'input:     {shape}')
     print(f'params:    {count_params(model):,} '
           f'({count_params(model) / 1e6:.2f} M)')

@@ -3,6 +3,7 @@
 Python (.py) and YAML (.yaml) configs; mmengine's Runner does the work.
 """
 import argparse
+import os
 import os.path as osp
 import sys
 
@@ -27,22 +28,34 @@ def parse_args(argv=None):
                         help='mixed precision: bf16 where supported (CPUs '
                         'with AVX-512 bf16, Ampere+ GPUs), else fp16 with '
                         'loss scaling')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile the networks (first iterations '
+                        'are slow while it compiles)')
+    parser.add_argument('--deterministic', action='store_true',
+                        help='deterministic algorithms (bit-exact reruns '
+                        'and resumes; slower on GPUs)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. '
                         'train_cfg.max_iters=1000')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
-                        default='none', help='job launcher')
+                        default='none', help='job launcher: torchrun '
+                        '(tools/dist_train.sh) or srun (tools/slurm_train.sh)'
+                        '; gloo on machines without a GPU')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:  # torch.distributed.launch --use-env
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
     cfg = load_config(args.config, args.cfg_options)
     try:
         cfg = prepare_train_config(cfg, config_path=args.config,
                                    work_dir=args.work_dir, resume=args.resume,
-                                   amp=args.amp, launcher=args.launcher)
+                                   amp=args.amp, launcher=args.launcher,
+                                   compile=args.compile or None,
+                                   deterministic=args.deterministic or None)
     except DataNotFoundError as err:
         sys.exit(f'{args.config}: {err}')
     runner = build_runner(cfg)

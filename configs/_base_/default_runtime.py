@@ -5,8 +5,10 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=100),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # atomic writes, old checkpoints removed after the new one is on disk,
+    # random generator states for an exact --resume
     checkpoint=dict(
-        type='CheckpointHook',
+        type='ResumableCheckpointHook',
         interval=5000,
         by_epoch=False,
         max_keep_ckpts=3,
@@ -19,7 +21,7 @@ custom_hooks = [dict(type='SRVisualizationHook', num_images=3)]
 env_cfg = dict(
     cudnn_benchmark=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'),  # tools/train.py switches to gloo on CPU
+    dist_cfg=dict(backend='nccl'),  # gloo on CPU-only machines (launch.py)
 )
 log_processor = dict(type='LogProcessor', window_size=100, by_epoch=False)
 log_level = 'INFO'
@@ -27,7 +29,9 @@ load_from = None
 resume = False
 randomness = dict(seed=0)
 
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=1000000,
+# IterBasedTrainLoop whose --resume restarts the data where it stopped
+# instead of re-loading every batch already trained on
+train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=1000000,
                  val_interval=5000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

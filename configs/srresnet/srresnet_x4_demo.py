@@ -9,13 +9,13 @@ model = dict(
     pixel_loss=dict(type='MSELoss'),
     channels_last=True,
     data_preprocessor=dict(
-        type='SRDataPreprocessor', gt_range=(-1.0, 1.0), channels_last=True))
+        type='SRDataPreprocessor', gt_range=[-1.0, 1.0], channels_last=True))
 
 # autocast where the hardware computes bf16 natively (AVX-512 BF16/AMX CPUs,
 # Ampere+ GPUs); fp32 elsewhere, where emulated bf16 is ~10x slower
 optim_wrapper = dict(
     type='AutocastOptimWrapper', dtype='auto',
-    optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999)))
+    optimizer=dict(type='Adam', lr=1e-4, betas=[0.9, 0.999]))
 
 train_cfg = dict(max_iters=1000, val_interval=500)
 param_scheduler = []

@@ -51,7 +51,11 @@ def _history_buffer_getattr(obj, name):
     reach any attribute, so only those lookups are allowed.
     """
     from mmengine.logging import HistoryBuffer
-    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+    # the class dict is filled only when a first buffer is created, so the
+    # four built-in statistics are allowed by name
+    allowed = {'min', 'max', 'mean', 'current'}
+    allowed.update(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in allowed:
         return getattr(obj, name)
     raise UnsafeCheckpointError(
         f'refusing getattr({obj!r}, {name!r}) while loading a checkpoint')

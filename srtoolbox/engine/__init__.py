@@ -1,7 +1,14 @@
 """Runner glue: hooks, mixed precision, safe resume."""
+from .checkpoint_hook import (AtomicLocalBackend, ResumableCheckpointHook,
+                              atomic_write)
+from .distributed import (SRDistributedDataParallel, configure_distributed,
+                          init_distributed)
+from .gan_hooks import ReferenceComparisonHook  # noqa: F401
 from .hooks import (BicubicComparisonHook, SaveSRImagesHook,
                     SRVisualizationHook, comparison_strip)
 from .optim_wrapper import AutocastOptimWrapper, resolve_amp_dtype
+from .resume import (ResumableInfiniteSampler, ResumableIterBasedTrainLoop,
+                     SeededSamples, get_rng_states, set_rng_states)
 from .safe_checkpoint import allow_mmengine_checkpoints
 
 allow_mmengine_checkpoints()
@@ -9,4 +16,9 @@ allow_mmengine_checkpoints()
 __all__ = ['SRVisualizationHook', 'SaveSRImagesHook', 'BicubicComparisonHook',
            'comparison_strip',
            'AutocastOptimWrapper', 'resolve_amp_dtype',
-           'allow_mmengine_checkpoints']
+           'allow_mmengine_checkpoints',
+           'ResumableCheckpointHook', 'AtomicLocalBackend', 'atomic_write',
+           'SRDistributedDataParallel', 'configure_distributed',
+           'init_distributed', 'ResumableIterBasedTrainLoop',
+           'ResumableInfiniteSampler', 'SeededSamples', 'get_rng_states',
+           'set_rng_states']

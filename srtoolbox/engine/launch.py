@@ -13,7 +13,8 @@ import os.path as osp
 from mmengine.config import Config, DictAction  # noqa: F401 (re-export)
 
 __all__ = ['load_config', 'prepare_train_config', 'prepare_test_config',
-           'build_runner', 'check_data_paths', 'DataNotFoundError']
+           'build_runner', 'check_data_paths', 'DataNotFoundError',
+           'set_data_root', 'load_generator_weights']
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -90,12 +91,25 @@ def _use_amp(cfg, amp):
 
 
 def prepare_train_config(cfg, config_path=None, work_dir=None, resume=None,
-                         amp=False, launcher='none', check_data=True):
+                         amp=False, launcher='none', check_data=True,
+                         compile=None, deterministic=None):
     """Apply the command-line choices of ``tools/train.py`` to ``cfg``.
 
     Args:
         resume (None | 'auto' | str): ``'auto'`` resumes from the latest
-            checkpoint in the work dir, a path from that checkpoint.
+            checkpoint in the work dir (or starts afresh when there is
+            none), a path from that checkpoint. Weights, EMA, optimizers,
+            schedulers, grad scaler, iteration, random generators and the
+            data position are restored: the run continues as if never
+            stopped.
+        amp (bool): autocast (see ``AutocastOptimWrapper``).
+        launcher (str): ``'none'``, ``'pytorch'`` (torchrun) or ``'slurm'``;
+            gloo and CPU-safe DDP where there is no GPU.
+        compile (None | bool | dict): ``torch.compile`` the networks
+            (``generator``, ``discriminator``), with these options when a
+            dict; None keeps ``cfg.compile``.
+        deterministic (None | bool): deterministic algorithms
+            (``randomness.deterministic``); None keeps the config's.
     """
     if work_dir is not None:
         cfg.work_dir = work_dir
@@ -112,6 +126,10 @@ def prepare_train_config(cfg, config_path=None, work_dir=None, resume=None,
         cfg.resume = True
         cfg.load_from = resume
     _use_amp(cfg, amp)
+    if compile is not None:
+        cfg.compile = compile
+    if deterministic is not None:
+        cfg.setdefault('randomness', {})['deterministic'] = deterministic
     cfg.launcher = launcher
     if launcher != 'none':
         from .distributed import configure_distributed
@@ -131,7 +149,9 @@ def prepare_test_config(cfg, checkpoint, config_path=None, work_dir=None,
     elif cfg.get('work_dir') is None:
         stem = osp.splitext(osp.basename(config_path or 'run'))[0]
         cfg.work_dir = osp.join('work_dirs', stem)
-    cfg.load_from = checkpoint
+    # weights are loaded by load_generator_weights (any layout), not by
+    # mmengine's load_from, which knows only its own
+    cfg.load_from = None
     cfg.resume = False
     cfg.launcher = launcher
     if launcher != 'none':
@@ -151,7 +171,81 @@ def build_runner(cfg):
     import srtoolbox.models  # noqa: F401
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
+
+    from .distributed import init_distributed
     os.makedirs(cfg.work_dir, exist_ok=True)
+    # before the Runner, whose launchers need CUDA (gloo on CPU here)
+    init_distributed(cfg)
+    if cfg.get('randomness', {}).get('deterministic'):
+        # cuBLAS is deterministic only with a fixed workspace
+        os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
     if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+        runner = RUNNERS.build(cfg)
+    else:
+        runner = Runner.from_cfg(cfg)
+    if cfg.get('compile'):
+        compile_networks(runner, cfg.compile)
+    return runner
+
+
+def compile_networks(runner, options=True):
+    """``torch.compile`` the model's ``generator``/``discriminator`` in
+    place (``nn.Module.compile``: state-dict keys unchanged).
+
+    mmengine's own ``cfg.compile`` compiles the whole ``train_step`` (data
+    preprocessing, logging, optimizer), which breaks the graph at every
+    log call; compiling the networks alone is what speeds training up, and
+    the runner's ``compile`` is switched off so it does not compile twice.
+    """
+    from mmengine.model import is_model_wrapper
+    options = {} if options is True else dict(options)
+    model = runner.model.module if is_model_wrapper(runner.model) \
+        else runner.model
+    compiled = []
+    for name in ('generator', 'discriminator'):
+        net = getattr(model, name, None)
+        if net is None:
+            continue
+        net = net.module if is_model_wrapper(net) else net  # inside DDP
+        net.compile(**options)
+        compiled.append(name)
+    runner.cfg.compile = None
+    runner.logger.info(f'torch.compile: {", ".join(compiled) or "nothing"}'
+                       ' (the first iterations are slow while it compiles)')
+    return compiled
+
+
+def set_data_root(dataset_cfg, data_root):
+    """Point every dataset of a (Concat)dataset config at ``data_root``."""
+    if dataset_cfg.get('type') in ('ConcatDataset', 'RepeatDataset'):
+        inner = dataset_cfg.get('datasets') or [dataset_cfg.get('dataset')]
+        for d in inner:
+            set_data_root(d, data_root)
+    else:
+        dataset_cfg['data_root'] = data_root
+
+
+def load_generator_weights(model, checkpoint, prefer_ema=True):
+    """Load generator weights from any supported checkpoint layout.
+
+    srtoolbox/mmengine, BasicSR (``params``/``params_ema``), MMagic and the
+    original ESRGAN layouts are understood (:mod:`srtoolbox.apis.checkpoint`);
+    the file is read with ``weights_only=True``. The weights go into
+    ``model.generator`` and, if the model keeps one, ``model.generator_ema``.
+    """
+    from ..apis.checkpoint import (extract_generator_state_dict,
+                                   load_checkpoint_file)
+    state = extract_generator_state_dict(load_checkpoint_file(checkpoint),
+                                         prefer_ema=prefer_ema)
+    targets = [model.generator]
+    if getattr(model, 'generator_ema', None) is not None:
+        targets.append(model.generator_ema)
+    for net in targets:
+        missing, unexpected = net.load_state_dict(state, strict=False)
+        if missing or unexpected:
+            raise KeyError(
+                f'{checkpoint}: weights do not fit {type(net).__name__} '
+                f'(missing: {sorted(missing)[:10]}, unexpected: '
+                f'{sorted(unexpected)[:10]}); is the config right for this '
+                'checkpoint?')
+    return state

@@ -1,6 +1,8 @@
 """Networks, losses and the training wrappers that combine them."""
 from . import discriminators, generators, losses  # noqa: F401 (registration)
 from .data_preprocessor import SRDataPreprocessor
+from .gan_model import ESRGAN, SRGAN, MultiOptimWrapperConstructor
 from .sr_model import SRModel
 
-__all__ = ['SRModel', 'SRDataPreprocessor']
+__all__ = ['SRModel', 'SRGAN', 'ESRGAN', 'SRDataPreprocessor',
+           'MultiOptimWrapperConstructor']

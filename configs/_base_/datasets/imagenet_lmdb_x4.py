@@ -1,0 +1,70 @@
+# ImageNet for SRGAN x4 (Ledig et al., CVPR 2017, Sec. 3.2): random 96x96 HR
+# crops of ImageNet photographs, LR made on the fly with MATLAB-style bicubic
+# x4; evaluated on Set5 + Set14 (Y channel, crop 4) from data/demo.
+scale = 4
+gt_size = 96
+
+# Storage of the training images: an LMDB made by tools/create_lmdb.py.
+# mmengine evaluates this file before a child config or --cfg-options can
+# change a variable here, so switch to an image folder on the dataset itself:
+#   --cfg-options train_dataloader.dataset.backend_args=None \
+#       train_dataloader.dataset.gt_folder=/path/to/ILSVRC2012/train
+backend_args = dict(backend='lmdb')  # None: a folder of images
+train_data_root = 'data/imagenet'
+train_gt_folder = 'train_hr.lmdb'  # relative to train_data_root
+
+data_preparation = (
+    'ImageNet HR LMDB (SRGAN trained on 350 thousand random ImageNet '
+    'images):\n'
+    '  mkdir -p data/imagenet/train_350k\n'
+    "  find /path/to/ILSVRC2012/train -name '*.JPEG' | shuf -n 350000 "
+    '--random-source=<(yes) | xargs ln -s -t data/imagenet/train_350k\n'
+    '  python tools/create_lmdb.py --input data/imagenet/train_350k '
+    '--output data/imagenet/train_hr.lmdb --workers 8\n'
+    '(or train from the folder itself: --cfg-options '
+    'train_dataloader.dataset.backend_args=None '
+    'train_dataloader.dataset.gt_folder=/path/to/folder). Set5 and Set14 '
+    'for validation are vendored in data/demo.')
+
+train_pipeline = [
+    # ImageNet has a few images under 96 pixels a side: draw another one
+    dict(type='PairedRandomCrop', gt_size=gt_size, scale=scale,
+         small_image='skip'),
+    dict(type='BicubicDownsample', scale=scale),
+    dict(type='PackSRInputs'),  # the paper mentions no flips or rotations
+]
+test_pipeline = [
+    dict(type='ModCrop', scale=scale),
+    dict(type='BicubicDownsample', scale=scale),
+    dict(type='PackSRInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=16,  # the paper's 16 crops per mini-batch
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(type='HRImageDataset', data_root=train_data_root,
+                 gt_folder=train_gt_folder, backend_args=backend_args,
+                 scale=scale, pipeline=train_pipeline))
+
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type='ConcatDataset',
+        datasets=[
+            dict(type='HRImageDataset', data_root='data/demo',
+                 gt_folder=name, scale=scale, pipeline=test_pipeline,
+                 test_mode=True) for name in ('Set5', 'Set14')
+        ]))
+test_dataloader = val_dataloader
+
+val_evaluator = [
+    dict(type='PSNR', crop_border=scale, test_y_channel=True),
+    dict(type='SSIM', crop_border=scale, test_y_channel=True),
+]
+test_evaluator = val_evaluator

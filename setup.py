@@ -1,0 +1,40 @@
+"""srtoolbox: a registry-based super-resolution toolbox on mmengine."""
+import os.path as osp
+
+from setuptools import find_packages, setup
+
+
+def read_version():
+    scope = {}
+    with open(osp.join(osp.dirname(__file__), 'srtoolbox', 'version.py'),
+              encoding='utf-8') as f:
+        exec(f.read(), scope)
+    return scope['__version__']
+
+
+setup(
+    name='srtoolbox',
+    version=read_version(),
+    description='Super-resolution toolbox: SRResNet/SRGAN, ESRGAN, MSRN, '
+    'RCAN, EDSR on mmengine',
+    long_description=open('README.md', encoding='utf-8').read(),
+    long_description_content_type='text/markdown',
+    python_requires='>=3.9',
+    packages=find_packages(include=['srtoolbox', 'srtoolbox.*']),
+    install_requires=[
+        'torch>=2.1',
+        'torchvision>=0.16',
+        'mmengine>=0.10.4,<0.11',
+        'mmcv-lite>=2.0',
+        'opencv-python>=4.5',
+        'numpy>=1.22',
+        'lmdb>=1.4',
+        'pyyaml>=5.4',
+        'tqdm>=4.60',
+    ],
+    extras_require={
+        'tests': ['pytest>=7'],
+        'plot': ['matplotlib>=3.5'],
+    },
+    license='Apache-2.0',
+)

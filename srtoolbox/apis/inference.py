@@ -1,0 +1,591 @@
+"""Upscale images with a trained generator: arrays, files, folders, globs.
+
+    from srtoolbox.apis import SRInferencer
+    sr = SRInferencer('configs/srresnet/srresnet_x4_demo.py', 'iter_1000.pth',
+                      tile=256)
+    out = sr(img)                      # (H, W[, C]) array -> (4H, 4W[, C])
+    sr.run('photos/', 'results/')      # PNGs, existing ones kept
+
+Images keep their layout and bit depth (:meth:`SRInferencer.__call__`):
+
+* RGB (``(H, W, 3)``) -> RGB;
+* gray (``(H, W)`` or ``(H, W, 1)``): replicated to 3 channels for the
+  network, the output converted back to one channel (BT.601 luma);
+* RGBA / gray+alpha: colour through the network, alpha enlarged separately
+  with MATLAB bicubic (:func:`srtoolbox.utils.imresize`) and re-attached;
+* uint16 is processed from ``v / 65535`` in float32 and returned as uint16
+  (uint8 from ``v / 255``); float32 in [0, 1] stays float32.
+
+Tiling (``tile=T``): the image stays in CPU memory; each ``T x T`` tile is
+sent to the device with ``tile_pad`` pixels of context on every side (fewer
+at the image border, where the untiled network pads with zeros too), and
+only the tile's own part of the output is written into the result. Device
+memory is bounded by one ``(T + 2 * tile_pad)^2`` tile whatever the image
+size. The result equals the untiled one (up to float rounding) when
+``tile_pad`` covers the network's receptive field radius in LR pixels
+(:func:`receptive_field_radius`: 12 for a 2-block SRResNet, 40 for the
+default one, 349 for RRDBNet). A smaller pad loses only the influence of
+pixels farther away than the pad, which fades with distance in trained
+networks: that is why pads of 10-32 pixels are common practice (Real-ESRGAN
+uses 10); compare a tiled and an untiled crop to check yours. Networks with
+global pooling (RCAN's channel attention) see only the padded tile, so their
+tiled output always differs somewhat.
+"""
+import glob
+import logging
+import math
+import os
+import os.path as osp
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ['SRInferencer', 'RunSummary', 'WeightsMismatchError',
+           'read_image_unchanged', 'list_images', 'receptive_field_radius',
+           'tile_boxes', 'build_generator', 'load_generator_weights']
+
+logger = logging.getLogger(__name__)
+
+# BT.601 luma (OpenCV's RGB2GRAY) to turn a 3-channel output back to gray
+_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+class WeightsMismatchError(RuntimeError):
+    """A checkpoint's tensors do not fit the generator built from a config."""
+
+
+@dataclass
+class RunSummary:
+    """What :meth:`SRInferencer.run` did.
+
+    Attributes:
+        processed (list[str]): outputs written.
+        existing (list[str]): outputs already present, left untouched
+            (``overwrite=False``).
+        skipped (list[tuple[str, str]]): ``(input, reason)`` of inputs that
+            could not be read.
+    """
+    processed: list = field(default_factory=list)
+    existing: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+
+    def __str__(self):
+        return (f'{len(self.processed)} written, {len(self.existing)} '
+                f'already there (kept), {len(self.skipped)} unreadable')
+
+
+# ------------------------------------------------------------ image files
+def read_image_unchanged(path):
+    """Read an image as stored: RGB(A) or gray, uint8 or uint16.
+
+    Unlike :func:`srtoolbox.utils.imread` nothing is dropped: returns
+    ``(H, W)`` gray, ``(H, W, 2)`` gray+alpha, ``(H, W, 3)`` RGB or
+    ``(H, W, 4)`` RGBA, dtype uint8 or uint16.
+
+    Raises:
+        ImageReadError: unreadable, undecodable or an unsupported pixel type
+            (float images); the message names the file.
+    """
+    import cv2
+
+    from ..utils import ImageReadError
+    try:
+        with open(path, 'rb') as f:
+            content = f.read()
+    except OSError as err:
+        raise ImageReadError(f'{path}: cannot be read ({err.strerror})') \
+            from err
+    img = None
+    if content:
+        img = cv2.imdecode(np.frombuffer(content, np.uint8),
+                           cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise ImageReadError(f'{path}: could not be decoded as an image '
+                             '(empty, corrupt or not an image file)')
+    if img.dtype not in (np.uint8, np.uint16):
+        raise ImageReadError(f'{path}: unsupported pixel type {img.dtype}; '
+                             'only 8- and 16-bit images are upscaled')
+    if img.ndim == 3 and img.shape[2] == 1:
+        img = img[:, :, 0]
+    if img.ndim == 3 and img.shape[2] == 3:
+        img = img[:, :, ::-1]
+    elif img.ndim == 3 and img.shape[2] == 4:
+        img = img[:, :, [2, 1, 0, 3]]
+    return np.ascontiguousarray(img)
+
+
+def _write_image(img, path, overwrite):
+    """PNG of any layout :func:`read_image_unchanged` returns, atomically."""
+    from ..utils import imwrite
+    if img.ndim == 3 and img.shape[2] == 2:  # PNG has no gray+alpha in cv2
+        img = np.concatenate([np.repeat(img[:, :, :1], 3, 2), img[:, :, 1:]],
+                             axis=2)
+    if img.ndim == 3 and img.shape[2] == 4:
+        img = img[:, :, [2, 1, 0, 3]]  # imwrite flips only 3-channel images
+    imwrite(img, path, overwrite=overwrite)
+
+
+def list_images(inputs):
+    """Image files named by a file, a folder, a glob or a list of them.
+
+    Folders are not searched recursively; their files are kept if their
+    extension is one of ``srtoolbox.utils.IMG_EXTENSIONS``. Order: as given,
+    each folder/glob sorted, duplicates dropped.
+
+    Raises:
+        FileNotFoundError: a path that does not exist or a glob that matches
+            nothing (all of them listed).
+    """
+    from ..utils import IMG_EXTENSIONS
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    files, missing = [], []
+    for item in inputs:
+        item = os.fspath(item)
+        if osp.isdir(item):
+            found = [osp.join(item, n) for n in sorted(os.listdir(item))
+                     if osp.splitext(n)[1].lower() in IMG_EXTENSIONS
+                     and osp.isfile(osp.join(item, n))]
+        elif osp.isfile(item):
+            found = [item]
+        elif glob.has_magic(item):
+            found = [p for p in sorted(glob.glob(item)) if osp.isfile(p)]
+            if not found:
+                missing.append(f'{item} (glob matched nothing)')
+        else:
+            missing.append(item)
+            found = []
+        files += [p for p in found if p not in files]
+    if missing:
+        raise FileNotFoundError('inputs not found: ' + ', '.join(missing))
+    return files
+
+
+# -------------------------------------------------------------- networks
+def build_generator(generator_cfg):
+    """A generator from a config dict, looked up in srtoolbox's registry."""
+    from mmengine.registry import DefaultScope
+
+    import srtoolbox.models.generators  # noqa: F401 (registration)
+    from ..registry import GENERATORS
+    # whatever scope the session uses (mmagic, a test's), 'SRResNet' means
+    # srtoolbox's
+    with DefaultScope.overwrite_default_scope('srtoolbox'):
+        return GENERATORS.build(dict(generator_cfg))
+
+
+def _describe(keys, limit=12):
+    keys = list(keys)
+    more = f', ... ({len(keys) - limit} more)' if len(keys) > limit else ''
+    return ', '.join(keys[:limit]) + more
+
+
+def load_generator_weights(generator, state_dict, source='checkpoint'):
+    """Strictly load ``state_dict`` into ``generator``.
+
+    Raises:
+        WeightsMismatchError: listing missing keys, unexpected keys and
+            shape mismatches, with ``source`` (a file name) in the message.
+    """
+    own = generator.state_dict()
+    missing = [k for k in own if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in own]
+    shapes = [f'{k}: checkpoint {tuple(v.shape)} vs network '
+              f'{tuple(own[k].shape)}' for k, v in state_dict.items()
+              if k in own and torch.is_tensor(v) and v.shape != own[k].shape]
+    if missing or unexpected or shapes:
+        lines = [f'{source}: weights do not fit {type(generator).__name__} '
+                 '(check the config matches the checkpoint: architecture, '
+                 'num_feat, num_blocks, upscale)']
+        if missing:
+            lines.append(f'  missing keys ({len(missing)}): '
+                         f'{_describe(missing)}')
+        if unexpected:
+            lines.append(f'  unexpected keys ({len(unexpected)}): '
+                         f'{_describe(unexpected)}')
+        if shapes:
+            lines.append(f'  shape mismatches ({len(shapes)}): '
+                         f'{_describe(shapes, 6)}')
+        raise WeightsMismatchError('\n'.join(lines))
+    generator.load_state_dict(state_dict, strict=True)
+
+
+@torch.no_grad()
+def receptive_field_radius(generator, size=64):
+    """LR pixels of context that make tiled output equal untiled output.
+
+    The reach of every convolution taken in sequence, each in LR pixels
+    (``(k // 2) * dilation`` divided by how much larger than the input its
+    feature map is): an upper bound of the receptive field radius, exact for
+    the chained residual networks here (the trunk passes through every
+    conv). Shapes only, on PyTorch's meta device: no compute, no memory.
+    Returns ``math.inf`` when the network pools globally (RCAN's channel
+    attention), where every pixel influences every other.
+
+    Example: SRResNet with the defaults (9x9 convs, 16 blocks) reaches 40 LR
+    pixels; RRDBNet (23 RRDBs) 349, so its tiles rely on the fading
+    influence of far pixels rather than covering the field.
+    """
+    from torch.func import functional_call
+    reach = [0.0]
+    pools = []
+
+    def conv_hook(module, inputs, output):
+        ratio = inputs[0].shape[-1] / size  # feature size vs the LR input
+        k, dil = module.kernel_size[-1], module.dilation[-1]
+        reach[0] += (k // 2) * dil / ratio
+
+    handles = []
+    for m in generator.modules():
+        if isinstance(m, nn.Conv2d):
+            handles.append(m.register_forward_hook(conv_hook))
+        elif isinstance(m, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
+            pools.append(m)
+    if pools:
+        return math.inf
+    size += (-size) % int(getattr(generator, 'unshuffle', 1) or 1)
+    was_training = generator.training
+    generator.eval()
+    try:
+        fake = {n: torch.empty_like(t, device='meta') for n, t in
+                list(generator.named_parameters())
+                + list(generator.named_buffers())}
+        functional_call(generator, fake,
+                        (torch.empty(1, 3, size, size, device='meta'), ))
+    finally:
+        for h in handles:
+            h.remove()
+        generator.train(was_training)
+    return int(math.ceil(reach[0] - 1e-9))
+
+
+def tile_boxes(height, width, tile, tile_pad, divisor=1):
+    """The tiles of an image and the context each is run with.
+
+    Yields ``((y0, y1, x0, x1), (cy0, cy1, cx0, cx1))`` in LR pixels: the
+    tile (``tile`` x ``tile``, smaller at the right and bottom edges) and
+    the tile grown by ``tile_pad`` on every side, clipped to the image.
+    ``tile=None`` gives one tile, the whole image. Tile and pad are rounded
+    up to multiples of ``divisor``. The work done is the sum of the context
+    areas: with ``tile=512, tile_pad=16`` on 1024 x 1024, 1.06x the image.
+    """
+    tile = tile or max(height, width)
+    tile += (-tile) % divisor
+    pad = tile_pad + (-tile_pad) % divisor
+    for y0 in range(0, height, tile):
+        for x0 in range(0, width, tile):
+            y1, x1 = min(y0 + tile, height), min(x0 + tile, width)
+            yield ((y0, y1, x0, x1),
+                   (max(y0 - pad, 0), min(y1 + pad, height),
+                    max(x0 - pad, 0), min(x1 + pad, width)))
+
+
+def _amp_dtype(amp, device_type):
+    """(autocast dtype or None, note for the log)."""
+    from ..engine.optim_wrapper import resolve_amp_dtype
+    if amp is False or amp is None:
+        return None, 'fp32'
+    dtype = resolve_amp_dtype(device_type, 'auto' if amp is True else amp)
+    if dtype is None:
+        logger.warning(
+            'SRInferencer: amp asked for, but this CPU has no native bf16 '
+            '(AVX-512 BF16/AMX); running in fp32, which is faster here than '
+            "emulated bf16 (pass amp='bf16' to force it)")
+        return None, 'fp32 (no native bf16)'
+    if device_type == 'cpu' and dtype == torch.float16:
+        raise ValueError('fp16 autocast is not supported on CPUs; use '
+                         "amp='bf16' or amp=True")
+    return dtype, str(dtype).replace('torch.', '')
+
+
+# ------------------------------------------------------------ inferencer
+class SRInferencer:
+    """Upscale images with one generator, tiled or whole.
+
+    Args:
+        config (str | dict | Config | None): config file (``.py``/``.yaml``)
+            or loaded config; the network is ``cfg.model.generator`` and the
+            output range ``cfg.model.data_preprocessor.gt_range``.
+        checkpoint (str | None): weights in any layout
+            :func:`~srtoolbox.apis.extract_generator_state_dict` reads
+            (EMA weights preferred). None keeps the network's weights.
+        generator (nn.Module | dict | None): a built network, or a generator
+            config dict, used instead of ``config``'s.
+        device (str | torch.device | None): None picks CUDA when available.
+        amp (bool | str): False: fp32. True: bf16 autocast where the hardware
+            computes it natively, else fp32 with a log line. ``'bf16'``
+            forces bf16 (slow on CPUs without native bf16, ~10x).
+        tile (int | None): tile size in LR pixels; None runs whole images.
+        tile_pad (int): LR pixels of context around each tile. Default: 16.
+        output_range (tuple[float, float] | None): the network's output
+            range, mapped back to [0, 1] by ``(out - low) / (high - low)``.
+            Default: the config's ``gt_range``, else (0, 1).
+        interp_checkpoint (str | None): a second checkpoint of the same
+            architecture; the weights become ``(1 - alpha) * checkpoint +
+            alpha * interp_checkpoint`` (network interpolation).
+        alpha (float | None): interpolation weight, needed with
+            ``interp_checkpoint``.
+        prefer_ema (bool): take EMA weights when a checkpoint has them.
+        progress (bool): tqdm progress bar in :meth:`run`.
+
+    Attributes:
+        scale (int): the generator's ``upscale``.
+    """
+
+    def __init__(self, config=None, checkpoint=None, generator=None,
+                 device=None, amp=False, tile=None, tile_pad=16,
+                 output_range=None, interp_checkpoint=None, alpha=None,
+                 prefer_ema=True, progress=True):
+        cfg = self._load_config(config)
+        model_cfg = cfg.get('model', {}) if cfg is not None else {}
+        if generator is None:
+            if not model_cfg or 'generator' not in model_cfg:
+                raise ValueError('SRInferencer needs a config with '
+                                 'model.generator, or generator=')
+            generator = model_cfg['generator']
+        if isinstance(generator, dict):
+            generator = build_generator(generator)
+        if not isinstance(generator, nn.Module):
+            raise TypeError('generator must be an nn.Module or a config '
+                            f'dict, got {type(generator).__name__}')
+        self.scale = getattr(generator, 'upscale', None)
+        if not isinstance(self.scale, int) or self.scale < 1:
+            raise ValueError(
+                f'{type(generator).__name__} has no integer `upscale` '
+                'attribute; srtoolbox generators set it to their scale')
+        self._load_weights(generator, checkpoint, interp_checkpoint, alpha,
+                           prefer_ema)
+        if output_range is None:
+            pre = model_cfg.get('data_preprocessor') or {}
+            output_range = pre.get('gt_range', (0.0, 1.0))
+        low, high = (float(v) for v in output_range)
+        if not high > low:
+            raise ValueError(f'output_range must be (low, high) with '
+                             f'high > low, got {output_range}')
+        self.output_range = (low, high)
+        if tile is not None and tile < 1:
+            raise ValueError(f'tile must be a positive size, got {tile}')
+        if tile_pad < 0:
+            raise ValueError(f'tile_pad must be >= 0, got {tile_pad}')
+        # networks that pixel-unshuffle their input need sizes divisible by
+        # the factor: image, tile and pad are aligned to it
+        self.size_divisor = int(getattr(generator, 'unshuffle', 1) or 1)
+        self.tile = tile
+        self.tile_pad = tile_pad
+        self.progress = progress
+        if device is None:
+            device = 'cuda' if torch.cuda.is_available() else 'cpu'
+        self.device = torch.device(device)
+        self.generator = generator.to(self.device).eval()
+        self.generator.requires_grad_(False)
+        self.amp_dtype, precision = _amp_dtype(amp, self.device.type)
+        logger.info(
+            'SRInferencer: %s x%d on %s, %s, %s, output range %s',
+            type(generator).__name__, self.scale, self.device, precision,
+            f'tile {tile} pad {tile_pad}' if tile else 'untiled',
+            self.output_range)
+
+    @staticmethod
+    def _load_config(config):
+        if config is None:
+            return None
+        if isinstance(config, (str, os.PathLike)):
+            from ..engine.launch import load_config
+            return load_config(os.fspath(config))
+        return config
+
+    @staticmethod
+    def _load_weights(generator, checkpoint, interp_checkpoint, alpha,
+                      prefer_ema):
+        from .checkpoint import (extract_generator_state_dict,
+                                 load_checkpoint_file)
+        if interp_checkpoint is not None and (checkpoint is None
+                                              or alpha is None):
+            raise ValueError('interp_checkpoint needs checkpoint and alpha')
+        if checkpoint is None:
+            return
+        sd = extract_generator_state_dict(load_checkpoint_file(checkpoint),
+                                          prefer_ema=prefer_ema)
+        source = os.fspath(checkpoint)
+        if interp_checkpoint is not None:
+            from .interpolation import interpolate_state_dicts
+            sd_b = extract_generator_state_dict(
+                load_checkpoint_file(interp_checkpoint),
+                prefer_ema=prefer_ema)
+            sd = interpolate_state_dicts(sd, sd_b, alpha)
+            source = (f'{source} (interpolated with '
+                      f'{os.fspath(interp_checkpoint)}, alpha {alpha})')
+        load_generator_weights(generator, sd, source)
+
+    # ----------------------------------------------------------- arrays
+    def __call__(self, img):
+        """Upscale one image.
+
+        Args:
+            img (np.ndarray): ``(H, W)`` / ``(H, W, 1)`` gray, ``(H, W, 2)``
+                gray+alpha, ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA; uint8,
+                uint16 or float32 in [0, 1].
+
+        Returns:
+            np.ndarray: ``(s*H, s*W[, C])``, same layout and dtype.
+        """
+        if not isinstance(img, np.ndarray):
+            raise TypeError(f'expected a numpy array, got {type(img)}')
+        if img.ndim not in (2, 3) or (img.ndim == 3
+                                      and img.shape[2] not in (1, 2, 3, 4)):
+            raise ValueError('expected (H, W) or (H, W, C) with C in 1-4, got '
+                             f'shape {img.shape}')
+        if img.dtype == np.uint8:
+            maxval = 255.0
+        elif img.dtype == np.uint16:
+            maxval = 65535.0
+        elif img.dtype in (np.float32, np.float64):
+            maxval = None
+        else:
+            raise ValueError(f'unsupported pixel type {img.dtype}; use uint8, '
+                             'uint16 or float32 in [0, 1]')
+        channels = 1 if img.ndim == 2 else img.shape[2]
+        colour = img if img.ndim == 2 else img[:, :, :3 if channels >= 3
+                                                 else 1]
+        if colour.ndim == 3 and colour.shape[2] == 1:
+            colour = colour[:, :, 0]
+        rgb = colour if colour.ndim == 3 else colour[:, :, None]
+        out = self._upscale_rgb(rgb, maxval, img.dtype)
+        if colour.ndim == 2:  # gray in, gray out
+            out = self._to_gray(out, img.dtype)
+        if channels in (2, 4):
+            alpha = self._upscale_alpha(img[:, :, -1], img.dtype)
+            if out.ndim == 2:
+                out = out[:, :, None]
+            out = np.concatenate([out, alpha[:, :, None]], axis=2)
+        elif channels == 1 and img.ndim == 3:
+            out = out[:, :, None]
+        return out
+
+    def _to_gray(self, rgb, dtype):
+        gray = rgb.astype(np.float32) @ _LUMA
+        if dtype in (np.uint8, np.uint16):
+            info = np.iinfo(dtype)
+            gray = np.clip(np.round(gray), 0, info.max)
+        return gray.astype(dtype)
+
+    def _upscale_alpha(self, alpha, dtype):
+        from ..utils import imresize
+        h, w = alpha.shape
+        shape = (h * self.scale, w * self.scale)
+        if dtype == np.uint8:
+            return imresize(alpha, self.scale, output_shape=shape)
+        out = imresize(alpha.astype(np.float32), self.scale,
+                       output_shape=shape)
+        if dtype == np.uint16:
+            return np.clip(np.round(out), 0, 65535).astype(np.uint16)
+        return np.clip(out, 0, 1).astype(dtype)
+
+    def _upscale_rgb(self, rgb, maxval, dtype):
+        """(H, W, 1|3) array -> (sH, sW, 3) of ``dtype``, tile by tile."""
+        h, w = rgb.shape[:2]
+        s, d = self.scale, self.size_divisor
+        # pad bottom/right to a multiple of the divisor (RRDBNet x1/x2)
+        ph, pw = (-h) % d, (-w) % d
+        if ph or pw:
+            rgb = np.pad(rgb, ((0, ph), (0, pw), (0, 0)), mode='edge')
+        hp, wp = rgb.shape[:2]
+        out = np.empty((hp * s, wp * s, 3), dtype=dtype)
+        for (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) in tile_boxes(
+                hp, wp, self.tile, self.tile_pad, d):
+            sr = self._forward(rgb[cy0:cy1, cx0:cx1], maxval)
+            oy, ox = (y0 - cy0) * s, (x0 - cx0) * s
+            out[y0 * s:y1 * s, x0 * s:x1 * s] = sr[
+                oy:oy + (y1 - y0) * s, ox:ox + (x1 - x0) * s]
+        return out[:h * s, :w * s]
+
+    @torch.inference_mode()
+    def _forward(self, patch, maxval):
+        """(h, w, 1|3) numpy -> (sh, sw, 3) numpy, scaled back to ``maxval``
+        (rounded) or float [0, 1] when ``maxval`` is None."""
+        x = torch.from_numpy(np.ascontiguousarray(patch)).to(self.device)
+        x = x.permute(2, 0, 1).unsqueeze(0).float()
+        if maxval is not None:
+            x = x / maxval
+        if x.shape[1] == 1:
+            x = x.expand(-1, 3, -1, -1)
+        with torch.autocast(self.device.type, dtype=self.amp_dtype,
+                            enabled=self.amp_dtype is not None):
+            y = self.generator(x)
+        low, high = self.output_range
+        y = ((y.float() - low) / (high - low)).clamp_(0, 1)[0]
+        y = y.permute(1, 2, 0)
+        if maxval is None:
+            return y.cpu().numpy()
+        y = y.mul_(maxval).round_()
+        if maxval == 255.0:
+            return y.to(torch.uint8).cpu().numpy()
+        return y.to(torch.int32).cpu().numpy().astype(np.uint16)
+
+    # ------------------------------------------------------------ files
+    def output_path(self, input_path, out_dir, suffix=''):
+        """``out_dir/<input stem><suffix>.png`` (PNG keeps alpha, 16 bits)."""
+        stem = osp.splitext(osp.basename(input_path))[0]
+        return osp.join(out_dir, f'{stem}{suffix}.png')
+
+    def run(self, inputs, out_dir, overwrite=False, suffix=''):
+        """Upscale image files into ``out_dir`` as PNG.
+
+        Args:
+            inputs (str | list[str]): a file, a folder, a glob, or a list.
+            out_dir (str): created if missing.
+            overwrite (bool): replace existing outputs. Default: False
+                (they are kept and listed in the summary's ``existing``).
+            suffix (str): added to each output stem, e.g. ``'_x4'``.
+
+        Returns:
+            RunSummary: written outputs, outputs kept, unreadable inputs
+            (each also named in a warning; the run goes on).
+
+        Raises:
+            FileNotFoundError: an input path does not exist (before any
+                work is done).
+            ValueError: no images found, or two inputs would write the
+                same output (``a.jpg`` and ``a.png``).
+        """
+        from tqdm import tqdm
+
+        from ..utils import ImageReadError
+        files = list_images(inputs)
+        if not files:
+            raise ValueError(f'no images found in {inputs!r}')
+        targets = {}
+        for path in files:
+            targets.setdefault(self.output_path(path, out_dir, suffix),
+                               []).append(path)
+        clashes = [f'{", ".join(v)} -> {k}' for k, v in targets.items()
+                   if len(v) > 1]
+        if clashes:
+            raise ValueError('several inputs would write the same output; '
+                             'rename them or run them separately: '
+                             + '; '.join(clashes))
+        os.makedirs(out_dir, exist_ok=True)
+        summary = RunSummary()
+        bar = tqdm(files, desc=f'x{self.scale}', unit='img',
+                   disable=not self.progress)
+        for path in bar:
+            target = self.output_path(path, out_dir, suffix)
+            if osp.exists(target) and not overwrite:
+                summary.existing.append(target)
+                logger.info('kept %s (exists; overwrite to replace)', target)
+                continue
+            try:
+                img = read_image_unchanged(path)
+            except ImageReadError as err:
+                summary.skipped.append((path, str(err)))
+                logger.warning('skipped %s', err)
+                continue
+            try:
+                _write_image(self(img), target, overwrite=overwrite)
+            except FileExistsError:  # appeared while we worked
+                summary.existing.append(target)
+                continue
+            summary.processed.append(target)
+        return summary

@@ -1,0 +1,230 @@
+"""Checkpoints that survive a kill and resume exactly.
+
+mmengine 0.10.7's ``CheckpointHook`` writes checkpoints in place (a kill
+during ``torch.save`` leaves a truncated ``iter_N.pth``), deletes the oldest
+checkpoint *before* writing the new one (with ``max_keep_ckpts=1`` a kill
+then leaves none) and writes ``last_checkpoint`` in place too.
+:class:`ResumableCheckpointHook`, the default runtime's checkpoint hook:
+
+* writes every file through :class:`AtomicLocalBackend`: a temporary file
+  in the same folder, flushed to disk, then ``os.replace`` (atomic on
+  POSIX and Windows), so a reader sees the old file or the new one;
+* deletes outdated checkpoints (``max_keep_ckpts``, the previous best) only
+  after the new one and ``last_checkpoint`` are on disk;
+* stores the random generators of every process in the checkpoint and
+  restores them when training resumes from it, and keeps validation from
+  consuming the training generators, so a resumed run draws the same
+  random numbers as an uninterrupted one.
+"""
+import os
+import os.path as osp
+import re
+import uuid
+from contextlib import contextmanager
+
+from mmengine.dist import all_gather_object, get_rank, get_world_size
+from mmengine.dist import is_main_process
+from mmengine.fileio import LocalBackend, register_backend
+from mmengine.hooks import CheckpointHook
+
+from ..registry import HOOKS
+from .resume import get_rng_states, set_rng_states
+
+__all__ = ['atomic_write', 'AtomicLocalBackend', 'ResumableCheckpointHook']
+
+# what atomic_write names its temporary files: .<name>.<12 hex>.tmp
+_TMP_NAME = re.compile(r'^\..+\.[0-9a-f]{12}\.tmp$')
+
+
+def atomic_write(data, path):
+    """Write ``data`` (bytes) to ``path`` so that ``path`` is never partial.
+
+    The bytes go to a temporary file in the same folder (``os.replace``
+    cannot cross file systems), are flushed to disk, and the file is
+    renamed over ``path``. A failure removes the temporary file.
+    """
+    path = os.fspath(path)
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    tmp = osp.join(folder, f'.{osp.basename(path)}.{uuid.uuid4().hex[:12]}'
+                   '.tmp')
+    try:
+        with open(tmp, 'xb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+    try:  # make the rename itself durable (POSIX; not possible on Windows)
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class AtomicLocalBackend(LocalBackend):
+    """mmengine's local file backend with atomic writes and, inside
+    :meth:`deferred_removals`, removals postponed to the end of the block.
+
+    Selected with ``backend_args=dict(backend='atomic_local')``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pending_removals = None
+
+    def put(self, obj, filepath):
+        atomic_write(obj, filepath)
+
+    def put_text(self, obj, filepath, encoding='utf-8'):
+        atomic_write(obj.encode(encoding), filepath)
+
+    def remove(self, filepath):
+        if self._pending_removals is not None:
+            self._pending_removals.append(filepath)
+        else:
+            super().remove(filepath)
+
+    @contextmanager
+    def deferred_removals(self):
+        """Queue :meth:`remove` calls; carry them out when the block ends
+        without an error."""
+        self._pending_removals = pending = []
+        try:
+            yield
+        finally:
+            self._pending_removals = None
+        for path in pending:
+            if self.isfile(path):
+                self.remove(path)
+
+
+register_backend('atomic_local', AtomicLocalBackend, force=True)
+
+
+@HOOKS.register_module()
+class ResumableCheckpointHook(CheckpointHook):
+    """``CheckpointHook`` with atomic writes, removals after the save, and
+    random generator states (see the module docstring).
+
+    Arguments as mmengine's ``CheckpointHook``; without ``backend_args`` or
+    ``file_client_args`` it writes with :class:`AtomicLocalBackend`.
+    Checkpoints get ``rng_states``: one entry per process, restored at the
+    first iteration after resuming from them.
+    """
+
+    def __init__(self, *args, backend_args=None, file_client_args=None,
+                 **kwargs):
+        if backend_args is None and file_client_args is None:
+            backend_args = dict(backend='atomic_local')
+        super().__init__(*args, backend_args=backend_args,
+                         file_client_args=file_client_args, **kwargs)
+        self._rng_states = None
+        self._resumed_rng = None
+        self._val_rng = None
+
+    # ---------------------------------------------------------------- saving
+    def before_train(self, runner):
+        super().before_train(runner)
+        if (is_main_process() and isinstance(self.file_backend,
+                                              AtomicLocalBackend)
+                and osp.isdir(self.out_dir)):
+            # leftovers of a save killed before its rename
+            for name in os.listdir(self.out_dir):
+                if _TMP_NAME.match(name):
+                    os.remove(osp.join(self.out_dir, name))
+
+    def _gather_rng_states(self):
+        # a checkpoint saved during validation (a new best) holds the
+        # training generators, which validation does not advance
+        states = self._val_rng if self._val_rng is not None \
+            else get_rng_states()
+        if get_world_size() > 1:
+            return all_gather_object(states)
+        return [states]
+
+    @contextmanager
+    def _removals_after_saving(self):
+        if isinstance(self.file_backend, AtomicLocalBackend):
+            with self.file_backend.deferred_removals():
+                yield
+        else:
+            yield
+
+    def _save_checkpoint_with_step(self, runner, step, meta):
+        # as CheckpointHook's, reordered: save, point last_checkpoint at the
+        # new file, and only then delete the outdated one
+        self._rng_states = self._gather_rng_states()
+        outdated = None
+        if self.max_keep_ckpts > 0 and not (
+                self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
+            if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
+                outdated = self.keep_ckpt_ids.popleft()
+            self.keep_ckpt_ids.append(step)
+            runner.message_hub.update_info('keep_ckpt_ids',
+                                           list(self.keep_ckpt_ids))
+        ckpt_filename = self.filename_tmpl.format(step)
+        self.last_ckpt = self.file_backend.join_path(self.out_dir,
+                                                     ckpt_filename)
+        runner.message_hub.update_info('last_ckpt', self.last_ckpt)
+        runner.save_checkpoint(
+            self.out_dir, ckpt_filename, self.file_client_args,
+            save_optimizer=self.save_optimizer,
+            save_param_scheduler=self.save_param_scheduler, meta=meta,
+            by_epoch=self.by_epoch, backend_args=self.backend_args,
+            **self.args)
+        if not is_main_process():
+            return
+        atomic_write(str(self.last_ckpt).encode('utf-8'),
+                     osp.join(runner.work_dir, 'last_checkpoint'))
+        if outdated is not None:
+            path = self.file_backend.join_path(
+                self.out_dir, self.filename_tmpl.format(outdated))
+            if self.file_backend.isfile(path):
+                self.file_backend.remove(path)
+            elif self.file_backend.isdir(path):  # deepspeed checkpoints
+                self.file_backend.rmtree(path)
+
+    def _save_best_checkpoint(self, runner, metrics):
+        # the previous best is deleted after the new best is written
+        with self._removals_after_saving():
+            super()._save_best_checkpoint(runner, metrics)
+
+    def before_save_checkpoint(self, runner, checkpoint):
+        if self._rng_states is not None:
+            checkpoint['rng_states'] = self._rng_states
+
+    # -------------------------------------------------------------- resuming
+    def after_load_checkpoint(self, runner, checkpoint):
+        states = checkpoint.get('rng_states')
+        if states:
+            self._resumed_rng = (checkpoint['meta'].get('iter'), states)
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if self._resumed_rng is None:
+            return
+        step, states = self._resumed_rng
+        self._resumed_rng = None
+        # only when resuming (a checkpoint loaded to fine-tune from
+        # iteration 0 keeps the fresh generators)
+        if step == runner.iter:
+            rank = get_rank()
+            set_rng_states(states[rank] if len(states) == get_world_size()
+                           else states[0])
+
+    # ---------------------------------- validation leaves training RNG alone
+    def before_val(self, runner):
+        self._val_rng = get_rng_states()
+
+    def after_val(self, runner):
+        if self._val_rng is not None:
+            set_rng_states(self._val_rng)
+            self._val_rng = None

@@ -1,0 +1,172 @@
+"""Compare a GAN-trained generator with the network it started from.
+
+After SRGAN training, :class:`ReferenceComparisonHook` prints PSNR/SSIM of
+bicubic upsampling, of a reference generator (the SRResNet the SRGAN was
+initialised from) and of the trained model on the last validation images,
+and writes ``bicubic | reference | model | HR`` crops side by side, so the
+perceptual difference the numbers do not show can be seen.
+"""
+import copy
+import json
+import os.path as osp
+
+import numpy as np
+import torch
+from mmengine.hooks import Hook
+
+from ..registry import HOOKS
+from ..utils.image_io import imwrite
+from ..utils.matlab_imresize import imresize
+from .hooks import comparison_strip
+
+__all__ = ['ReferenceComparisonHook', 'center_crop', 'format_comparison']
+
+
+def center_crop(img, size):
+    """The central ``size`` x ``size`` crop of an HWC image (or all of it)."""
+    h, w = img.shape[:2]
+    ch, cw = min(size, h), min(size, w)
+    top, left = (h - ch) // 2, (w - cw) // 2
+    return img[top:top + ch, left:left + cw]
+
+
+def format_comparison(table, names, conventions):
+    """Text table: one row per dataset, PSNR/SSIM per method.
+
+    Args:
+        table (dict): ``{dataset: {method: (psnr, ssim)}}``.
+        names (list[str]): methods, in column order.
+    """
+    head1 = f'{"dataset":<10}' + ''.join(f' {n[:17]:>17}' for n in names)
+    head2 = f'{"":<10}' + ' {:>8} {:>8}'.format('PSNR', 'SSIM') * len(names)
+    rows = [f'{dataset:<10}' + ''.join(
+        ' {:>8.2f} {:>8.4f}'.format(*values[n]) for n in names)
+        for dataset, values in table.items()]
+    return '\n'.join([f'PSNR/SSIM ({conventions}):', head1, head2] + rows)
+
+
+@HOOKS.register_module()
+class ReferenceComparisonHook(Hook):
+    """At the end of training, compare bicubic, a reference generator and
+    the trained model on the images of the last validation.
+
+    Prints a PSNR/SSIM table, saves it to ``<work_dir>/comparison.json`` and
+    writes ``bicubic | reference | model | HR`` strips of the central
+    ``crop_size`` HR crop to ``<work_dir>/comparison/<dataset>_<key>.png``.
+    The reference network has the trained generator's architecture and
+    output range (``gt_range``), with weights from ``reference``.
+
+    Args:
+        reference (str | None): checkpoint file, or a work dir whose
+            ``last_checkpoint`` names one. Default: the model's
+            ``pretrained_generator`` (the network SRGAN started from).
+        reference_name (str): its column label. Default: ``'SRResNet'``.
+        model_name (str | None): the model's label; default: its class.
+        crop_size (int): HR crop side of the strips. Default: 128.
+        num_images (int | None): strips to write; None writes all.
+        crop_border (int), test_y_channel (bool): metric conventions, as the
+            validation metrics. Defaults: 4, True.
+    """
+
+    priority = 'VERY_LOW'
+
+    def __init__(self, reference=None, reference_name='SRResNet',
+                 model_name=None, crop_size=128, num_images=None,
+                 crop_border=4, test_y_channel=True):
+        self.reference = reference
+        self.reference_name = reference_name
+        self.model_name = model_name
+        self.crop_size = crop_size
+        self.num_images = num_images
+        self.crop_border = crop_border
+        self.test_y_channel = test_y_channel
+        self._outputs = []
+
+    def before_val_epoch(self, runner):
+        self._outputs = []
+
+    def after_val_iter(self, runner, batch_idx, data_batch=None,
+                       outputs=None):
+        for out in outputs or []:
+            if 'gt' in out:
+                self._outputs.append(
+                    {k: out[k] for k in ('pred', 'gt', 'lq', 'key', 'dataset')
+                     if k in out})
+
+    def reference_network(self, model):
+        """The trained generator's architecture with the reference weights."""
+        from ..models.gan_model import _unwrap, load_pretrained_generator
+        path = self.reference or getattr(model, 'pretrained_generator', None)
+        if path is None:
+            raise ValueError('ReferenceComparisonHook: no reference given and '
+                             'the model has no pretrained_generator')
+        net = copy.deepcopy(_unwrap(model.generator))
+        file = load_pretrained_generator(net, path)
+        return net.eval(), file
+
+    @torch.no_grad()
+    def compare(self, model, work_dir):
+        """The table ``{dataset: {method: (psnr, ssim)}}``; writes strips."""
+        from ..evaluation.functional import calculate_psnr, calculate_ssim
+        from ..models.sr_model import tensor2img
+        reference, _ = self.reference_network(model)
+        device = next(reference.parameters()).device
+        model_name = self.model_name or type(model).__name__
+        names = ['bicubic', self.reference_name, model_name]
+        scores = {}
+        for i, out in enumerate(self._outputs):
+            lq, gt = out['lq'], out['gt']
+            lq_t = torch.from_numpy(lq.transpose(2, 0, 1).copy()).float()
+            lq_t = lq_t.div(255.).unsqueeze(0).to(device)
+            ref = model.data_preprocessor.output_to_unit(
+                reference(lq_t).float())
+            images = {
+                'bicubic': imresize(lq, gt.shape[0] // lq.shape[0]),
+                self.reference_name: tensor2img(ref[0]),
+                model_name: out['pred'],
+            }
+            per_method = scores.setdefault(out.get('dataset', 'val'), {})
+            for name, img in images.items():
+                per_method.setdefault(name, []).append((
+                    calculate_psnr(img, gt, self.crop_border,
+                                   self.test_y_channel),
+                    calculate_ssim(img, gt, self.crop_border,
+                                   self.test_y_channel)))
+            if self.num_images is None or i < self.num_images:
+                strip = comparison_strip(
+                    [center_crop(images[n], self.crop_size) for n in names] +
+                    [center_crop(gt, self.crop_size)])
+                key = str(out.get('key', i)).replace('/', '__')
+                imwrite(strip, osp.join(work_dir, 'comparison',
+                                        f"{out.get('dataset', 'val')}_"
+                                        f'{key}.png'))
+        return {dataset: {n: tuple(float(np.mean(v)) for v in zip(*values))
+                          for n, values in methods.items()}
+                for dataset, methods in scores.items()}, names
+
+    def after_train(self, runner):
+        from mmengine.dist import is_main_process
+        from ..models.gan_model import _unwrap
+        if not is_main_process():
+            return
+        if not self._outputs:
+            runner.logger.warning(
+                'ReferenceComparisonHook: no validation ran, nothing to '
+                'compare (make val_interval divide max_iters)')
+            return
+        model = _unwrap(runner.model)
+        table, names = self.compare(model, runner.work_dir)
+        conv = (f'Y channel, crop {self.crop_border}' if self.test_y_channel
+                else f'RGB, crop {self.crop_border}')
+        runner.logger.info(
+            f'\nAfter {runner.iter} iterations, on the last validation\'s '
+            'images:\n' + format_comparison(table, names, conv) +
+            f'\nStrips (bicubic | {" | ".join(names[1:])} | HR): '
+            f'{osp.join(runner.work_dir, "comparison")}')
+        summary = {dataset: {n: dict(psnr=p, ssim=s)
+                             for n, (p, s) in methods.items()}
+                   for dataset, methods in table.items()}
+        summary['iterations'] = runner.iter
+        summary['conventions'] = conv
+        with open(osp.join(runner.work_dir, 'comparison.json'), 'w') as f:
+            json.dump(summary, f, indent=2)

@@ -1,0 +1,62 @@
+"""Per-image results of an evaluation, written as JSON and CSV."""
+import csv
+import io
+import json
+import os
+import os.path as osp
+import tempfile
+
+__all__ = ['collect_per_image', 'write_results', 'atomic_write_text']
+
+
+def collect_per_image(evaluator):
+    """Rows ``{dataset, key, PSNR, SSIM, ...}`` from an evaluator's metrics
+    (each keeps ``per_image`` after ``compute_metrics``)."""
+    rows = {}
+    for metric in evaluator.metrics:
+        name = getattr(metric, 'metric_name', type(metric).__name__)
+        for res in getattr(metric, 'per_image', []):
+            row = rows.setdefault((res['dataset'], res['key']),
+                                  dict(dataset=res['dataset'],
+                                       key=res['key']))
+            row[name] = res['value']
+    return list(rows.values())
+
+
+def atomic_write_text(text, path, overwrite=True):
+    """Write ``text`` to ``path`` via a temporary file and ``os.replace``."""
+    if not overwrite and osp.exists(path):
+        raise FileExistsError(f'{path} exists; pass --overwrite to replace '
+                              'it')
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.tmp-')
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8', newline='') as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def write_results(rows, summary, prefix, meta=None, overwrite=False):
+    """Write ``PREFIX.json`` (summary, meta, per-image rows) and
+    ``PREFIX.csv`` (one row per image). Returns both paths."""
+    json_path, csv_path = prefix + '.json', prefix + '.csv'
+    for path in (json_path, csv_path):
+        if not overwrite and osp.exists(path):
+            raise FileExistsError(f'{path} exists; pass --overwrite to '
+                                  'replace it')
+    payload = dict(summary=summary, meta=meta or {}, per_image=rows)
+    atomic_write_text(json.dumps(payload, indent=2), json_path)
+    fields = []
+    for row in rows:
+        fields += [k for k in row if k not in fields]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(buf.getvalue(), csv_path)
+    return json_path, csv_path
