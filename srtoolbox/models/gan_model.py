@@ -218,14 +218,17 @@ class SRGAN(SRModel):
                 perceptual_loss = None
                 pixel_loss = dict(type='MSELoss')
                 self.vgg_fallback = True
+        # first, so that a missing VGG19 file fails before the networks
+        # are built
+        perceptual = LOSSES.build(perceptual_loss) if perceptual_loss \
+            else None
         super().__init__(generator, pixel_loss=pixel_loss,
                          data_preprocessor=data_preprocessor,
                          ema_decay=ema_decay, channels_last=False,
                          nonfinite_loss=nonfinite_loss, init_cfg=init_cfg)
+        self.perceptual_loss = perceptual
         self.discriminator = DISCRIMINATORS.build(discriminator)
         self.gan_loss = LOSSES.build(gan_loss)
-        self.perceptual_loss = (LOSSES.build(perceptual_loss)
-                                if perceptual_loss else None)
         self.disc_steps = disc_steps
         self.disc_init_steps = disc_init_steps
         self.pretrained_generator = pretrained_generator

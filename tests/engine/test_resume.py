@@ -121,7 +121,10 @@ def test_resume_after_kill_between_checkpoints(tiny_data, straight_run,
 
 def test_resume_after_kill_while_saving(tiny_data, straight_run, tmp_path,
                                         one_thread):
-    config, expected = straight_run
+    _, expected = straight_run
+    # 2 persistent workers instead of none: the same samples, the same
+    # augmentations (seeded by position)
+    config = tiny_config(tiny_data, tmp_path / 'cfg.py', num_workers=2)
     work = tmp_path / 'work'
     # killed halfway through writing iter_8.pth; max_keep_ckpts=1
     run_until_paused_then_kill(tiny_data, config, work, 'save:8')

@@ -74,7 +74,7 @@ def write_images(folder, count, size, seed):
                     np.clip(img, 0, 255).astype(np.uint8))
 
 
-def tiny_config(data, path, **overrides):
+def tiny_config(data, path, batch_size=4, num_workers=0, **overrides):
     """Write a config file for a tiny MSRResNet run and return its path.
 
     ``overrides`` replace top-level keys (given as Python source text).
@@ -93,7 +93,8 @@ def tiny_config(data, path, **overrides):
         param_scheduler="[dict(type='MultiStepLR', milestones=[6], "
                         'gamma=0.5, by_epoch=False)]',
         train_dataloader=f'''dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
+    batch_size={batch_size}, num_workers={num_workers},
+    persistent_workers={num_workers > 0},
     sampler=dict(type='InfiniteSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     dataset=dict(type='HRImageDataset', gt_folder={osp.join(data, 'train')!r},
