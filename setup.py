@@ -35,6 +35,7 @@ setup(
     extras_require={
         'tests': ['pytest>=7'],
         'plot': ['matplotlib>=3.5'],
+        'onnx': ['onnx>=1.23', 'onnxruntime>=1.31'],
     },
     license='Apache-2.0',
 )

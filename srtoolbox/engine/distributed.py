@@ -18,6 +18,7 @@ without a GPU, and one between its default DDP wrapper and our models:
   unchanged (``generator.conv_first.weight``, no ``module.``), so a
   checkpoint written by 8 GPUs resumes on 1 CPU and vice versa.
 """
+import inspect
 import os
 import subprocess
 from contextlib import ExitStack, contextmanager
@@ -29,6 +30,7 @@ from mmengine.model import (MMDistributedDataParallel,
                             MMSeparateDistributedDataParallel)
 from mmengine.registry import MODEL_WRAPPERS
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
 __all__ = ['configure_distributed', 'init_distributed',
            'SRDistributedDataParallel']
@@ -97,6 +99,16 @@ def init_distributed(cfg):
     torch_dist.init_process_group(
         backend='gloo', rank=int(os.environ['RANK']),
         world_size=int(os.environ['WORLD_SIZE']), **dist_cfg)
+
+
+def _buffer_sync(broadcast_buffers):
+    """DDP's keyword for buffer broadcasting at every forward: torch >= 2.14
+    renamed ``broadcast_buffers`` to ``forward_sync_buffers`` (both sync at
+    construction)."""
+    params = inspect.signature(DistributedDataParallel.__init__).parameters
+    if 'forward_sync_buffers' in params:
+        return dict(forward_sync_buffers=broadcast_buffers)
+    return dict(broadcast_buffers=broadcast_buffers)
 
 
 class _NetworkDDP(MMDistributedDataParallel):
@@ -173,8 +185,8 @@ class SRDistributedDataParallel(MMSeparateDistributedDataParallel):
             child = child.to(device)
             if any(p.requires_grad for p in child.parameters()):
                 child = _NetworkDDP(
-                    module=child, broadcast_buffers=broadcast_buffers,
-                    find_unused_parameters=find_unused_parameters, **kwargs)
+                    module=child, find_unused_parameters=find_unused_parameters,
+                    **_buffer_sync(broadcast_buffers), **kwargs)
             module._modules[name] = child
 
     @contextmanager

@@ -170,7 +170,9 @@ class SRGAN(SRModel):
             whose ``last_checkpoint`` names one, to start the generator from
             (SRGAN starts from the MSE-trained SRResNet). Loaded with
             ``weights_only=True`` when training starts (``init_weights``),
-            not at build time, so testing a config does not need it.
+            not at build time, so testing a config does not need it. A
+            resumed run overwrites it with its own checkpoint, but the file
+            must still exist (or set this to None).
         fallback_to_mse_without_vgg (bool): when the VGG19 weights file of
             ``perceptual_loss`` is missing, log a warning and train the
             paper's SRGAN-MSE variant (MSE content loss) instead of failing.

@@ -272,7 +272,7 @@ def test_infer_cli(tmp_path, crop):
     cmd = [sys.executable, osp.join(REPO, 'tools', 'infer.py'),
            '--config', _write_config(tmp_path), '--checkpoint', ckpt,
            '--input', str(src / '*.png'), '--output', str(out),
-           '--tile', '8', '--tile-pad', '12', '--device', 'cpu']
+           '--tile', '64', '--device', 'cpu']
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert sorted(p.name for p in out.iterdir()) == [

@@ -11,8 +11,8 @@ from mmengine.dataset import InfiniteSampler
 from srtoolbox.engine.resume import (ResumableInfiniteSampler, SeededSamples,
                                      get_rng_states, set_rng_states)
 
-from .tiny_run import (load_weights, run_until_paused_then_kill, tiny_config,
-                       train_in_process)
+from .tiny_run import (load_weights, run_train, run_until_paused_then_kill,
+                       tiny_config, train_in_process)
 
 
 # ----------------------------------------------------------------- sampler
@@ -114,9 +114,13 @@ def test_resume_after_kill_between_checkpoints(tiny_data, straight_run,
     assert any(k.startswith('generator_ema.') for k in ckpt['state_dict'])
     assert ckpt['param_schedulers'] and ckpt['optimizer']['state']
 
-    runner, state = train_in_process(config, work, resume='auto')
-    assert runner.iter == 10
+    # the command line: tools/train.py CONFIG --resume (latest checkpoint)
+    run_train(tiny_data, config, work, '--resume')
+    state = load_weights(work / 'final_rank0.pth')
     _assert_same_weights(state, expected)
+    # the EMA is a real average, not a copy of the generator
+    assert not torch.equal(state['generator_ema.conv_last.weight'],
+                           state['generator.conv_last.weight'])
 
 
 def test_resume_after_kill_while_saving(tiny_data, straight_run, tmp_path,

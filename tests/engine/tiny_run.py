@@ -195,6 +195,7 @@ def max_relative_difference(a, b, prefix=''):
 
 def train_in_process(config, work_dir, resume=None, **options):
     """Run a tiny config in this process; returns (runner, state dict).
+    ``runner.initial_state`` holds the weights before training.
 
     The test helper's hook (pause, per-rank dumps) is left out: it does not
     change training.
@@ -206,6 +207,9 @@ def train_in_process(config, work_dir, resume=None, **options):
     cfg = prepare_train_config(cfg, work_dir=str(work_dir), resume=resume,
                                check_data=False)
     runner = build_runner(cfg)
-    model = runner.train()
-    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    return runner, state
+    runner.initial_state = _clone_state(runner.model)
+    return runner, _clone_state(runner.train())
+
+
+def _clone_state(model):
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}

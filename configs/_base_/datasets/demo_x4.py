@@ -19,12 +19,14 @@ test_pipeline = [
 
 train_dataloader = dict(
     batch_size=16,
-    num_workers=2,
+    # one worker keeps up (images are cached after their first decode) and
+    # leaves the second core to the training step
+    num_workers=1,
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     dataset=dict(type='HRImageDataset', data_root=data_root,
-                 gt_folder='SunHays80', scale=scale,
+                 gt_folder='SunHays80', scale=scale, cache=True,
                  pipeline=train_pipeline))
 
 val_dataloader = dict(

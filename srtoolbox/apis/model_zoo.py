@@ -1,0 +1,237 @@
+"""The model zoo: measured figures next to the papers', in one table.
+
+``tools/model_zoo.py`` calls :func:`build_zoo` and writes ``model-zoo.md``.
+For every entry it measures, on this machine: parameters, MACs for a 320x180
+LR input, CPU time of one forward on that input (fp32; bf16 only where the
+CPU computes it natively), and reads PSNR/SSIM of the checkpoints trained
+here from ``tools/test.py`` result files. The papers' figures sit in their
+own columns with their sources. Every figure states its conventions.
+"""
+import json
+import os.path as osp
+import time
+from dataclasses import dataclass, field
+
+__all__ = ['ZooEntry', 'ZOO', 'build_zoo', 'render_markdown', 'measure']
+
+CONVENTIONS = ('x4; PSNR/SSIM on the Y channel (BT.601, float), 4 border '
+               'pixels cropped; LR = MATLAB-style bicubic x4 of the HR image '
+               'cropped to a multiple of 4, rounded to 8 bits')
+
+
+@dataclass
+class ZooEntry:
+    """One row: a network + recipe, its config, and what the paper says."""
+    name: str
+    config: str
+    paper: dict = field(default_factory=dict)  # {'Set5': (psnr, ssim), ...}
+    paper_source: str = ''
+    result: str = ''  # tools/test.py JSON of a checkpoint trained here
+    budget: str = ''  # how that checkpoint was trained
+
+
+# Papers' x4 figures (Y channel, crop 4). BSD100 is the papers' set; our
+# BSD68 is 68 of its 100 images, so those columns are not comparable 1:1.
+ZOO = [
+    ZooEntry('SRResNet (MSE)', 'configs/srresnet/srresnet_x4.py',
+             {'Set5': (32.05, 0.9019), 'Set14': (28.49, 0.8184),
+              'BSD100': (27.58, 0.7620)},
+             'Ledig et al., CVPR 2017, Table 4',
+             'model_zoo/results/srresnet_x4_demo.json',
+             'demo: configs/srresnet/srresnet_x4_demo.py on 80 SunHays80 '
+             'photos'),
+    ZooEntry('SRGAN (VGG54)', 'configs/srgan/srgan_x4.py',
+             {'Set5': (29.40, 0.8472), 'Set14': (26.02, 0.7397),
+              'BSD100': (25.16, 0.6688)},
+             'Ledig et al., CVPR 2017, Table 4',
+             'model_zoo/results/srgan_x4_demo.json',
+             'demo: configs/srgan/srgan_x4_demo.py from the SRResNet demo'),
+    ZooEntry('MSRResNet (BasicSR)', 'configs/srresnet/msrresnet_x4_demo.py'),
+    ZooEntry('EDSR baseline', 'configs/edsr/edsr_baseline_x4_div2k.py'),
+    ZooEntry('EDSR', 'configs/edsr/edsr_large_x4_div2k.py',
+             {'Set5': (32.46, 0.8968), 'Set14': (28.80, 0.7876),
+              'BSD100': (27.71, 0.7420)},
+             'Lim et al., CVPRW 2017, Table 3'),
+    ZooEntry('MSRN', 'configs/msrn/msrn_x4_div2k.py',
+             {'Set5': (32.07, 0.8903), 'Set14': (28.60, 0.7751),
+              'BSD100': (27.52, 0.7273)},
+             'Li et al., ECCV 2018, Table 3'),
+    ZooEntry('RCAN', 'configs/rcan/rcan_x4_div2k.py',
+             {'Set5': (32.63, 0.9002), 'Set14': (28.87, 0.7889),
+              'BSD100': (27.77, 0.7436)},
+             'Zhang et al., ECCV 2018, Table 3'),
+    ZooEntry('RRDBNet (ESRGAN, PSNR)', 'configs/esrgan/rrdbnet_psnr_x4.py',
+             {'Set5': (32.73, 0.9011), 'Set14': (28.99, 0.7917),
+              'BSD100': (27.85, 0.7455)},
+             'Wang et al., ECCVW 2018 (ESRGAN), Table 4'),
+]
+
+
+def measure(generator, shape=(180, 320), repeats=1, dtypes=('fp32', 'bf16')):
+    """Params, MACs and CPU seconds of one forward on a (1, 3, H, W) input.
+
+    bf16 is timed only where the CPU computes it natively (else None).
+    """
+    import torch
+
+    from ..engine.optim_wrapper import cpu_supports_bf16
+    from .flops import count_macs, count_params
+    generator.eval()
+    out = dict(params=count_params(generator),
+               macs=count_macs(generator, (1, 3) + tuple(shape)))
+    x = torch.rand(1, 3, *shape)
+    for dtype in dtypes:
+        if dtype == 'bf16' and not cpu_supports_bf16():
+            out['seconds_bf16'] = None
+            continue
+        best = float('inf')
+        with torch.inference_mode(), torch.autocast(
+                'cpu', dtype=torch.bfloat16, enabled=dtype == 'bf16'):
+            for _ in range(repeats):
+                start = time.perf_counter()
+                generator(x)
+                best = min(best, time.perf_counter() - start)
+        out[f'seconds_{dtype}'] = best
+    return out
+
+
+def _read_result(path):
+    if not path or not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as f:
+        return json.load(f)
+
+
+def build_zoo(root='.', entries=ZOO, time_inference=True, shape=(180, 320)):
+    """Measure every entry; returns a list of row dicts."""
+    from mmengine.registry import init_default_scope
+
+    from ..engine.launch import load_config
+    from ..registry import GENERATORS
+    init_default_scope('srtoolbox')
+    rows = []
+    for entry in entries:
+        cfg = load_config(osp.join(root, entry.config))
+        net = GENERATORS.build(cfg.model.generator)
+        stats = measure(net, shape=shape,
+                        dtypes=('fp32', 'bf16') if time_inference else ())
+        result = _read_result(osp.join(root, entry.result)) \
+            if entry.result else None
+        rows.append(dict(entry=entry, stats=stats, result=result))
+    return rows
+
+
+def _fmt(pair):
+    return f'{pair[0]:.2f} / {pair[1]:.4f}' if pair else '–'
+
+
+def _secs(value):
+    if value is None:
+        return 'n/a¹'
+    return f'{value:.2f}' if value is not None else '–'
+
+
+def render_markdown(rows, command, machine, shape=(180, 320)):
+    """``model-zoo.md`` text from :func:`build_zoo` rows."""
+    h, w = shape
+    lines = [
+        '# Model zoo',
+        '',
+        'Generated by `' + command + '` — do not edit by hand; every number '
+        'below comes from that command (or from the paper cited in its row).',
+        '',
+        f'Conventions: {CONVENTIONS}.',
+        f'Machine for the timings: {machine}.',
+        '',
+        '## Measured here',
+        '',
+        f'MACs and CPU time for one {w}x{h} LR input (x4 output '
+        f'{4 * w}x{4 * h}); time is one forward pass, batch 1, 2 threads.',
+        '',
+        '| model | config | params | GMACs | CPU s fp32 | CPU s bf16 | '
+        'Set5 PSNR / SSIM | Set14 | BSD68 | trained here |',
+        '| --- | --- | ---: | ---: | ---: | ---: | --- | --- | --- | --- |',
+    ]
+    for row in rows:
+        e, s, r = row['entry'], row['stats'], row['result']
+        measured = {}
+        if r:
+            for key, value in r['summary'].items():
+                dataset, _, metric = key.rpartition('/')
+                measured.setdefault(dataset, {})[metric] = value
+        cells = []
+        for dataset in ('Set5', 'Set14', 'BSD68'):
+            m = measured.get(dataset)
+            cells.append(_fmt((m['PSNR'], m['SSIM'])) if m else '–')
+        budget = e.budget + (f'; {r["meta"].get("budget", "")}'
+                             if r and r.get('meta', {}).get('budget')
+                             else '') if r else 'not trained here'
+        lines.append(
+            f'| {e.name} | `{e.config}` | {s["params"]:,} | '
+            f'{s["macs"] / 1e9:.1f} | '
+            f'{_secs(s.get("seconds_fp32")) if "seconds_fp32" in s else "–"}'
+            f' | {_secs(s.get("seconds_bf16")) if "seconds_bf16" in s else "–"}'
+            f' | {" | ".join(cells)} | {budget} |')
+    lines += [
+        '',
+        '¹ not timed: this CPU has no native bf16 (no AVX-512 BF16/AMX), '
+        'where emulated bf16 is 10-200x slower than fp32.',
+        '',
+        '## Reported by the papers',
+        '',
+        'The papers trained on ImageNet (SRGAN) or DIV2K for 10^5-10^6 '
+        'iterations on GPUs; BSD100 is the full set (this repository tests '
+        'on BSD68, 68 of its images).',
+        '',
+        '| model | Set5 PSNR / SSIM | Set14 | BSD100 | source |',
+        '| --- | --- | --- | --- | --- |',
+    ]
+    for row in rows:
+        e = row['entry']
+        if not e.paper:
+            continue
+        lines.append(f'| {e.name} | {_fmt(e.paper.get("Set5"))} | '
+                     f'{_fmt(e.paper.get("Set14"))} | '
+                     f'{_fmt(e.paper.get("BSD100"))} | {e.paper_source} |')
+    return '\n'.join(lines) + '\n'
+
+
+def plot_psnr_vs_params(rows, path, dataset='Set5'):
+    """PSNR against parameters: the papers' figures and those measured
+    here, as a PNG (needs matplotlib: ``pip install -e .[plot]``)."""
+    try:
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+    except ImportError as err:
+        raise ImportError('the plot needs matplotlib: pip install -e '
+                          "'.[plot]'") from err
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
+    for row in rows:
+        e, s, r = row['entry'], row['stats'], row['result']
+        params = s['params'] / 1e6
+        if e.paper.get(dataset):
+            ax.scatter(params, e.paper[dataset][0], marker='o', color='C0')
+            ax.annotate(e.name, (params, e.paper[dataset][0]), fontsize=7,
+                        xytext=(4, 3), textcoords='offset points')
+        value = (r or {}).get('summary', {}).get(f'{dataset}/PSNR')
+        if value is not None:
+            ax.scatter(params, value, marker='s', color='C3')
+            ax.annotate(e.name + ' (here)', (params, value), fontsize=7,
+                        xytext=(4, -9), textcoords='offset points')
+    ax.scatter([], [], marker='o', color='C0', label='paper (GPU, full '
+               'training)')
+    ax.scatter([], [], marker='s', color='C3', label='trained here (demo '
+               'budget, CPU)')
+    ax.set_xscale('log')
+    ax.set_xlabel('parameters (millions, log scale)')
+    ax.set_ylabel(f'{dataset} PSNR (dB), Y, crop 4')
+    ax.set_title(f'x4 super-resolution on {dataset}')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc='lower right')
+    fig.tight_layout()
+    import os
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
