@@ -241,9 +241,20 @@ class LmdbStore(ImageStore):
 
 
 def build_image_store(root, backend_args=None):
-    """``FolderStore`` or ``LmdbStore`` for ``root`` by ``backend_args``."""
+    """``FolderStore`` or ``LmdbStore`` for ``root``.
+
+    ``backend_args=None`` (the default) detects the storage: a folder
+    holding ``data.mdb`` is an LMDB, anything else a folder of images. So a
+    config switches between the two by one option, the folder's path
+    (``--cfg-options train_dataloader.dataset.gt_folder=train_hr.lmdb``).
+    ``dict(backend='lmdb', **lmdb_open_kwargs)`` or
+    ``dict(backend='local')`` forces one.
+    """
     args = dict(backend_args or {})
-    backend = args.pop('backend', 'local')
+    backend = args.pop('backend', None)
+    if backend is None:
+        backend = 'lmdb' if osp.isfile(osp.join(root, 'data.mdb')) \
+            else 'local'
     if backend in ('local', 'disk', 'folder'):
         if args:
             raise ValueError(f'backend_args {args} are not used by the '

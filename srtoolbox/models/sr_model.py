@@ -100,8 +100,13 @@ class SRModel(BaseModel):
 
     def check_finite(self, log_vars):
         """False (skip) or raise when a logged loss is NaN/Inf."""
-        bad = {k: v for k, v in log_vars.items()
-               if isinstance(v, float) and not math.isfinite(v)}
+        bad = {}
+        for key, value in log_vars.items():
+            # mmengine's parse_losses gives 0-dim tensors, GAN wrappers floats
+            value = float(value) if isinstance(value, torch.Tensor) and \
+                value.numel() == 1 else value
+            if isinstance(value, float) and not math.isfinite(value):
+                bad[key] = value
         if not bad:
             return True
         it = MessageHub.get_current_instance().get_info('iter', 0)

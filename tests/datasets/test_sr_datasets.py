@@ -157,3 +157,18 @@ def test_crop_and_augment_keep_pairs_aligned():
         crop(dict(gt=gt[:36], lq=lq))
     with pytest.raises(ValueError, match='not a multiple of scale'):
         PairedRandomCrop(gt_size=18, scale=4)
+
+
+def test_storage_is_detected_from_the_path(demo_root, tmp_path):
+    from srtoolbox.datasets.lmdb_tools import create_lmdb
+    folder = _copy(demo_root, tmp_path, ['baby.png', 'bird.png'])
+    create_lmdb(folder, str(tmp_path / 'hr.lmdb'), workers=1)
+    as_folder = HRImageDataset(gt_folder=folder, scale=4, pipeline=TEST,
+                               test_mode=True)
+    as_lmdb = HRImageDataset(gt_folder=str(tmp_path / 'hr.lmdb'), scale=4,
+                             pipeline=TEST, test_mode=True)
+    assert type(as_lmdb.gt_store).__name__ == 'LmdbStore'
+    assert [d['key'] for d in as_lmdb.data_list] == ['baby', 'bird']
+    for i in range(2):
+        assert (as_folder[i]['data_samples']['gt'] ==
+                as_lmdb[i]['data_samples']['gt']).all()

@@ -5,15 +5,14 @@
 scale = 4
 gt_size = 128
 
-# Storage: LMDBs by default. mmengine evaluates this file before a child
-# config or --cfg-options can change a variable here, so switch to folders
-# on the dataset itself:
-#   --cfg-options train_dataloader.dataset.backend_args=None \
-#       train_dataloader.dataset.gt_folder=DIV2K_train_HR_sub \
+# Storage: LMDBs by default, detected from the path (a folder holding
+# data.mdb is an LMDB), so pointing the dataset at folders of images is the
+# only switch needed:
+#   --cfg-options train_dataloader.dataset.gt_folder=DIV2K_train_HR_sub \
 #       train_dataloader.dataset.lq_folder=DIV2K_train_LR_bicubic_X4_sub
 # HR only, LR made on the fly: replace the dataset by HRImageDataset and
 # add dict(type='BicubicDownsample', scale=scale) after the crop.
-backend_args = dict(backend='lmdb')  # None: folders of images
+backend_args = None  # or dict(backend='lmdb', ...lmdb.open kwargs) to force
 train_data_root = 'data/DIV2K'
 train_gt_folder = 'DIV2K_train_HR_sub.lmdb'  # relative to train_data_root
 train_lq_folder = 'DIV2K_train_LR_bicubic_X4_sub.lmdb'

@@ -5,11 +5,10 @@ scale = 4
 gt_size = 96
 
 # Storage of the training images: an LMDB made by tools/create_lmdb.py.
-# mmengine evaluates this file before a child config or --cfg-options can
-# change a variable here, so switch to an image folder on the dataset itself:
-#   --cfg-options train_dataloader.dataset.backend_args=None \
-#       train_dataloader.dataset.gt_folder=/path/to/ILSVRC2012/train
-backend_args = dict(backend='lmdb')  # None: a folder of images
+# The storage is detected from the path (a folder holding data.mdb is an
+# LMDB), so one option switches to a folder of images:
+#   --cfg-options train_dataloader.dataset.gt_folder=/path/to/ILSVRC2012/train
+backend_args = None  # or dict(backend='lmdb', ...lmdb.open kwargs) to force
 train_data_root = 'data/imagenet'
 train_gt_folder = 'train_hr.lmdb'  # relative to train_data_root
 
@@ -22,7 +21,6 @@ data_preparation = (
     '  python tools/create_lmdb.py --input data/imagenet/train_350k '
     '--output data/imagenet/train_hr.lmdb --workers 8\n'
     '(or train from the folder itself: --cfg-options '
-    'train_dataloader.dataset.backend_args=None '
     'train_dataloader.dataset.gt_folder=/path/to/folder). Set5 and Set14 '
     'for validation are vendored in data/demo.')
 

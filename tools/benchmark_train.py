@@ -1,0 +1,242 @@
+"""Training speed of a config: fp32 NCHW against the fast settings.
+
+    python tools/benchmark_train.py configs/srresnet/srresnet_x4_demo.py
+    python tools/benchmark_train.py CONFIG --iters 10 --compile --json out.json
+
+For every setting it times two things:
+
+* ``runner``: the config's real training (mmengine Runner, data loading
+  with the config's workers, hooks, logging) for ``--warmup + --iters``
+  iterations, without validation or checkpoints; seconds per iteration,
+  samples per second and the share of each iteration spent waiting for
+  data (mmengine's ``data_time``);
+* ``bare``: the same network, loss and optimizer in a plain PyTorch loop on
+  random tensors of the batch's shape (no data loading, no runner), which
+  shows what the runner and the data pipeline add.
+
+Settings: ``fp32`` (NCHW), ``channels_last``, ``bf16`` (channels-last +
+bf16 autocast; measured only where bf16 is native: Ampere+ GPUs, CPUs with
+AVX-512 BF16/AMX; elsewhere emulated bf16 is several times slower and the
+row says so) and, with ``--compile``, ``compile`` (channels-last +
+``torch.compile`` of the networks; its warm-up includes compilation).
+The first ``--warmup`` iterations are not timed.
+"""
+import argparse
+import copy
+import json
+import os
+import os.path as osp
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
+
+from srtoolbox.engine.launch import (build_runner, load_config,  # noqa: E402
+                                     prepare_train_config)
+from srtoolbox.engine.optim_wrapper import cpu_supports_bf16  # noqa: E402
+
+SETTINGS = {
+    # name: (channels_last, autocast dtype or None, compile)
+    'fp32': (False, None, False),
+    'channels_last': (True, None, False),
+    'bf16': (True, 'bfloat16', False),
+    'compile': (True, None, True),
+}
+
+
+def bf16_is_native():
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    return cpu_supports_bf16()
+
+
+def _set_channels_last(model_cfg, on):
+    model_cfg['channels_last'] = on
+    model_cfg.setdefault('data_preprocessor',
+                         dict(type='SRDataPreprocessor'))
+    model_cfg['data_preprocessor']['channels_last'] = on
+
+
+def _set_precision(optim_cfg, dtype):
+    """fp32 (plain OptimWrapper) or autocast to ``dtype``, for one wrapper or
+    each of a GAN's."""
+    wrappers = [optim_cfg] if 'optimizer' in optim_cfg else [
+        w for w in optim_cfg.values() if isinstance(w, dict)]
+    for w in wrappers:
+        w.pop('dtype', None)
+        if dtype is None:
+            w['type'] = 'OptimWrapper'
+        else:
+            w['type'] = 'AutocastOptimWrapper'
+            w['dtype'] = dtype
+
+
+def setting_config(cfg, setting, iters, work_dir):
+    """``cfg`` changed to train ``iters`` iterations of ``setting`` with
+    nothing but training (no validation, checkpoints or images)."""
+    channels_last, dtype, compile_ = SETTINGS[setting]
+    cfg = copy.deepcopy(cfg)
+    _set_channels_last(cfg.model, channels_last)
+    _set_precision(cfg.optim_wrapper, dtype)
+    cfg.compile = True if compile_ else None
+    cfg.train_cfg = dict(type=cfg.train_cfg.get('type', 'IterBasedTrainLoop'),
+                         max_iters=iters, val_interval=iters + 1)
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook',
+                                        interval=iters + 1, save_last=False)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=iters + 1)
+    cfg.custom_hooks = []
+    cfg.log_level = 'WARNING'
+    cfg.work_dir = work_dir
+    cfg.resume, cfg.load_from = False, None
+    return cfg
+
+
+def time_runner(cfg, setting, warmup, iters):
+    """Seconds per iteration and data-loading seconds per iteration of the
+    Runner, timed iterations only."""
+    with tempfile.TemporaryDirectory() as work_dir:
+        run_cfg = setting_config(cfg, setting, warmup + iters, work_dir)
+        run_cfg = prepare_train_config(run_cfg, work_dir=work_dir,
+                                       check_data=True)
+        runner = build_runner(run_cfg)
+        runner.train()
+        hub = runner.message_hub
+        times = hub.get_scalar('train/time').data[0][warmup:]
+        data = hub.get_scalar('train/data_time').data[0][warmup:]
+    return float(np.mean(times)), float(np.mean(data))
+
+
+def _batch_shapes(cfg):
+    """(LR batch shape, HR batch shape) of the training dataloader."""
+    from mmengine.registry import DATASETS, DefaultScope
+    with DefaultScope.overwrite_default_scope('srtoolbox'):
+        dataset = DATASETS.build(copy.deepcopy(cfg.train_dataloader.dataset))
+    sample = dataset[0]
+    batch = cfg.train_dataloader.batch_size
+    return ((batch, *sample['inputs'].shape),
+            (batch, *sample['data_samples']['gt'].shape))
+
+
+def time_bare_step(cfg, setting, warmup, iters, shapes):
+    """Seconds per iteration of forward, loss, backward and optimizer step
+    of the config's generator on random tensors (no runner, no data)."""
+    from mmengine.registry import DefaultScope
+    from srtoolbox.registry import GENERATORS, LOSSES
+    channels_last, dtype, compile_ = SETTINGS[setting]
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    with DefaultScope.overwrite_default_scope('srtoolbox'):
+        net = GENERATORS.build(copy.deepcopy(cfg.model.generator)).to(device)
+        loss_fn = LOSSES.build(copy.deepcopy(
+            cfg.model.get('pixel_loss') or dict(type='L1Loss'))).to(device)
+    optim_cfg = dict(cfg.optim_wrapper.get('optimizer') or dict(
+        type='Adam', lr=1e-4))
+    optimizer = getattr(torch.optim, optim_cfg.pop('type'))(
+        net.parameters(), **optim_cfg)
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    net = net.to(memory_format=fmt)
+    if compile_:
+        net.compile()
+    lq = torch.rand(shapes[0], device=device).contiguous(memory_format=fmt)
+    gt = torch.rand(shapes[1], device=device)
+    cast = dict(device_type=device, dtype=torch.bfloat16,
+                enabled=dtype is not None)
+    times = []
+    for _ in range(warmup + iters):
+        start = time.perf_counter()
+        with torch.autocast(**cast):
+            out = net(lq)
+        loss = loss_fn(out.float(), gt)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        if device == 'cuda':
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return float(np.mean(times[warmup:]))
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('--iters', type=int, default=5,
+                        help='timed iterations per setting (default 5)')
+    parser.add_argument('--warmup', type=int, default=2,
+                        help='untimed first iterations (default 2)')
+    parser.add_argument('--settings', nargs='+', choices=list(SETTINGS),
+                        default=['fp32', 'channels_last', 'bf16'])
+    parser.add_argument('--compile', action='store_true',
+                        help="also time 'compile' (slow warm-up)")
+    parser.add_argument('--no-bare', action='store_true',
+                        help='skip the plain PyTorch loop')
+    parser.add_argument('--json', help='also write the figures here')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, e.g. '
+                        'train_dataloader.batch_size=8')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = load_config(args.config, args.cfg_options)
+    settings = list(args.settings)
+    if args.compile and 'compile' not in settings:
+        settings.append('compile')
+    batch = cfg.train_dataloader.batch_size
+    shapes = None if args.no_bare else _batch_shapes(cfg)
+    device = (torch.cuda.get_device_name() if torch.cuda.is_available()
+              else f'CPU ({torch.backends.cpu.get_cpu_capability()}, '
+              f'{torch.get_num_threads()} threads, native bf16: '
+              f'{cpu_supports_bf16()})')
+    print(f'{args.config}: batch {batch}, LR {shapes[0][2:] if shapes else ""}'
+          f', {args.warmup} warm-up + {args.iters} timed iterations; '
+          f'{device}; load average {os.getloadavg()[0]:.1f}', flush=True)
+    rows = []
+    for setting in settings:
+        row = dict(setting=setting)
+        if SETTINGS[setting][1] and not bf16_is_native():
+            row['skipped'] = 'no native bf16 here (emulated: slower)'
+            rows.append(row)
+            print(f'{setting}: skipped, {row["skipped"]}', flush=True)
+            continue
+        sec, data = time_runner(cfg, setting, args.warmup, args.iters)
+        row.update(runner_s_per_iter=sec, samples_per_s=batch / sec,
+                   data_time_share=data / sec)
+        if shapes is not None:
+            row['bare_s_per_iter'] = time_bare_step(
+                cfg, setting, args.warmup, args.iters, shapes)
+        rows.append(row)
+        print(f'{setting}: {row}', flush=True)
+    base = next((r for r in rows if r['setting'] == 'fp32'
+                 and 'skipped' not in r), None)
+    print()
+    print('| setting | runner s/iter | samples/s | data_time share | '
+          'runner speed-up | bare step s/iter | bare speed-up |')
+    print('|---|---|---|---|---|---|---|')
+    for r in rows:
+        if 'skipped' in r:
+            print(f'| {r["setting"]} | {r["skipped"]} | | | | | |')
+            continue
+        speed = base['runner_s_per_iter'] / r['runner_s_per_iter'] \
+            if base else float('nan')
+        bare = r.get('bare_s_per_iter')
+        bare_speed = base['bare_s_per_iter'] / bare \
+            if base and bare else float('nan')
+        print(f'| {r["setting"]} | {r["runner_s_per_iter"]:.3f} | '
+              f'{r["samples_per_s"]:.1f} | {r["data_time_share"]:.0%} | '
+              f'{speed:.2f}x | {bare if bare else float("nan"):.3f} | '
+              f'{bare_speed:.2f}x |')
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(dict(config=args.config, device=device, batch=batch,
+                           rows=rows), f, indent=2)
+
+
+if __name__ == '__main__':
+    main()
