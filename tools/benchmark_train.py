@@ -19,10 +19,13 @@ bf16 autocast; measured only where bf16 is native: Ampere+ GPUs, CPUs with
 AVX-512 BF16/AMX; elsewhere emulated bf16 is several times slower and the
 row says so) and, with ``--compile``, ``compile`` (channels-last +
 ``torch.compile`` of the networks; its warm-up includes compilation).
-The first ``--warmup`` iterations are not timed.
+The first ``--warmup`` iterations are not timed; figures are medians over
+the timed ones, the fastest of ``--repeats`` round-robin repeats (a shared
+machine's bursts of load then hit every setting alike).
 """
 import argparse
 import copy
+import gc
 import json
 import os
 import os.path as osp
@@ -110,7 +113,10 @@ def time_runner(cfg, setting, warmup, iters):
         hub = runner.message_hub
         times = hub.get_scalar('train/time').data[0][warmup:]
         data = hub.get_scalar('train/data_time').data[0][warmup:]
-    return float(np.mean(times)), float(np.mean(data))
+        del runner, hub  # stops the loader's workers before the next timing
+        gc.collect()
+    # medians: a shared machine's bursts of load skew means
+    return float(np.median(times)), float(np.median(data))
 
 
 def _batch_shapes(cfg):
@@ -159,7 +165,7 @@ def time_bare_step(cfg, setting, warmup, iters, shapes):
         if device == 'cuda':
             torch.cuda.synchronize()
         times.append(time.perf_counter() - start)
-    return float(np.mean(times[warmup:]))
+    return float(np.median(times[warmup:]))
 
 
 def parse_args(argv=None):
@@ -169,6 +175,9 @@ def parse_args(argv=None):
                         help='timed iterations per setting (default 5)')
     parser.add_argument('--warmup', type=int, default=2,
                         help='untimed first iterations (default 2)')
+    parser.add_argument('--repeats', type=int, default=1,
+                        help='time every setting this many times, round '
+                        'robin, and keep the fastest (default 1)')
     parser.add_argument('--settings', nargs='+', choices=list(SETTINGS),
                         default=['fp32', 'channels_last', 'bf16'])
     parser.add_argument('--compile', action='store_true',
@@ -202,17 +211,27 @@ def main(argv=None):
         row = dict(setting=setting)
         if SETTINGS[setting][1] and not bf16_is_native():
             row['skipped'] = 'no native bf16 here (emulated: slower)'
-            rows.append(row)
             print(f'{setting}: skipped, {row["skipped"]}', flush=True)
-            continue
-        sec, data = time_runner(cfg, setting, args.warmup, args.iters)
-        row.update(runner_s_per_iter=sec, samples_per_s=batch / sec,
-                   data_time_share=data / sec)
-        if shapes is not None:
-            row['bare_s_per_iter'] = time_bare_step(
-                cfg, setting, args.warmup, args.iters, shapes)
         rows.append(row)
-        print(f'{setting}: {row}', flush=True)
+    active = [r for r in rows if 'skipped' not in r]
+    # round robin, so that a burst of load on a shared machine hits every
+    # setting alike; the fastest repeat of each is kept
+    for _ in range(args.repeats):
+        if shapes is not None:  # before any runner: no loader workers alive
+            for row in active:
+                sec = time_bare_step(cfg, row['setting'], args.warmup,
+                                     args.iters, shapes)
+                row['bare_s_per_iter'] = min(
+                    sec, row.get('bare_s_per_iter', float('inf')))
+        for row in active:
+            sec, data = time_runner(cfg, row['setting'], args.warmup,
+                                    args.iters)
+            if sec < row.get('runner_s_per_iter', float('inf')):
+                row.update(runner_s_per_iter=sec, samples_per_s=batch / sec,
+                           data_time_share=data / sec)
+            row.setdefault('load_average', []).append(
+                round(os.getloadavg()[0], 2))
+            print(f'{row["setting"]}: {row}', flush=True)
     base = next((r for r in rows if r['setting'] == 'fp32'
                  and 'skipped' not in r), None)
     print()

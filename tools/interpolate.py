@@ -29,7 +29,17 @@ def parse_args(argv=None):
     parser.add_argument('--no-ema', action='store_true',
                         help='take the plain weights even if EMA weights '
                         'are present')
-    return parser.parse_args(argv)
+    parser.add_argument('--strip-image', help='also write a strip bicubic | '
+                        'alpha... | HR for this HR image (needs --config)')
+    parser.add_argument('--config', help='config of the generator (for '
+                        '--strip-image)')
+    parser.add_argument('--crop', type=int, nargs=4,
+                        metavar=('TOP', 'LEFT', 'H', 'W'),
+                        help='HR region of the strip (default: centre)')
+    args = parser.parse_args(argv)
+    if args.strip_image and not args.config:
+        parser.error('--strip-image needs --config')
+    return args
 
 
 def main(argv=None):
@@ -43,6 +53,17 @@ def main(argv=None):
         return 1
     for path in paths:
         print(f'wrote {path}')
+    if args.strip_image:
+        from srtoolbox.apis.interpolation import interpolation_strip
+        from srtoolbox.utils import imwrite
+        strip = interpolation_strip(args.config,
+                                    list(zip(args.alpha, paths)),
+                                    args.strip_image, crop=args.crop)
+        out = osp.join(args.out, 'strip_' + osp.splitext(
+            osp.basename(args.strip_image))[0] + '.png')
+        imwrite(strip, out, overwrite=args.overwrite)
+        print(f'wrote {out} (bicubic | alpha ' +
+              ' | '.join(f'{a:g}' for a in args.alpha) + ' | HR)')
     return 0
 
 

@@ -15,13 +15,17 @@ model = dict(
 # Ampere+ GPUs); fp32 elsewhere, where emulated bf16 is 10-200x slower
 optim_wrapper = dict(
     type='AutocastOptimWrapper', dtype='auto',
-    optimizer=dict(type='Adam', lr=1e-4, betas=[0.9, 0.999]))
+    optimizer=dict(type='Adam', lr=5e-4, betas=[0.9, 0.999]))
 
-train_cfg = dict(max_iters=1000, val_interval=500)
-param_scheduler = []
+# The paper's 1e6 iterations at 1e-4 take weeks on a CPU; the demo's budget
+# (about 12 minutes of training at ~2 s/iteration on 2 cores) goes further
+# with a higher learning rate annealed to zero. Validation runs at the end.
+train_cfg = dict(max_iters=360, val_interval=360)
+param_scheduler = [
+    dict(type='CosineAnnealingLR', by_epoch=False, T_max=360, eta_min=1e-6)]
 default_hooks = dict(
-    logger=dict(interval=50),
-    checkpoint=dict(interval=500, max_keep_ckpts=2))
+    logger=dict(interval=20),
+    checkpoint=dict(interval=360, max_keep_ckpts=2))
 custom_hooks = [
     dict(type='SRVisualizationHook', num_images=3),
     dict(type='BicubicComparisonHook', crop_border=4, test_y_channel=True),

@@ -122,3 +122,45 @@ def interpolate_checkpoints(path_a, path_b, alphas, out_dir, overwrite=False,
         save_checkpoint_file(make_checkpoint(sd, meta), path,
                              overwrite=overwrite)
     return paths
+
+
+def interpolation_strip(config, checkpoints, hr_image, crop=None, zoom=2):
+    """``bicubic | alpha_0 | ... | alpha_n | HR`` crops of one image.
+
+    Args:
+        config (str): config whose ``model.generator`` fits the checkpoints.
+        checkpoints (list[tuple[float, str]]): ``(alpha, path)`` pairs, e.g.
+            from :func:`interpolate_checkpoints`.
+        hr_image (str): an HR image; its LR input is the MATLAB bicubic
+            downscale of it (cropped to a multiple of the scale).
+        crop (tuple[int, int, int, int] | None): ``(top, left, height,
+            width)`` in HR pixels; default: the central quarter.
+        zoom (int): nearest-neighbour enlargement of the crops.
+
+    Returns:
+        np.ndarray: the strip, HWC uint8 RGB.
+    """
+    import numpy as np
+
+    from ..engine.hooks import comparison_strip
+    from ..utils import imread, imresize
+    from .inference import SRInferencer
+    hr = imread(hr_image)
+    panels = []
+    for alpha, path in checkpoints:
+        inferencer = SRInferencer(config=config, checkpoint=path,
+                                  progress=False)
+        scale = inferencer.scale
+        h, w = hr.shape[:2]
+        hr_mod = hr[:h - h % scale, :w - w % scale]
+        lr = imresize(hr_mod, 1 / scale)
+        if crop is None:
+            ch, cw = hr_mod.shape[0] // 2, hr_mod.shape[1] // 2
+            crop = (ch // 2, cw // 2, ch, cw)
+        top, left, ch, cw = crop
+        if not panels:
+            panels.append(imresize(lr, scale)[top:top + ch, left:left + cw])
+        panels.append(inferencer(lr)[top:top + ch, left:left + cw])
+    panels.append(hr_mod[top:top + ch, left:left + cw])
+    panels = [np.kron(p, np.ones((zoom, zoom, 1), np.uint8)) for p in panels]
+    return comparison_strip(panels)

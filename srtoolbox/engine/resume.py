@@ -191,6 +191,8 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
         if not isinstance(sampler, ResumableInfiniteSampler):
             return False
         batch_size = self.dataloader.batch_size
+        if batch_size is None:  # a custom batch sampler: sizes unknown
+            return False
         sampler.set_start(self._iter * batch_size * get_world_size())
         # a new iterator (persistent workers: reset) reads from the start
         self.dataloader_iterator = _InfiniteDataloaderIterator(

@@ -38,14 +38,6 @@ def _nan_config(tiny_data, path, nonfinite):
         default_hooks='dict(checkpoint=dict(interval=100, save_best=None))')
 
 
-# SRModel.check_finite looks for float losses, but mmengine's parse_losses
-# returns tensors: NaN goes unnoticed until sr_model.py gets the fix in the
-# issue 6 report (then remove these markers)
-_CHECK_FINITE_FIXED = pytest.mark.xfail(
-    strict=True, reason='SRModel.check_finite ignores tensor losses')
-
-
-@_CHECK_FINITE_FIXED
 def test_nan_loss_stops_training_naming_loss_and_iteration(tiny_data,
                                                            tmp_path):
     cfg = _nan_config(tiny_data, tmp_path / 'cfg.py', 'raise')
@@ -54,8 +46,7 @@ def test_nan_loss_stops_training_naming_loss_and_iteration(tiny_data,
         train_in_process(cfg, tmp_path / 'work')
 
 
-@_CHECK_FINITE_FIXED
-def test_nan_loss_skip_leaves_the_weights_of_that_step(tiny_data, tmp_path):
+def test_nan_loss_skip_skips_that_step_and_goes_on(tiny_data, tmp_path):
     cfg = _nan_config(tiny_data, tmp_path / 'cfg.py', 'skip')
     runner, state = train_in_process(cfg, tmp_path / 'work')
     assert runner.iter == 4
