@@ -2,7 +2,8 @@
 # patches, batch 16, L1, Adam (0.9, 0.999, eps 1e-8), lr 1e-4 halved every
 # 2e5 updates; 3e5 updates as in EDSR-PyTorch / BasicSR (the paper fine-tunes
 # x4 from x2: set load_from to an x2 checkpoint to do the same).
-_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/div2k_lmdb_x4.py']
+_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/div2k_lmdb_x4.py',
+          '../_base_/schedules/l1_div2k_1e-4_halving.py']
 
 gt_size = 192
 train_dataloader = dict(dataset=dict(pipeline=[
@@ -11,16 +12,5 @@ train_dataloader = dict(dataset=dict(pipeline=[
     dict(type='PackSRInputs'),
 ]))
 
-model = dict(
-    type='SRModel',
-    generator=dict(type='EDSR', upscale=4),
-    pixel_loss=dict(type='L1Loss'),
-    data_preprocessor=dict(type='SRDataPreprocessor', gt_range=[0.0, 1.0]))
-
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='Adam', lr=1e-4, betas=[0.9, 0.999], eps=1e-8))
-param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=False, milestones=[200000],
-         gamma=0.5)]
+model = dict(generator=dict(type='EDSR', upscale=4))
 train_cfg = dict(max_iters=300000, val_interval=5000)

@@ -1,7 +1,8 @@
 # RCAN x4 (Zhang et al., ECCV 2018, Sec. 4.1): 10 groups x 20 RCABs, DIV2K,
 # 48x48 LR patches, batch 16, L1, Adam (0.9, 0.999, eps 1e-8), lr 1e-4 halved
 # every 2e5 updates; 1e6 updates (EDSR-PyTorch's 1000 epochs of 1000 updates).
-_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/div2k_lmdb_x4.py']
+_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/div2k_lmdb_x4.py',
+          '../_base_/schedules/l1_div2k_1e-4_halving.py']
 
 gt_size = 192
 train_dataloader = dict(dataset=dict(pipeline=[
@@ -10,15 +11,5 @@ train_dataloader = dict(dataset=dict(pipeline=[
     dict(type='PackSRInputs'),
 ]))
 
-model = dict(
-    type='SRModel',
-    generator=dict(type='RCAN', upscale=4),
-    pixel_loss=dict(type='L1Loss'),
-    data_preprocessor=dict(type='SRDataPreprocessor', gt_range=[0.0, 1.0]))
-
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='Adam', lr=1e-4, betas=[0.9, 0.999], eps=1e-8))
-param_scheduler = [
-    dict(type='StepLR', by_epoch=False, step_size=200000, gamma=0.5)]
+model = dict(generator=dict(type='RCAN', upscale=4))
 train_cfg = dict(max_iters=1000000, val_interval=5000)

@@ -38,15 +38,21 @@ ZOO = [
               'BSD100': (27.58, 0.7620)},
              'Ledig et al., CVPR 2017, Table 4',
              'model_zoo/results/srresnet_x4_demo.json',
-             'demo: configs/srresnet/srresnet_x4_demo.py on 80 SunHays80 '
-             'photos'),
+             'configs/srresnet/srresnet_x4_demo.py: 360 iterations x 16 '
+             'crops of 96x96 from 80 SunHays80 photos (CPU, ~12 min)'),
     ZooEntry('SRGAN (VGG54)', 'configs/srgan/srgan_x4.py',
              {'Set5': (29.40, 0.8472), 'Set14': (26.02, 0.7397),
               'BSD100': (25.16, 0.6688)},
-             'Ledig et al., CVPR 2017, Table 4',
-             'model_zoo/results/srgan_x4_demo.json',
-             'demo: configs/srgan/srgan_x4_demo.py from the SRResNet demo'),
-    ZooEntry('MSRResNet (BasicSR)', 'configs/srresnet/msrresnet_x4_demo.py'),
+             'Ledig et al., CVPR 2017, Table 4'),
+    ZooEntry('SRGAN-MSE demo (MSRResNet G)', 'configs/srgan/srgan_x4_demo.py',
+             result='model_zoo/results/srgan_x4_demo.json',
+             budget='configs/srgan/srgan_x4_demo.py: the paper\'s D and '
+             'adversarial loss, MSE content (no VGG19 file here), 100 '
+             'iterations from the MSRResNet demo (CPU)'),
+    ZooEntry('MSRResNet (BasicSR)', 'configs/srresnet/msrresnet_x4_demo.py',
+             result='model_zoo/results/msrresnet_x4_demo.json',
+             budget='configs/srresnet/msrresnet_x4_demo.py: 360 iterations '
+             'x 16 crops of 96x96 from 80 SunHays80 photos (CPU, ~12 min)'),
     ZooEntry('EDSR baseline', 'configs/edsr/edsr_baseline_x4_div2k.py'),
     ZooEntry('EDSR', 'configs/edsr/edsr_large_x4_div2k.py',
              {'Set5': (32.46, 0.8968), 'Set14': (28.80, 0.7876),

@@ -185,7 +185,8 @@ class SRDistributedDataParallel(MMSeparateDistributedDataParallel):
             child = child.to(device)
             if any(p.requires_grad for p in child.parameters()):
                 child = _NetworkDDP(
-                    module=child, find_unused_parameters=find_unused_parameters,
+                    module=child,
+                    find_unused_parameters=find_unused_parameters,
                     **_buffer_sync(broadcast_buffers), **kwargs)
             module._modules[name] = child
 

@@ -10,7 +10,7 @@ they do can be done from Python::
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction  # noqa: F401 (re-export)
+from mmengine.config import Config
 
 __all__ = ['load_config', 'prepare_train_config', 'prepare_test_config',
            'build_runner', 'check_data_paths', 'DataNotFoundError',
@@ -233,8 +233,12 @@ def load_generator_weights(model, checkpoint, prefer_ema=True):
     the file is read with ``weights_only=True``. The weights go into
     ``model.generator`` and, if the model keeps one, ``model.generator_ema``.
     """
+    from mmengine.model import is_model_wrapper
+
     from ..apis.checkpoint import (extract_generator_state_dict,
                                    load_checkpoint_file)
+    if is_model_wrapper(model):
+        model = model.module
     state = extract_generator_state_dict(load_checkpoint_file(checkpoint),
                                          prefer_ema=prefer_ema)
     targets = [model.generator]

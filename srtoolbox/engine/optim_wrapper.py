@@ -70,6 +70,8 @@ class AutocastOptimWrapper(OptimWrapper):
         self.dtype_cfg = dtype
         self._scaler = None
         self._device_type = None
+        # a resumed scaler state waits until the device is known
+        self._pending_scaler_state = None
 
     def _setup(self, model):
         if self._device_type is None:
@@ -85,6 +87,10 @@ class AutocastOptimWrapper(OptimWrapper):
                     'here than emulated bf16/fp16', logger='current')
             if self.cast_dtype == torch.float16 and self._scaler is None:
                 self._scaler = torch.amp.GradScaler(self._device_type)
+            if self._pending_scaler_state is not None and \
+                    self._scaler is not None:
+                self._scaler.load_state_dict(self._pending_scaler_state)
+                self._pending_scaler_state = None
 
     @contextmanager
     def optim_context(self, model):
@@ -117,9 +123,5 @@ class AutocastOptimWrapper(OptimWrapper):
 
     def load_state_dict(self, state_dict):
         state_dict = dict(state_dict)
-        scaler_state = state_dict.pop('grad_scaler', None)
-        if scaler_state is not None:
-            if self._scaler is None:
-                self._scaler = torch.amp.GradScaler()
-            self._scaler.load_state_dict(scaler_state)
+        self._pending_scaler_state = state_dict.pop('grad_scaler', None)
         self.optimizer.load_state_dict(state_dict)

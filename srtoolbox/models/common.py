@@ -133,3 +133,43 @@ class MeanShift(nn.Module):
 
     def forward(self, x):
         return F.conv2d(x, self.weight, self.bias)
+
+
+class MeanShiftResidualSR(nn.Module):
+    """The skeleton EDSR and RCAN share, with BasicSR's parameter names.
+
+    ``x * img_range`` -> ``sub_mean`` -> ``conv_first`` -> ``body`` ->
+    ``conv_after_body`` + long skip -> ``upsample`` -> ``conv_last`` ->
+    ``add_mean`` -> ``/ img_range``. A subclass calls ``__init__`` and then
+    assigns ``self.body``, the one part that differs.
+
+    Input ``(N, C, H, W)`` in [0, 1]; output ``(N, C, s*H, s*W)``, nominally
+    in [0, 1] (not clamped).
+    """
+    SUPPORTED_SCALES = ()
+
+    def __init__(self, *, in_channels, out_channels, num_feat, upscale,
+                 img_range, rgb_mean):
+        super().__init__()
+        name = type(self).__name__
+        check_scale(name, upscale, self.SUPPORTED_SCALES)
+        if not in_channels == out_channels == len(rgb_mean):
+            raise ValueError(
+                f'{name} needs in_channels == out_channels == len(rgb_mean), '
+                f'got {in_channels}, {out_channels}, {len(rgb_mean)}')
+        self.upscale = upscale
+        self.img_range = img_range
+        # fixed buffers left out of the state dict, as in BasicSR
+        self.sub_mean = MeanShift(rgb_mean, img_range, -1)
+        self.add_mean = MeanShift(rgb_mean, img_range, 1)
+        self.conv_first = nn.Conv2d(in_channels, num_feat, 3, 1, 1)
+        self.body = nn.Identity()
+        self.conv_after_body = nn.Conv2d(num_feat, num_feat, 3, 1, 1)
+        self.upsample = Upsample(upscale, num_feat)
+        self.conv_last = nn.Conv2d(num_feat, out_channels, 3, 1, 1)
+
+    def forward(self, x):
+        feat = self.conv_first(self.sub_mean(x * self.img_range))
+        feat = feat + self.conv_after_body(self.body(feat))
+        out = self.conv_last(self.upsample(feat))
+        return self.add_mean(out) / self.img_range

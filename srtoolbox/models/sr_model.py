@@ -103,8 +103,8 @@ class SRModel(BaseModel):
         bad = {}
         for key, value in log_vars.items():
             # mmengine's parse_losses gives 0-dim tensors, GAN wrappers floats
-            value = float(value) if isinstance(value, torch.Tensor) and \
-                value.numel() == 1 else value
+            if isinstance(value, torch.Tensor) and value.numel() == 1:
+                value = float(value.detach())
             if isinstance(value, float) and not math.isfinite(value):
                 bad[key] = value
         if not bad:

@@ -1,6 +1,5 @@
 """Distributed training on CPU (gloo): launcher, wrapper, equivalence."""
 import importlib.util
-import os
 import os.path as osp
 import socket
 import subprocess
@@ -78,9 +77,9 @@ def test_wrapper_keeps_checkpoint_keys(process_group):
     expected = {k: v.clone() for k, v in model.state_dict().items()}
     wrapped = SRDistributedDataParallel(module=model, device_ids=[0])
     # the generator is in a DDP, the frozen EMA copy is not
-    assert isinstance(model.generator, torch.nn.parallel.DistributedDataParallel)
-    assert not isinstance(model.generator_ema,
-                          torch.nn.parallel.DistributedDataParallel)
+    ddp = torch.nn.parallel.DistributedDataParallel
+    assert isinstance(model.generator, ddp)
+    assert not isinstance(model.generator_ema, ddp)
     assert model.generator.upscale == 4  # the network's attributes show
     state = wrapped.module.state_dict()
     assert list(state) == list(expected)  # no 'module.' anywhere

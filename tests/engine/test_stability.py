@@ -66,10 +66,6 @@ def test_compile_switch_compiles_networks_in_place(tiny_data, tmp_path):
     assert 'generator.conv_first.weight' in state  # keys unchanged
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='AutocastOptimWrapper.load_state_dict builds a CUDA GradScaler '
-    'on CPU-only machines (fix described in the issue 6 report)')
 def test_grad_scaler_state_survives_resume():
     from srtoolbox.engine.optim_wrapper import AutocastOptimWrapper
 

@@ -13,8 +13,7 @@ from typing import Sequence
 from torch import nn
 
 from ...registry import GENERATORS
-from ..common import (DIV2K_RGB_MEAN, MeanShift, Upsample, check_scale,
-                      make_layer)
+from ..common import DIV2K_RGB_MEAN, MeanShiftResidualSR, make_layer
 
 __all__ = ['ChannelAttention', 'RCAB', 'ResidualGroup', 'RCAN']
 
@@ -66,7 +65,7 @@ class ResidualGroup(nn.Module):
 
 
 @GENERATORS.register_module()
-class RCAN(nn.Module):
+class RCAN(MeanShiftResidualSR):
     """Residual Channel Attention Network. 15,592,355 parameters at x4.
 
     Args:
@@ -94,28 +93,10 @@ class RCAN(nn.Module):
                  upscale: int = 4, res_scale: float = 1.,
                  img_range: float = 255.,
                  rgb_mean: Sequence[float] = DIV2K_RGB_MEAN):
-        super().__init__()
-        check_scale(type(self).__name__, upscale, self.SUPPORTED_SCALES)
-        if not in_channels == out_channels == len(rgb_mean):
-            raise ValueError(
-                f'RCAN needs in_channels == out_channels == len(rgb_mean), '
-                f'got {in_channels}, {out_channels}, {len(rgb_mean)}')
-        self.upscale = upscale
-        self.img_range = img_range
-        # fixed buffers left out of the state dict, as in BasicSR
-        self.sub_mean = MeanShift(rgb_mean, img_range, -1)
-        self.add_mean = MeanShift(rgb_mean, img_range, 1)
-        self.conv_first = nn.Conv2d(in_channels, num_feat, 3, 1, 1)
+        super().__init__(in_channels=in_channels, out_channels=out_channels,
+                         num_feat=num_feat, upscale=upscale,
+                         img_range=img_range, rgb_mean=rgb_mean)
         self.body = nn.Sequential(*[
             ResidualGroup(num_feat, num_blocks, squeeze_factor, res_scale)
             for _ in range(num_groups)
         ])
-        self.conv_after_body = nn.Conv2d(num_feat, num_feat, 3, 1, 1)
-        self.upsample = Upsample(upscale, num_feat)
-        self.conv_last = nn.Conv2d(num_feat, out_channels, 3, 1, 1)
-
-    def forward(self, x):
-        feat = self.conv_first(self.sub_mean(x * self.img_range))
-        feat = feat + self.conv_after_body(self.body(feat))
-        out = self.conv_last(self.upsample(feat))
-        return self.add_mean(out) / self.img_range
