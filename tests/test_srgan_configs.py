@@ -121,10 +121,11 @@ def test_yaml_twin_equals_python_config():
 
 def test_folder_or_lmdb_is_a_dataset_option(tmp_path):
     cfg = load('configs/srgan/srgan_x4.py')
-    assert cfg.train_dataloader.dataset.backend_args == dict(backend='lmdb')
-    # the folder alternative the config documents
+    # storage is detected from the path: pointing gt_folder at a folder of
+    # images is the one option that switches from the LMDB
+    assert cfg.train_dataloader.dataset.gt_folder.endswith('.lmdb')
+    assert cfg.train_dataloader.dataset.backend_args is None
     cfg.merge_from_dict({
-        'train_dataloader.dataset.backend_args': None,
         'train_dataloader.dataset.gt_folder': osp.join(REPO, 'data', 'demo',
                                                        'Set5'),
     })

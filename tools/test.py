@@ -13,7 +13,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmengine.config import DictAction  # noqa: E402
 
-from srtoolbox.engine.launch import (DataNotFoundError, build_runner,  # noqa
+from srtoolbox.engine.launch import (DataNotFoundError,  # noqa: E402
+                                     benchmark_dataloader, build_runner,
                                      load_config, load_generator_weights,
                                      prepare_test_config, set_data_root)
 from srtoolbox.engine.results import collect_per_image, write_results  # noqa
@@ -32,6 +33,10 @@ def parse_args(argv=None):
     parser.add_argument('--overwrite', action='store_true',
                         help='replace existing images / results')
     parser.add_argument('--data-root', help='data_root of every test set')
+    parser.add_argument('--test-sets', nargs='+', metavar='NAME',
+                        help='replace the config\'s test sets by these HR '
+                        'folders under --data-root, e.g. Set5 Set14 BSD68 '
+                        '(LR made by bicubic downscaling)')
     parser.add_argument('--no-ema', action='store_true',
                         help='use the raw generator even if EMA is saved')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -45,7 +50,15 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
-    if args.data_root:
+    if args.test_sets:
+        if not args.data_root:
+            sys.exit('--test-sets needs --data-root')
+        scale = cfg.model.generator.get('upscale', 4)
+        cfg.test_dataloader = benchmark_dataloader(args.data_root,
+                                                   args.test_sets, scale)
+        for metric in cfg.test_evaluator:
+            metric['crop_border'] = scale
+    elif args.data_root:
         set_data_root(cfg.test_dataloader.dataset, args.data_root)
     if args.save_dir:
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [

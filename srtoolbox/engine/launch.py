@@ -14,7 +14,7 @@ from mmengine.config import Config
 
 __all__ = ['load_config', 'prepare_train_config', 'prepare_test_config',
            'build_runner', 'check_data_paths', 'DataNotFoundError',
-           'set_data_root', 'load_generator_weights']
+           'set_data_root', 'load_generator_weights', 'benchmark_dataloader']
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -173,6 +173,8 @@ def build_runner(cfg):
     from mmengine.runner import Runner
 
     from .distributed import init_distributed
+    from .safe_checkpoint import allow_mmengine_checkpoints
+    allow_mmengine_checkpoints()  # mmengine's resume loads weights_only
     os.makedirs(cfg.work_dir, exist_ok=True)
     # before the Runner, whose launchers need CUDA (gloo on CPU here)
     init_distributed(cfg)
@@ -253,3 +255,22 @@ def load_generator_weights(model, checkpoint, prefer_ema=True):
                 f'{sorted(unexpected)[:10]}); is the config right for this '
                 'checkpoint?')
     return state
+
+
+def benchmark_dataloader(data_root, names, scale, batch_size=1):
+    """A test dataloader over HR benchmark folders ``data_root/<name>``.
+
+    LR images are made the benchmarks' way: HR cropped to a multiple of
+    ``scale``, MATLAB bicubic downscale, rounded to 8 bits.
+    """
+    pipeline = [dict(type='ModCrop', scale=scale),
+                dict(type='BicubicDownsample', scale=scale),
+                dict(type='PackSRInputs')]
+    return dict(
+        batch_size=batch_size, num_workers=0,
+        sampler=dict(type='DefaultSampler', shuffle=False),
+        collate_fn=dict(type='default_collate'),
+        dataset=dict(type='ConcatDataset', datasets=[
+            dict(type='HRImageDataset', data_root=data_root, gt_folder=name,
+                 scale=scale, pipeline=pipeline, test_mode=True)
+            for name in names]))

@@ -13,13 +13,18 @@ import torch
 
 __all__ = ['allow_mmengine_checkpoints']
 
-_DONE = False
 
 
 def allow_mmengine_checkpoints():
-    """Allowlist mmengine's logging state and numpy arrays (idempotent)."""
-    global _DONE
-    if not _DONE:
-        from ..apis.checkpoint import checkpoint_safe_globals
+    """Allowlist mmengine's logging state and numpy arrays.
+
+    Idempotent, and safe to call again before each load: torch's
+    ``safe_globals`` context manager (used by
+    :func:`srtoolbox.apis.checkpoint.load_checkpoint_file`) restores the list
+    it found on entry, which drops globals added while it was open.
+    """
+    from mmengine.logging import HistoryBuffer
+
+    from ..apis.checkpoint import checkpoint_safe_globals
+    if HistoryBuffer not in torch.serialization.get_safe_globals():
         torch.serialization.add_safe_globals(checkpoint_safe_globals())
-        _DONE = True

@@ -8,7 +8,6 @@ import sys
 import time
 
 import numpy as np
-import torch
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TRAIN = osp.join(REPO, 'tools', 'train.py')
@@ -178,8 +177,8 @@ def run_until_paused_then_kill(data, config, work_dir, pause, timeout=240):
 
 def load_weights(path):
     """The state dict of a checkpoint or of a final_rank<r>.pth dump."""
-    import srtoolbox.engine  # noqa: F401 (allowlists mmengine's types)
-    obj = torch.load(path, map_location='cpu', weights_only=True)
+    from srtoolbox.apis.checkpoint import load_checkpoint_file
+    obj = load_checkpoint_file(path)  # weights_only, mmengine types allowed
     return obj.get('state_dict', obj)
 
 
