@@ -118,7 +118,8 @@ def time_loader(dataset, batch_size, workers, batches):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--images', default='/work/shared/datasets/SunHays80',
+    parser.add_argument('--images', default=osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                        'data', 'demo', 'SunHays80'),
                         help='folder of source images (any format)')
     parser.add_argument('--num-images', type=int, default=0,
                         help='use the first N images (default all)')

@@ -145,3 +145,32 @@ def test_cli(tmp_path):
     assert tool.main(argv) == 1
     assert (out / 'interp_alpha0.20.pth').read_bytes() == before
     assert tool.main(argv + ['--overwrite']) == 0
+
+
+def test_strip_shows_each_alpha_between_bicubic_and_hr(tmp_path):
+    import numpy as np
+
+    from srtoolbox.apis.interpolation import interpolation_strip
+    ckpts = []
+    for seed in (0, 1):  # two freshly initialised networks, eval-ready
+        torch.manual_seed(seed)
+        net = SRResNet(num_feat=4, num_blocks=1, upscale=2)
+        ckpts.append(tmp_path / f'net{seed}.pth')
+        torch.save({'state_dict': OrderedDict(
+            ('generator.' + k, v) for k, v in net.state_dict().items())},
+            ckpts[-1])
+    path_a, path_b = ckpts
+    cfg = tmp_path / 'tiny.py'
+    cfg.write_text("model = dict(generator=dict(type='SRResNet', num_feat=4, "
+                   "num_blocks=1, upscale=2), data_preprocessor=dict("
+                   "type='SRDataPreprocessor', gt_range=[0.0, 1.0]))\n")
+    paths = interpolate_checkpoints(path_a, path_b, [0, 0.5, 1],
+                                    tmp_path / 'out')
+    strip = interpolation_strip(
+        str(cfg), list(zip([0, 0.5, 1], paths)),
+        osp.join(REPO, 'data', 'demo', 'Set5', 'bird.png'),
+        crop=(10, 20, 30, 40), zoom=1)
+    # bicubic, three alphas and HR, 40 px wide each with 4 px gaps
+    assert strip.shape == (30, 5 * 40 + 4 * 4, 3) and strip.dtype == np.uint8
+    panels = [strip[:, i * 44:i * 44 + 40] for i in range(5)]
+    assert not np.array_equal(panels[1], panels[3])  # A and B differ
