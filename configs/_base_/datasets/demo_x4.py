@@ -1,6 +1,8 @@
 # Demo data vendored in data/demo (see data/demo/README.md): SunHays80
 # photographs to train on (random 96x96 HR crops, bicubic x4 LR made on the
 # fly with MATLAB's imresize), Set5 + Set14 to evaluate on (Y, crop 4).
+_base_ = ['./set5_set14_x4_val.py']
+
 scale = 4
 data_root = 'data/demo'
 gt_size = 96
@@ -9,11 +11,6 @@ train_pipeline = [
     dict(type='PairedRandomCrop', gt_size=gt_size, scale=scale),
     dict(type='BicubicDownsample', scale=scale),
     dict(type='RandomFlipRotate'),
-    dict(type='PackSRInputs'),
-]
-test_pipeline = [
-    dict(type='ModCrop', scale=scale),
-    dict(type='BicubicDownsample', scale=scale),
     dict(type='PackSRInputs'),
 ]
 
@@ -28,23 +25,3 @@ train_dataloader = dict(
     dataset=dict(type='HRImageDataset', data_root=data_root,
                  gt_folder='SunHays80', scale=scale, cache=True,
                  pipeline=train_pipeline))
-
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(
-        type='ConcatDataset',
-        datasets=[
-            dict(type='HRImageDataset', data_root=data_root,
-                 gt_folder=name, scale=scale, pipeline=test_pipeline,
-                 test_mode=True) for name in ('Set5', 'Set14')
-        ]))
-test_dataloader = val_dataloader
-
-val_evaluator = [
-    dict(type='PSNR', crop_border=scale, test_y_channel=True),
-    dict(type='SSIM', crop_border=scale, test_y_channel=True),
-]
-test_evaluator = val_evaluator

@@ -2,6 +2,8 @@
 # the 800 DIV2K training images cut into 480x480 sub-images (step 240), with
 # the official bicubic x4 LR cut to match, both in LMDBs; random 128x128 HR
 # crops with flips and rotations. Evaluated on Set5 + Set14 (Y, crop 4).
+_base_ = ['./set5_set14_x4_val.py']
+
 scale = 4
 gt_size = 128
 
@@ -38,11 +40,6 @@ train_pipeline = [
     dict(type='RandomFlipRotate'),
     dict(type='PackSRInputs'),
 ]
-test_pipeline = [
-    dict(type='ModCrop', scale=scale),
-    dict(type='BicubicDownsample', scale=scale),
-    dict(type='PackSRInputs'),
-]
 
 train_dataloader = dict(
     batch_size=16,
@@ -54,23 +51,3 @@ train_dataloader = dict(
                  gt_folder=train_gt_folder, lq_folder=train_lq_folder,
                  backend_args=backend_args, scale=scale,
                  pipeline=train_pipeline))
-
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(
-        type='ConcatDataset',
-        datasets=[
-            dict(type='HRImageDataset', data_root='data/demo',
-                 gt_folder=name, scale=scale, pipeline=test_pipeline,
-                 test_mode=True) for name in ('Set5', 'Set14')
-        ]))
-test_dataloader = val_dataloader
-
-val_evaluator = [
-    dict(type='PSNR', crop_border=scale, test_y_channel=True),
-    dict(type='SSIM', crop_border=scale, test_y_channel=True),
-]
-test_evaluator = val_evaluator

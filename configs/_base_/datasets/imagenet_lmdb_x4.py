@@ -1,6 +1,8 @@
 # ImageNet for SRGAN x4 (Ledig et al., CVPR 2017, Sec. 3.2): random 96x96 HR
 # crops of ImageNet photographs, LR made on the fly with MATLAB-style bicubic
 # x4; evaluated on Set5 + Set14 (Y channel, crop 4) from data/demo.
+_base_ = ['./set5_set14_x4_val.py']
+
 scale = 4
 gt_size = 96
 
@@ -31,11 +33,6 @@ train_pipeline = [
     dict(type='BicubicDownsample', scale=scale),
     dict(type='PackSRInputs'),  # the paper mentions no flips or rotations
 ]
-test_pipeline = [
-    dict(type='ModCrop', scale=scale),
-    dict(type='BicubicDownsample', scale=scale),
-    dict(type='PackSRInputs'),
-]
 
 train_dataloader = dict(
     batch_size=16,  # the paper's 16 crops per mini-batch
@@ -46,23 +43,3 @@ train_dataloader = dict(
     dataset=dict(type='HRImageDataset', data_root=train_data_root,
                  gt_folder=train_gt_folder, backend_args=backend_args,
                  scale=scale, pipeline=train_pipeline))
-
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(
-        type='ConcatDataset',
-        datasets=[
-            dict(type='HRImageDataset', data_root='data/demo',
-                 gt_folder=name, scale=scale, pipeline=test_pipeline,
-                 test_mode=True) for name in ('Set5', 'Set14')
-        ]))
-test_dataloader = val_dataloader
-
-val_evaluator = [
-    dict(type='PSNR', crop_border=scale, test_y_channel=True),
-    dict(type='SSIM', crop_border=scale, test_y_channel=True),
-]
-test_evaluator = val_evaluator
