@@ -12,7 +12,7 @@ model = dict(
         type='SRDataPreprocessor', gt_range=[-1.0, 1.0], channels_last=True))
 
 # autocast where the hardware computes bf16 natively (AVX-512 BF16/AMX CPUs,
-# Ampere+ GPUs); fp32 elsewhere, where emulated bf16 is 10-200x slower
+# Ampere+ GPUs); fp32 elsewhere, where emulated bf16 is far slower
 optim_wrapper = dict(
     type='AutocastOptimWrapper', dtype='auto',
     optimizer=dict(type='Adam', lr=5e-4, betas=[0.9, 0.999]))

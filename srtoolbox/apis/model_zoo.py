@@ -181,7 +181,7 @@ def render_markdown(rows, command, machine, shape=(180, 320)):
     lines += [
         '',
         '¹ not timed: this CPU has no native bf16 (no AVX-512 BF16/AMX), '
-        'where emulated bf16 is 10-200x slower than fp32.',
+        'where emulated bf16 is far slower than fp32 (docs/benchmarks.md).',
         '',
         '## Reported by the papers',
         '',

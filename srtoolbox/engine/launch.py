@@ -14,7 +14,7 @@ from mmengine.config import Config
 
 __all__ = ['load_config', 'prepare_train_config', 'prepare_test_config',
            'build_runner', 'check_data_paths', 'DataNotFoundError',
-           'set_data_root', 'load_generator_weights', 'benchmark_dataloader']
+           'set_data_root', 'load_model_weights', 'benchmark_dataloader']
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -149,7 +149,7 @@ def prepare_test_config(cfg, checkpoint, config_path=None, work_dir=None,
     elif cfg.get('work_dir') is None:
         stem = osp.splitext(osp.basename(config_path or 'run'))[0]
         cfg.work_dir = osp.join('work_dirs', stem)
-    # weights are loaded by load_generator_weights (any layout), not by
+    # weights are loaded by load_model_weights (any layout), not by
     # mmengine's load_from, which knows only its own
     cfg.load_from = None
     cfg.resume = False
@@ -227,33 +227,27 @@ def set_data_root(dataset_cfg, data_root):
         dataset_cfg['data_root'] = data_root
 
 
-def load_generator_weights(model, checkpoint, prefer_ema=True):
+def load_model_weights(model, checkpoint, prefer_ema=True):
     """Load generator weights from any supported checkpoint layout.
 
     srtoolbox/mmengine, BasicSR (``params``/``params_ema``), MMagic and the
     original ESRGAN layouts are understood (:mod:`srtoolbox.apis.checkpoint`);
     the file is read with ``weights_only=True``. The weights go into
-    ``model.generator`` and, if the model keeps one, ``model.generator_ema``.
+    ``model.generator`` and, if the model keeps one, ``model.generator_ema``,
+    strictly: a mismatch lists the missing, unexpected and misshapen keys.
     """
     from mmengine.model import is_model_wrapper
 
     from ..apis.checkpoint import (extract_generator_state_dict,
                                    load_checkpoint_file)
+    from ..apis.inference import load_generator_weights
     if is_model_wrapper(model):
         model = model.module
     state = extract_generator_state_dict(load_checkpoint_file(checkpoint),
                                          prefer_ema=prefer_ema)
-    targets = [model.generator]
-    if getattr(model, 'generator_ema', None) is not None:
-        targets.append(model.generator_ema)
-    for net in targets:
-        missing, unexpected = net.load_state_dict(state, strict=False)
-        if missing or unexpected:
-            raise KeyError(
-                f'{checkpoint}: weights do not fit {type(net).__name__} '
-                f'(missing: {sorted(missing)[:10]}, unexpected: '
-                f'{sorted(unexpected)[:10]}); is the config right for this '
-                'checkpoint?')
+    for net in (model.generator, getattr(model, 'generator_ema', None)):
+        if net is not None:
+            load_generator_weights(net, state, source=checkpoint)
     return state
 
 

@@ -20,9 +20,9 @@ __all__ = ['AutocastOptimWrapper', 'resolve_amp_dtype', 'cpu_supports_bf16']
 def cpu_supports_bf16():
     """True when this CPU computes bf16 natively (AVX-512 BF16 or AMX).
 
-    Without it, bf16 is emulated and autocast is 10-200x *slower* than
-    fp32 (measured on an AVX2-only EPYC: a 64-channel 3x3 conv step 0.23 s
-    vs 0.025 s; a 128x128 conv forward 7.2 s vs 0.079 s).
+    Without it, bf16 is emulated and autocast is far *slower* than fp32
+    (about 220x for RRDBNet inference on an AVX2-only EPYC; the command is
+    in docs/benchmarks.md).
     """
     try:
         with open('/proc/cpuinfo', encoding='utf-8') as f:
