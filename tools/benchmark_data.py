@@ -3,8 +3,9 @@
     python tools/benchmark_data.py        # SunHays80, 0, 1 and 2 workers
     python tools/benchmark_data.py --images DIR --workers 0 4 8 --batches 50
 
-It converts the given images to a PNG folder and packs that folder into an
-LMDB (both in a temporary folder unless --work-dir is given), then times a
+It converts the given images to a PNG folder and packs that folder into two
+LMDBs, of PNG values (BasicSR's layout) and of raw pixels (``--codec raw``),
+all in a temporary folder unless --work-dir is given, then times a
 DataLoader over each: per sample, pick an image, read and decode it, take a
 random HR crop (96x96 by default), make its LR with MATLAB-style bicubic
 (``srtoolbox.utils.imresize``, x4 by default) and turn both into tensors.
@@ -82,7 +83,7 @@ class CropDataset(torch.utils.data.Dataset):
 
 
 def prepare(images_dir, work_dir, num_images, workers, compress_level=1):
-    """PNG copies of the images in ``work_dir/png`` and their LMDB."""
+    """PNG copies of the images in ``work_dir/png`` and their two LMDBs."""
     names = sorted(n for n in os.listdir(images_dir)
                    if osp.splitext(n)[1].lower() in IMG_EXTENSIONS)
     names = names[:num_images] if num_images else names
@@ -92,10 +93,18 @@ def prepare(images_dir, work_dir, num_images, workers, compress_level=1):
     for name in names:
         imwrite(imread(osp.join(images_dir, name)),
                 osp.join(png_dir, osp.splitext(name)[0] + '.png'))
-    lmdb_path = osp.join(work_dir, 'images.lmdb')
-    create_lmdb(png_dir, lmdb_path, workers=workers, overwrite=True,
-                progress=False, compress_level=compress_level)
-    return png_dir, lmdb_path
+    lmdbs = {}
+    for codec in ('png', 'raw'):
+        lmdbs[codec] = osp.join(work_dir, f'images_{codec}.lmdb')
+        create_lmdb(png_dir, lmdbs[codec], workers=workers, overwrite=True,
+                    progress=False, compress_level=compress_level,
+                    codec=codec)
+    return png_dir, lmdbs
+
+
+def _size_mb(path):
+    return sum(osp.getsize(osp.join(d, f)) for d, _, files in os.walk(path)
+               for f in files) / 1e6
 
 
 def time_loader(dataset, batch_size, workers, batches):
@@ -134,8 +143,8 @@ def parse_args(argv=None):
     parser.add_argument('--crop-size', type=int, default=96)
     parser.add_argument('--scale', type=int, default=4)
     parser.add_argument('--compress-level', type=int, default=1,
-                        help='PNG compression of the LMDB values (0: stored '
-                        'uncompressed, fastest to decode; the folder keeps '
+                        help='PNG compression of the PNG LMDB (0: stored '
+                        'uncompressed, faster to decode; the folder keeps '
                         "OpenCV's default)")
     parser.add_argument('--blas-threads', type=int,
                         help='OPENBLAS/OMP/MKL_NUM_THREADS (default: as set)')
@@ -147,22 +156,27 @@ def main(argv=None):
     work_dir = args.work_dir or tempfile.mkdtemp(prefix='srtoolbox-bench-')
     try:
         start = time.perf_counter()
-        png_dir, lmdb_path = prepare(args.images, work_dir, args.num_images,
+        png_dir, lmdbs = prepare(args.images, work_dir, args.num_images,
                                      max(1, max(args.workers)),
                                      args.compress_level)
         n = len(os.listdir(png_dir))
-        print(f'{n} images from {args.images}: PNG folder + LMDB built in '
+        print(f'{n} images from {args.images}: PNG folder + LMDBs built in '
               f'{time.perf_counter() - start:.1f} s; batch {args.batch_size}, '
               f'{args.crop_size}x{args.crop_size} HR crops, bicubic '
               f'x{args.scale} LR on the fly; torch threads '
               f'{torch.get_num_threads()}, BLAS threads '
               f'{os.environ.get("OPENBLAS_NUM_THREADS", "default")}, '
-              f'{os.cpu_count()} CPUs')
+              f'{os.cpu_count()} CPUs; sizes: ' + ', '.join(
+                  f'{name} {_size_mb(path):.0f} MB' for name, path in
+                  (('PNG folder', png_dir), ('PNG LMDB', lmdbs['png']),
+                   ('raw LMDB', lmdbs['raw']))))
         length = (args.batches + 1) * args.batch_size
         rows = []
         for name, root, backend_args in (
                 ('folder (PNG files)', png_dir, None),
-                ('LMDB', lmdb_path, dict(backend='lmdb'))):
+                (f'LMDB (PNG level {args.compress_level})', lmdbs['png'],
+                 dict(backend='lmdb')),
+                ('LMDB (raw)', lmdbs['raw'], dict(backend='lmdb'))):
             for workers in args.workers:
                 dataset = CropDataset(root, backend_args, length,
                                       args.crop_size, args.scale)
@@ -172,10 +186,13 @@ def main(argv=None):
                 print(f'  {name}, {workers} workers: {rate:.1f} samples/s',
                       flush=True)
         print()
-        print('| pipeline | workers | samples/s | first batch (s) |')
-        print('| --- | --- | --- | --- |')
+        folder = {w: r for n, w, r, _ in rows if n.startswith('folder')}
+        print('| pipeline | workers | samples/s | x folder | '
+              'first batch (s) |')
+        print('| --- | --- | --- | --- | --- |')
         for name, workers, rate, first in rows:
-            print(f'| {name} | {workers} | {rate:.1f} | {first:.2f} |')
+            print(f'| {name} | {workers} | {rate:.1f} | '
+                  f'{rate / folder[workers]:.2f} | {first:.2f} |')
     finally:
         if not args.work_dir:
             shutil.rmtree(work_dir, ignore_errors=True)

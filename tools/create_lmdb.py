@@ -5,7 +5,8 @@
     python tools/create_lmdb.py --input HR --output HR.lmdb \
         --lq LR_x4 --lq-output LR_x4.lmdb --scale 4 --lq-suffix x4 --verify
 
-Every value is a 3-channel 8-bit PNG (see srtoolbox.datasets.lmdb_tools);
+Every value is a 3-channel 8-bit PNG, or with --codec raw the uncompressed
+pixels (see srtoolbox.datasets.lmdb_tools);
 keys are paths relative to the input folder without extension. An interrupted
 run leaves ``<output>.tmp-build`` and the next run resumes from it.
 """
@@ -34,6 +35,10 @@ def parse_args(argv=None):
                         help='processes (default: min(8, CPU count))')
     parser.add_argument('--compress-level', type=int, default=1,
                         help='PNG compression 0-9 (default 1)')
+    parser.add_argument('--codec', choices=('png', 'raw'), default='png',
+                        help="values as PNG (default, BasicSR's layout) or "
+                        'raw pixels (no decoding: fastest to read, larger, '
+                        'srtoolbox only)')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace existing output LMDBs')
     parser.add_argument('--skip-bad', action='store_true',
@@ -54,6 +59,7 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     common = dict(workers=args.workers, compress_level=args.compress_level,
+                  codec=args.codec,
                   overwrite=args.overwrite,
                   on_error='skip' if args.skip_bad else 'stop',
                   resume=not args.no_resume, progress=not args.no_progress)

@@ -86,8 +86,9 @@ class CorruptEntryError(ImageReadError):
 def read_meta_info(lmdb_path):
     """Parse ``meta_info.txt`` of an LMDB: ``[(key, (h, w, c)), ...]``.
 
-    Lines look like ``0001.png (480,480,3) 1`` (BasicSR) and the key is the
-    name without its extension. Shapes are optional.
+    Lines look like ``0001.png (480,480,3) 1`` (BasicSR; ``0001.raw
+    (480,480,3) raw`` for srtoolbox's raw values) and the key is the name
+    without its extension. Shapes are optional.
     """
     meta = osp.join(lmdb_path, 'meta_info.txt')
     if not osp.isfile(meta):
@@ -103,7 +104,7 @@ def read_meta_info(lmdb_path):
                 continue
             name, _, rest = line.partition(' ')
             key = osp.splitext(name)[0] if osp.splitext(name)[1].lower() \
-                in IMG_EXTENSIONS else name
+                in IMG_EXTENSIONS + ('.raw', ) else name
             shape = None
             if rest.startswith('('):
                 try:
@@ -190,7 +191,7 @@ class FolderStore(ImageStore):
 
 
 class LmdbStore(ImageStore):
-    """Images encoded (PNG/JPEG) in an LMDB, keys listed in meta_info.txt."""
+    """Images (PNG/JPEG or raw pixels) in an LMDB, keys in meta_info.txt."""
 
     def __init__(self, root, **lmdb_kwargs):
         if osp.isfile(root):

@@ -16,6 +16,7 @@ from srtoolbox.datasets.lmdb_tools import (TMP_SUFFIX, create_lmdb,
                                            create_paired_lmdb, crop_positions,
                                            extract_subimages, inspect_lmdb)
 from srtoolbox.utils import ImageReadError, imread, imwrite
+from srtoolbox.utils.image_io import raw_bytes
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -101,6 +102,37 @@ def test_keys_with_dots_and_subfolders(tmp_path):
     assert store.keys() == build_image_store(str(src)).keys()
     for name, img in images.items():
         np.testing.assert_array_equal(store.get(osp.splitext(name)[0]), img)
+
+
+def test_raw_codec_roundtrip_and_truncation(tmp_path):
+    src = tmp_path / 'src'
+    src.mkdir()
+    for path in _real_images()[:3]:
+        shutil.copy(path, src)
+    out = tmp_path / 'raw.lmdb'
+    create_lmdb(src, out, workers=2, codec='raw', progress=False)
+    store = build_image_store(str(out))
+    keys = [osp.splitext(osp.basename(p))[0] for p in _real_images()[:3]]
+    assert store.keys() == sorted(keys)
+    for path, key in zip(_real_images()[:3], keys):
+        img = store.get(key)
+        np.testing.assert_array_equal(img, imread(path))
+        # a writable copy, not a read-only view of the LMDB value
+        assert img.flags.writeable and img.flags.owndata
+    h, w = imread(_real_images()[0]).shape[:2]
+    with open(out / 'meta_info.txt') as f:
+        assert f.readline().strip() == f'{keys[0]}.raw ({h},{w},3) raw'
+    assert inspect_lmdb(out).ok
+    # a value cut short names its key, for the store and for inspect_lmdb
+    cut = tmp_path / 'cut.lmdb'
+    create_lmdb(src, cut, workers=0, codec='raw', progress=False)
+    _lmdb_put(cut, keys[1], raw_bytes(imread(_real_images()[1]))[:-7])
+    with pytest.raises(CorruptEntryError,
+                       match=rf'cut\.lmdb\[{keys[1]}\].*truncated'):
+        build_image_store(str(cut)).get(keys[1])
+    assert inspect_lmdb(cut).corrupt_keys == [keys[1]]
+    with pytest.raises(ValueError, match="codec must be one of"):
+        create_lmdb(src, tmp_path / 'x.lmdb', codec='jpeg', progress=False)
 
 
 def _pair_folders(tmp_path, names=('a', 'b.v2', 'sub/c'), scale=4):
@@ -305,10 +337,10 @@ def test_interrupted_build_resumes(tmp_path, monkeypatch):
     out = tmp_path / 'out.lmdb'
     real_encode = lmdb_tools._encode_one
 
-    def dies_on_third(path, compress_level):
+    def dies_on_third(path, value_format):
         if path.endswith('2.png'):
             raise KeyboardInterrupt
-        return real_encode(path, compress_level)
+        return real_encode(path, value_format)
 
     monkeypatch.setattr(lmdb_tools, '_COMMIT_EVERY', 1)
     monkeypatch.setattr(lmdb_tools, '_encode_one', dies_on_third)

@@ -7,9 +7,10 @@ _base_ = ['./set5_set14_x4_val.py']
 scale = 4
 gt_size = 128
 
-# Storage: LMDBs by default, detected from the path (a folder holding
-# data.mdb is an LMDB), so pointing the dataset at folders of images is the
-# only switch needed:
+# Storage: LMDBs by default (tools/create_lmdb.py, PNG values as BasicSR's
+# or --codec raw: faster to read, larger), detected from the path (a folder
+# holding data.mdb is an LMDB), so pointing the dataset at folders of images
+# is the only switch needed:
 #   --cfg-options train_dataloader.dataset.gt_folder=DIV2K_train_HR_sub \
 #       train_dataloader.dataset.lq_folder=DIV2K_train_LR_bicubic_X4_sub
 # HR only, LR made on the fly: replace the dataset by HRImageDataset and
