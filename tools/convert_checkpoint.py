@@ -2,6 +2,11 @@
 
     python tools/convert_checkpoint.py --from basicsr IN.pth OUT.pth
     python tools/convert_checkpoint.py --from esrgan-legacy ESRGAN.pth OUT.pth
+    python tools/convert_checkpoint.py --from mmagic iter_300000.pth OUT.pth
+
+MMagic MSRResNet and EDSRNet weights need a generator setting
+(``upsample_lrelu=False``, ``img_range=1.0``) kept in the output's
+``meta['generator_settings']`` and printed here.
 
 The input is read with ``torch.load(weights_only=True)``; the output,
 ``{'state_dict': {'generator.<k>': ...}, 'meta': {...}}``, is written
@@ -42,6 +47,13 @@ def main(argv=None):
         print(f'error: {e}', file=sys.stderr)
         return 1
     print(f'wrote {out}')
+    from srtoolbox.apis.checkpoint import read_generator_weights
+    settings = read_generator_weights(out).settings
+    if settings:
+        print('build the generator with ' + ', '.join(
+            f'{k}={v!r}' for k, v in settings.items()) + ' (--cfg-options ' +
+            ' '.join(f'model.generator.{k}={v!r}' for k, v in
+                     settings.items()) + ')')
     return 0
 
 

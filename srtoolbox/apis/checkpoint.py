@@ -10,11 +10,22 @@ Layouts understood by :func:`extract_generator_state_dict`:
 
 * srtoolbox / mmengine / MMagic: ``{'state_dict': {'generator.<k>': ...,
   'generator_ema.<k>': ..., 'discriminator.<k>': ...}, 'meta': ...}``, with
-  optional ``module.`` wrappers (DDP, mmengine's averaged models);
+  optional ``module.`` wrappers (DDP, mmengine's averaged models); MMagic's
+  own generator names (``MSRResNet``: ``trunk_net.N``,
+  ``upsample1.upsample_conv``; ``EDSRNet``: ``upsample.N.upsample_conv``)
+  are mapped to srtoolbox's (BasicSR's), and MMagic's ``RRDBNet`` names are
+  BasicSR's already;
 * BasicSR: ``{'params': sd, 'params_ema': sd}``;
 * the ESRGAN repository: old ``model.0.weight``, ``model.1.sub.0.RDB1...``
   keys and its later ``RRDB_trunk.0.RDB1...`` keys, mapped to ``RRDBNet``;
 * a bare state dict.
+
+Where MMagic's forward differs from BasicSR's, the weights come with the
+generator **settings** they need (:func:`read_generator_weights`):
+MMagic's ``MSRResNet`` has no LeakyReLU after its pixel shuffles
+(``upsample_lrelu=False``), its ``EDSRNet`` works on [0, 1] images
+(``img_range=1``). Converted files keep them in ``meta['generator_settings']``
+and the loaders refuse a network built otherwise, naming the option.
 """
 import os
 import os.path as osp
@@ -22,13 +33,15 @@ import pickle
 import re
 import uuid
 from collections import OrderedDict
+from typing import NamedTuple
 
 import torch
 
 __all__ = [
     'UnsafeCheckpointError', 'load_checkpoint_file', 'save_checkpoint_file',
-    'detect_layout', 'extract_generator_state_dict', 'convert_checkpoint',
-    'SOURCES', 'checkpoint_safe_globals'
+    'detect_layout', 'extract_generator_state_dict', 'read_generator_weights',
+    'GeneratorWeights', 'convert_checkpoint', 'SOURCES',
+    'checkpoint_safe_globals'
 ]
 
 # --from choices of convert_checkpoint -> layouts detect_layout may return
@@ -311,11 +324,51 @@ def _from_esrgan(sd):
     return out
 
 
+_MMAGIC_MSRRESNET = (
+    (re.compile(r'^trunk_net\.'), 'body.'),
+    (re.compile(r'^upsample(\d)\.upsample_conv\.'), r'upconv\1.'),
+)
+_MMAGIC_EDSR = re.compile(r'^upsample\.(\d+)\.upsample_conv\.(weight|bias)$')
+
+
+def _from_mmagic_names(sd):
+    """MMagic's generator names -> srtoolbox's, and the settings they need.
+
+    From mmagic/models/editors/srgan/sr_resnet.py (``MSRResNet``:
+    ``trunk_net.N.conv1``, ``upsample1.upsample_conv`` for the pixel-shuffle
+    conv, no activation after the shuffle) and edsr/edsr_net.py
+    (``EDSRNet``: ``upsample.N.upsample_conv``, mean subtracted on [0, 1]
+    images). Other state dicts are returned unchanged with no settings.
+    """
+    if 'trunk_net.0.conv1.weight' in sd:
+        out = OrderedDict()
+        for key, value in sd.items():
+            for pattern, repl in _MMAGIC_MSRRESNET:
+                key = pattern.sub(repl, key)
+            out[key] = value
+        return out, {'upsample_lrelu': False}
+    if 'upsample.0.upsample_conv.weight' in sd:
+        out = OrderedDict()
+        for key, value in sd.items():
+            m = _MMAGIC_EDSR.match(key)
+            # a PixelShufflePack N is conv 2N, shuffle 2N+1 in BasicSR's
+            # nn.Sequential upsampler
+            out[f'upsample.{2 * int(m.group(1))}.{m.group(2)}'
+                if m else key] = value
+        return out, {'img_range': 1.0}
+    return sd, {}
+
+
 def _extract(ckpt, prefer_ema=True):
-    """(state dict, layout, where in the file it came from)."""
+    """(state dict, layout, where in the file it came from, settings)."""
     layout = detect_layout(ckpt)
+    settings = {}
     if layout == 'mmengine':
         sd, origin = _from_mmengine(ckpt, prefer_ema)
+        meta = ckpt.get('meta')
+        if isinstance(meta, dict) and isinstance(
+                meta.get('generator_settings'), dict):
+            settings.update(meta['generator_settings'])
     elif layout == 'basicsr':
         sd, origin = _from_basicsr(ckpt, prefer_ema)
     else:
@@ -326,11 +379,13 @@ def _extract(ckpt, prefer_ema=True):
         sd = _from_esrgan_legacy(sd)
     elif inner == 'esrgan':
         sd = _from_esrgan(sd)
+    sd, needed = _from_mmagic_names(sd)
+    settings.update(needed)
     if layout == 'state_dict':
         layout = inner
     if not _is_state_dict(sd):
         raise ValueError(f'no tensors found in the {origin} of the checkpoint')
-    return sd, layout, origin
+    return sd, layout, origin, settings
 
 
 def extract_generator_state_dict(ckpt, prefer_ema=True):
@@ -349,16 +404,42 @@ def extract_generator_state_dict(ckpt, prefer_ema=True):
     return _extract(ckpt, prefer_ema)[0]
 
 
-def make_checkpoint(state_dict, meta):
+class GeneratorWeights(NamedTuple):
+    """A generator's weights as :func:`read_generator_weights` found them.
+
+    ``settings``: constructor arguments of the generator these weights need
+    beyond their names and shapes (e.g. ``{'upsample_lrelu': False}`` for
+    MMagic's MSRResNet), ``{}`` when the defaults fit.
+    """
+    state_dict: OrderedDict
+    settings: dict
+    source: str
+
+
+def read_generator_weights(path, prefer_ema=True):
+    """Load ``path`` safely and take its generator: :class:`GeneratorWeights`.
+
+    Give the result to :func:`srtoolbox.apis.load_generator_weights`, which
+    checks names, shapes and the settings.
+    """
+    sd, _, _, settings = _extract(load_checkpoint_file(path), prefer_ema)
+    return GeneratorWeights(sd, settings, os.fspath(path))
+
+
+def make_checkpoint(state_dict, meta, settings=None):
     """A srtoolbox checkpoint: ``{'state_dict': {'generator.<k>'}, 'meta'}``.
 
     ``srtoolbox``'s training wrappers hold the network as ``generator``, so
-    the file resumes or tests like one written by training.
+    the file resumes or tests like one written by training. ``settings``
+    (see :class:`GeneratorWeights`) go to ``meta['generator_settings']``.
     """
+    meta = dict(meta)
+    if settings:
+        meta['generator_settings'] = dict(settings)
     return {
         'state_dict': OrderedDict(
             (f'generator.{k}', v) for k, v in state_dict.items()),
-        'meta': dict(meta),
+        'meta': meta,
     }
 
 
@@ -387,7 +468,7 @@ def convert_checkpoint(in_path, out_path, source, overwrite=False,
             f'{out_path} exists; pass overwrite=True (--overwrite) to '
             'replace it')
     ckpt = load_checkpoint_file(in_path)
-    sd, layout, origin = _extract(ckpt, prefer_ema)
+    sd, layout, origin, settings = _extract(ckpt, prefer_ema)
     if layout not in SOURCES[source]:
         raise ValueError(
             f'{in_path} does not look like a {source} checkpoint '
@@ -397,5 +478,5 @@ def convert_checkpoint(in_path, out_path, source, overwrite=False,
         'source': source,
         'weights': origin,
     }
-    return save_checkpoint_file(make_checkpoint(sd, meta), out_path,
-                                overwrite=overwrite)
+    return save_checkpoint_file(make_checkpoint(sd, meta, settings),
+                                out_path, overwrite=overwrite)

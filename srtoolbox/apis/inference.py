@@ -188,13 +188,33 @@ def _describe(keys, limit=12):
     return ', '.join(keys[:limit]) + more
 
 
-def load_generator_weights(generator, state_dict, source='checkpoint'):
+def load_generator_weights(generator, state_dict, source='checkpoint',
+                           settings=None):
     """Strictly load ``state_dict`` into ``generator``.
+
+    ``state_dict`` may also be a :class:`~srtoolbox.apis.GeneratorWeights`
+    (from :func:`~srtoolbox.apis.read_generator_weights`), whose source and
+    settings are then used.
 
     Raises:
         WeightsMismatchError: listing missing keys, unexpected keys and
-            shape mismatches, with ``source`` (a file name) in the message.
+            shape mismatches, with ``source`` (a file name) in the message;
+            or naming each generator setting (``settings``, e.g.
+            ``upsample_lrelu=False`` for MMagic's MSRResNet) the network was
+            built without.
     """
+    if hasattr(state_dict, 'settings'):  # GeneratorWeights
+        state_dict, settings, source = state_dict
+    wrong = [f'{name}={value!r} (the network has '
+             f'{getattr(generator, name, "no such option")!r})'
+             for name, value in (settings or {}).items()
+             if getattr(generator, name, None) != value]
+    if wrong:
+        raise WeightsMismatchError(
+            f'{source}: these weights need {type(generator).__name__} built '
+            f'with {", ".join(wrong)}; set it in the config, e.g. '
+            + ' '.join(f'--cfg-options model.generator.{name}={value!r}'
+                       for name, value in settings.items()))
     own = generator.state_dict()
     missing = [k for k in own if k not in state_dict]
     unexpected = [k for k in state_dict if k not in own]
@@ -408,25 +428,26 @@ class SRInferencer:
     @staticmethod
     def _load_weights(generator, checkpoint, interp_checkpoint, alpha,
                       prefer_ema):
-        from .checkpoint import (extract_generator_state_dict,
-                                 load_checkpoint_file)
+        from .checkpoint import read_generator_weights
         if interp_checkpoint is not None and (checkpoint is None
                                               or alpha is None):
             raise ValueError('interp_checkpoint needs checkpoint and alpha')
         if checkpoint is None:
             return
-        sd = extract_generator_state_dict(load_checkpoint_file(checkpoint),
-                                          prefer_ema=prefer_ema)
-        source = os.fspath(checkpoint)
+        weights = read_generator_weights(checkpoint, prefer_ema)
+        sd, settings, source = weights
         if interp_checkpoint is not None:
             from .interpolation import interpolate_state_dicts
-            sd_b = extract_generator_state_dict(
-                load_checkpoint_file(interp_checkpoint),
-                prefer_ema=prefer_ema)
-            sd = interpolate_state_dicts(sd, sd_b, alpha)
+            other = read_generator_weights(interp_checkpoint, prefer_ema)
+            if other.settings != settings:
+                raise ValueError(
+                    f'{checkpoint} and {interp_checkpoint} need different '
+                    f'generator settings ({settings} vs {other.settings}); '
+                    'they cannot be interpolated')
+            sd = interpolate_state_dicts(sd, other.state_dict, alpha)
             source = (f'{source} (interpolated with '
                       f'{os.fspath(interp_checkpoint)}, alpha {alpha})')
-        load_generator_weights(generator, sd, source)
+        load_generator_weights(generator, sd, source, settings)
 
     # ----------------------------------------------------------- arrays
     def __call__(self, img):

@@ -104,9 +104,16 @@ def interpolate_checkpoints(path_a, path_b, alphas, out_dir, overwrite=False,
         raise FileExistsError(
             f'{", ".join(existing)} exist; pass overwrite=True '
             '(--overwrite) to replace them')
-    sd_a, _, origin_a = _extract(load_checkpoint_file(path_a), prefer_ema)
-    sd_b, _, origin_b = _extract(load_checkpoint_file(path_b), prefer_ema)
+    sd_a, _, origin_a, settings_a = _extract(load_checkpoint_file(path_a),
+                                             prefer_ema)
+    sd_b, _, origin_b, settings_b = _extract(load_checkpoint_file(path_b),
+                                             prefer_ema)
     _check_compatible(sd_a, sd_b)
+    if settings_a != settings_b:
+        raise ValueError(
+            f'{path_a} and {path_b} need different generator settings '
+            f'({settings_a} vs {settings_b}): the same weights run through '
+            'different networks, so their interpolation means nothing')
     os.makedirs(out_dir, exist_ok=True)
     for alpha, path in zip(alphas, paths):
         meta = {
@@ -119,7 +126,7 @@ def interpolate_checkpoints(path_a, path_b, alphas, out_dir, overwrite=False,
             'formula': '(1 - alpha) * a + alpha * b',
         }
         sd = interpolate_state_dicts(sd_a, sd_b, alpha)
-        save_checkpoint_file(make_checkpoint(sd, meta), path,
+        save_checkpoint_file(make_checkpoint(sd, meta, settings_a), path,
                              overwrite=overwrite)
     return paths
 

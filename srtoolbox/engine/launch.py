@@ -238,17 +238,15 @@ def load_model_weights(model, checkpoint, prefer_ema=True):
     """
     from mmengine.model import is_model_wrapper
 
-    from ..apis.checkpoint import (extract_generator_state_dict,
-                                   load_checkpoint_file)
+    from ..apis.checkpoint import read_generator_weights
     from ..apis.inference import load_generator_weights
     if is_model_wrapper(model):
         model = model.module
-    state = extract_generator_state_dict(load_checkpoint_file(checkpoint),
-                                         prefer_ema=prefer_ema)
+    weights = read_generator_weights(checkpoint, prefer_ema=prefer_ema)
     for net in (model.generator, getattr(model, 'generator_ema', None)):
         if net is not None:
-            load_generator_weights(net, state, source=checkpoint)
-    return state
+            load_generator_weights(net, weights)
+    return weights.state_dict
 
 
 def benchmark_dataloader(data_root, names, scale, batch_size=1):

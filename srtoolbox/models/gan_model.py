@@ -125,17 +125,10 @@ def load_pretrained_generator(network, path, prefer_ema=True):
     Returns:
         str: the checkpoint file that was read.
     """
-    from ..apis.checkpoint import (extract_generator_state_dict,
-                                   load_checkpoint_file)
+    from ..apis.checkpoint import read_generator_weights
+    from ..apis.inference import load_generator_weights
     file = resolve_checkpoint(path)
-    state = extract_generator_state_dict(load_checkpoint_file(file),
-                                         prefer_ema=prefer_ema)
-    try:
-        network.load_state_dict(state, strict=True)
-    except RuntimeError as err:
-        raise RuntimeError(
-            f'{file}: its generator weights do not fit '
-            f'{type(network).__name__} as configured: {err}') from None
+    load_generator_weights(network, read_generator_weights(file, prefer_ema))
     return file
 
 

@@ -262,3 +262,160 @@ def test_corrupt_file_is_not_called_unsafe(tmp_path):
     with pytest.raises(RuntimeError, match='truncated.pth') as err:
         load_checkpoint_file(path)
     assert not isinstance(err.value, UnsafeCheckpointError)
+
+
+# --------------------------------------------------------------------------
+# MMagic's own generator layouts, rebuilt from their key description
+# (mmagic/models/editors/srgan/sr_resnet.py, edsr/edsr_net.py) with a
+# reference forward written from MMagic's code, independent of srtoolbox's.
+# --------------------------------------------------------------------------
+def _conv(sd, name, x):
+    return torch.nn.functional.conv2d(x, sd[f'{name}.weight'],
+                                      sd[f'{name}.bias'], padding=1)
+
+
+def _shuffle_stages(scale):
+    return [(f'{i}', 2) for i in range(scale.bit_length() - 1)] \
+        if scale in (2, 4, 8) else [('0', 3)]
+
+
+def mmagic_msrresnet(mid, blocks, scale, seed=0):
+    """MMagic MSRResNet keys -> random tensors of their shapes."""
+    shapes = OrderedDict(conv_first=(mid, 3))
+    for i in range(blocks):
+        shapes[f'trunk_net.{i}.conv1'] = (mid, mid)
+        shapes[f'trunk_net.{i}.conv2'] = (mid, mid)
+    if scale == 4:
+        shapes['upsample1.upsample_conv'] = (mid * 4, mid)
+        shapes['upsample2.upsample_conv'] = (mid * 4, mid)
+    else:
+        shapes['upsample1.upsample_conv'] = (mid * scale * scale, mid)
+    shapes['conv_hr'] = (mid, mid)
+    shapes['conv_last'] = (3, mid)
+    return _random_convs(shapes, seed)
+
+
+def mmagic_edsr(mid, blocks, scale, seed=0):
+    """MMagic EDSRNet keys -> random tensors of their shapes."""
+    shapes = OrderedDict(conv_first=(mid, 3))
+    for i in range(blocks):
+        shapes[f'body.{i}.conv1'] = (mid, mid)
+        shapes[f'body.{i}.conv2'] = (mid, mid)
+    shapes['conv_after_body'] = (mid, mid)
+    for index, factor in _shuffle_stages(scale):
+        shapes[f'upsample.{index}.upsample_conv'] = (mid * factor ** 2, mid)
+    shapes['conv_last'] = (3, mid)
+    return _random_convs(shapes, seed)
+
+
+def _random_convs(shapes, seed):
+    gen = torch.Generator().manual_seed(seed)
+    sd = OrderedDict()
+    for name, (cout, cin) in shapes.items():
+        sd[f'{name}.weight'] = torch.randn(cout, cin, 3, 3,
+                                           generator=gen) * 0.05
+        sd[f'{name}.bias'] = torch.randn(cout, generator=gen) * 0.01
+    return sd
+
+
+def mmagic_msrresnet_forward(sd, x, blocks, scale):
+    lrelu = torch.nn.functional.leaky_relu
+    feat = lrelu(_conv(sd, 'conv_first', x), 0.1)
+    out = feat
+    for i in range(blocks):
+        res = _conv(sd, f'trunk_net.{i}.conv2',
+                    torch.relu(_conv(sd, f'trunk_net.{i}.conv1', out)))
+        out = out + res
+    shuffle = torch.nn.functional.pixel_shuffle
+    if scale == 4:  # no activation after the shuffles
+        out = shuffle(_conv(sd, 'upsample1.upsample_conv', out), 2)
+        out = shuffle(_conv(sd, 'upsample2.upsample_conv', out), 2)
+    else:
+        out = shuffle(_conv(sd, 'upsample1.upsample_conv', out), scale)
+    out = _conv(sd, 'conv_last', lrelu(_conv(sd, 'conv_hr', out), 0.1))
+    return out + torch.nn.functional.interpolate(
+        x, scale_factor=scale, mode='bilinear', align_corners=False)
+
+
+def mmagic_edsr_forward(sd, x, blocks, scale, mean=(0.4488, 0.4371, 0.4040)):
+    mean = torch.tensor(mean).view(1, 3, 1, 1)
+    x = _conv(sd, 'conv_first', x - mean)  # std 1, images in [0, 1]
+    res = x
+    for i in range(blocks):
+        res = res + _conv(sd, f'body.{i}.conv2',
+                          torch.relu(_conv(sd, f'body.{i}.conv1', res)))
+    res = _conv(sd, 'conv_after_body', res) + x
+    for index, factor in _shuffle_stages(scale):
+        res = torch.nn.functional.pixel_shuffle(
+            _conv(sd, f'upsample.{index}.upsample_conv', res), factor)
+    return _conv(sd, 'conv_last', res) + mean
+
+
+def _mmagic_file(tmp_path, generator_sd):
+    """An MMagic (mmengine Runner) checkpoint around ``generator_sd``."""
+    state = OrderedDict(('generator.' + k, v) for k, v in
+                        generator_sd.items())
+    path = tmp_path / 'mmagic_iter_1000.pth'
+    torch.save({'meta': {'mmagic_version': '1.2.0', 'iter': 1000},
+                'state_dict': state}, path)
+    return path
+
+
+@pytest.mark.parametrize('scale', [2, 3, 4])
+def test_mmagic_msrresnet_same_outputs(tmp_path, scale):
+    from srtoolbox.apis import (WeightsMismatchError, load_generator_weights,
+                                read_generator_weights)
+    mm = mmagic_msrresnet(8, 2, scale, seed=scale)
+    src = _mmagic_file(tmp_path, mm)
+    out = tmp_path / 'converted.pth'
+    convert_checkpoint(src, out, source='mmagic')
+    ckpt = load_checkpoint_file(out)
+    assert ckpt['meta']['generator_settings'] == {'upsample_lrelu': False}
+    x = torch.rand(1, 3, 7, 9)
+    with torch.no_grad():
+        expected = mmagic_msrresnet_forward(mm, x, 2, scale)
+    for path in (out, src):  # the converted file, and the original read as is
+        net = MSRResNet(num_feat=8, num_blocks=2, upscale=scale,
+                        upsample_lrelu=False).eval()
+        load_generator_weights(net, read_generator_weights(path))
+        with torch.no_grad():
+            torch.testing.assert_close(net(x), expected, rtol=0, atol=1e-6)
+    # built BasicSR's way (LeakyReLU after the shuffles): refused by name
+    with pytest.raises(WeightsMismatchError,
+                       match=r'upsample_lrelu=False.*model\.generator\.'
+                       r'upsample_lrelu=False'):
+        load_generator_weights(MSRResNet(num_feat=8, num_blocks=2,
+                                         upscale=scale),
+                               read_generator_weights(out))
+
+
+@pytest.mark.parametrize('scale', [2, 3, 4])
+def test_mmagic_edsr_same_outputs(tmp_path, scale):
+    from srtoolbox.apis import (WeightsMismatchError, load_generator_weights,
+                                read_generator_weights)
+    from srtoolbox.models.generators import EDSR
+    mm = mmagic_edsr(8, 2, scale, seed=scale)
+    out = tmp_path / 'converted.pth'
+    convert_checkpoint(_mmagic_file(tmp_path, mm), out, source='mmagic')
+    x = torch.rand(1, 3, 7, 9)
+    net = EDSR(num_feat=8, num_blocks=2, upscale=scale, img_range=1.).eval()
+    load_generator_weights(net, read_generator_weights(out))
+    with torch.no_grad():
+        torch.testing.assert_close(net(x), mmagic_edsr_forward(mm, x, 2,
+                                                               scale),
+                                   rtol=0, atol=1e-5)
+    with pytest.raises(WeightsMismatchError, match=r'img_range=1\.0'):
+        load_generator_weights(EDSR(num_feat=8, num_blocks=2, upscale=scale),
+                               read_generator_weights(out))
+
+
+def test_mmagic_rrdbnet_names_are_basicsr_names(tmp_path):
+    # MMagic's RRDBNet (esrgan/rrdb_net.py): conv_first, body.N.rdbM.convK,
+    # conv_body, conv_up1/2, conv_hr, conv_last, as BasicSR; no settings
+    from srtoolbox.apis import read_generator_weights
+    net = tiny_rrdbnet(3)
+    weights = read_generator_weights(_mmagic_file(tmp_path,
+                                                  net.state_dict()))
+    assert weights.settings == {}
+    assert 'body.1.rdb3.conv5.weight' in weights.state_dict
+    assert_same_output(net, weights.state_dict)

@@ -3,7 +3,9 @@
 No BatchNorm, ReLU-style residual blocks (conv-ReLU-conv), LeakyReLU(0.1)
 activations, 3x3 first/last convs, PixelShuffle upsampling, and a global
 bilinear skip from the input. Parameter names follow BasicSR's
-``MSRResNet`` so its checkpoints (``params``) load unchanged.
+``MSRResNet`` so its checkpoints (``params``) load unchanged; MMagic's
+``MSRResNet`` has other names (mapped when its checkpoints are read) and no
+LeakyReLU after the pixel shuffles (``upsample_lrelu=False``).
 """
 from torch import nn
 from torch.nn import functional as F
@@ -25,16 +27,19 @@ class MSRResNet(nn.Module):
         num_feat (int): Default: 64.
         num_blocks (int): Default: 16.
         upscale (int): 2, 3 or 4. Default: 4.
+        upsample_lrelu (bool): LeakyReLU after each pixel shuffle, as in
+            BasicSR (True) or not, as in MMagic (False). Default: True.
 
     Input ``(N, C, H, W)`` in [0, 1]; output ``(N, C, s*H, s*W)``.
     """
     SUPPORTED_SCALES = (2, 3, 4)
 
     def __init__(self, *, in_channels=3, out_channels=3, num_feat=64,
-                 num_blocks=16, upscale=4):
+                 num_blocks=16, upscale=4, upsample_lrelu=True):
         super().__init__()
         check_scale(type(self).__name__, upscale, self.SUPPORTED_SCALES)
         self.upscale = upscale
+        self.upsample_lrelu = bool(upsample_lrelu)
         self.conv_first = nn.Conv2d(in_channels, num_feat, 3, 1, 1)
         self.body = make_layer(ResidualBlockNoBN, num_blocks,
                                num_feat=num_feat)
@@ -55,12 +60,15 @@ class MSRResNet(nn.Module):
         if upscale == 4:
             default_init_weights(self.upconv2, 0.1)
 
+    def _upsample_act(self, x):
+        return self.lrelu(x) if self.upsample_lrelu else x
+
     def forward(self, x):
         feat = self.lrelu(self.conv_first(x))
         out = self.body(feat)
-        out = self.lrelu(self.pixel_shuffle(self.upconv1(out)))
+        out = self._upsample_act(self.pixel_shuffle(self.upconv1(out)))
         if self.upscale == 4:
-            out = self.lrelu(self.pixel_shuffle(self.upconv2(out)))
+            out = self._upsample_act(self.pixel_shuffle(self.upconv2(out)))
         out = self.conv_last(self.lrelu(self.conv_hr(out)))
         base = F.interpolate(x, scale_factor=self.upscale, mode='bilinear',
                              align_corners=False)
