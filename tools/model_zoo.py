@@ -1,6 +1,7 @@
 """Write model-zoo.md from measurements and result files.
 
-    python tools/model_zoo.py [--out model-zoo.md] [--no-timing]
+    python tools/model_zoo.py [--out model-zoo.md] [--no-timing] \
+        [--strip data/demo/Set14/comic.png 40 80 100 120 ...]
 
 Result files are what tools/test.py writes (--out model_zoo/results/NAME),
 for the checkpoints trained here; see srtoolbox/apis/model_zoo.py.
@@ -20,11 +21,19 @@ def main(argv=None):
                         help='skip the CPU timings (fast)')
     parser.add_argument('--plot', default='docs/zoo_psnr_params.png',
                         help='PSNR-against-parameters plot ("" to skip)')
+    parser.add_argument('--strip', nargs=5, action='append', default=[],
+                        metavar=('IMAGE', 'TOP', 'LEFT', 'HEIGHT', 'WIDTH'),
+                        help='a bicubic | models trained here | HR figure '
+                        'of this HR crop, docs/zoo_compare_<image>.png '
+                        '(repeat for several images; needs the checkpoints '
+                        'named in the result files)')
+    parser.add_argument('--zoom', type=int, default=2,
+                        help='enlargement of the strip crops')
     args = parser.parse_args(argv)
     import torch
 
     from srtoolbox.apis.model_zoo import (build_zoo, plot_psnr_vs_params,
-                                          render_markdown)
+                                          render_markdown, zoo_strip)
     from srtoolbox.engine.results import atomic_write_text
     root = osp.dirname(osp.dirname(osp.abspath(__file__)))
     rows = build_zoo(root, time_inference=not args.no_timing)
@@ -38,12 +47,25 @@ def main(argv=None):
         pass
     machine = (f'{cpu}, torch {torch.__version__}, '
                f'{torch.get_num_threads()} threads')
-    command = 'python tools/model_zoo.py' + (' --no-timing'
-                                             if args.no_timing else '')
+    command = ' '.join(['python tools/model_zoo.py'] + (
+        ['--no-timing'] if args.no_timing else []) + [
+        '--strip ' + ' '.join(strip) for strip in args.strip] + (
+        [f'--zoom {args.zoom}'] if args.strip and args.zoom != 2 else []))
     text = render_markdown(rows, command, machine)
     if args.plot:
         plot_psnr_vs_params(rows, args.plot)
         text += (f'\n![PSNR against parameters]({args.plot})\n')
+    if args.strip:
+        text += ('\n## Side by side\n\nbicubic | each model trained here '
+                 '| HR, on a crop enlarged by nearest neighbour; each label '
+                 'gives PSNR/SSIM of the whole image (Y, crop 4).\n')
+    for image, *box in args.strip:
+        out = osp.join('docs', 'zoo_compare_' +
+                       osp.splitext(osp.basename(image))[0] + '.png')
+        zoo_strip(rows, image, osp.join(root, out),
+                  crop=tuple(int(v) for v in box), zoom=args.zoom, root=root)
+        text += f'\n![{osp.basename(image)}]({out})\n'
+        print(f'wrote {out}')
     atomic_write_text(text, args.out)
     print(f'wrote {args.out}')
 

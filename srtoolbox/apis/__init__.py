@@ -6,6 +6,7 @@ from .checkpoint import (GeneratorWeights, UnsafeCheckpointError,
                          convert_checkpoint, extract_generator_state_dict,
                          load_checkpoint_file, read_generator_weights,
                          save_checkpoint_file)
+from .compare import compare_models
 from .evaluate import evaluate_folder, format_table, write_results
 from .export import check_onnx, export_onnx
 from .flops import count_macs, count_params
@@ -20,5 +21,5 @@ __all__ = [
     'interpolate_state_dicts', 'interpolate_checkpoints', 'count_macs',
     'count_params', 'SRInferencer', 'RunSummary', 'WeightsMismatchError',
     'receptive_field_radius', 'evaluate_folder', 'write_results',
-    'format_table', 'export_onnx', 'check_onnx'
+    'format_table', 'export_onnx', 'check_onnx', 'compare_models'
 ]

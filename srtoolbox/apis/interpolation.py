@@ -134,6 +134,9 @@ def interpolate_checkpoints(path_a, path_b, alphas, out_dir, overwrite=False,
 def interpolation_strip(config, checkpoints, hr_image, crop=None, zoom=2):
     """``bicubic | alpha_0 | ... | alpha_n | HR`` crops of one image.
 
+    The layout of :func:`srtoolbox.apis.compare.compare_models`: each panel
+    is labelled with its PSNR/SSIM on the whole image (Y, crop = scale).
+
     Args:
         config (str): config whose ``model.generator`` fits the checkpoints.
         checkpoints (list[tuple[float, str]]): ``(alpha, path)`` pairs, e.g.
@@ -147,27 +150,6 @@ def interpolation_strip(config, checkpoints, hr_image, crop=None, zoom=2):
     Returns:
         np.ndarray: the strip, HWC uint8 RGB.
     """
-    import numpy as np
-
-    from ..engine.hooks import comparison_strip
-    from ..utils import imread, imresize
-    from .inference import SRInferencer
-    hr = imread(hr_image)
-    panels = []
-    for alpha, path in checkpoints:
-        inferencer = SRInferencer(config=config, checkpoint=path,
-                                  progress=False)
-        scale = inferencer.scale
-        h, w = hr.shape[:2]
-        hr_mod = hr[:h - h % scale, :w - w % scale]
-        lr = imresize(hr_mod, 1 / scale)
-        if crop is None:
-            ch, cw = hr_mod.shape[0] // 2, hr_mod.shape[1] // 2
-            crop = (ch // 2, cw // 2, ch, cw)
-        top, left, ch, cw = crop
-        if not panels:
-            panels.append(imresize(lr, scale)[top:top + ch, left:left + cw])
-        panels.append(inferencer(lr)[top:top + ch, left:left + cw])
-    panels.append(hr_mod[top:top + ch, left:left + cw])
-    panels = [np.kron(p, np.ones((zoom, zoom, 1), np.uint8)) for p in panels]
-    return comparison_strip(panels)
+    from .compare import compare_models
+    models = [(f'a={alpha:g}', config, path) for alpha, path in checkpoints]
+    return compare_models(models, hr_image, crop=crop, zoom=zoom)[0]

@@ -12,7 +12,8 @@ import os.path as osp
 import time
 from dataclasses import dataclass, field
 
-__all__ = ['ZooEntry', 'ZOO', 'build_zoo', 'render_markdown', 'measure']
+__all__ = ['ZooEntry', 'ZOO', 'build_zoo', 'render_markdown', 'measure',
+           'zoo_strip', 'plot_psnr_vs_params']
 
 CONVENTIONS = ('x4; PSNR/SSIM on the Y channel (BT.601, float), 4 border '
                'pixels cropped; LR = MATLAB-style bicubic x4 of the HR image '
@@ -53,7 +54,10 @@ ZOO = [
              result='model_zoo/results/msrresnet_x4_demo.json',
              budget='configs/srresnet/msrresnet_x4_demo.py: 360 iterations '
              'x 16 crops of 96x96 from 80 SunHays80 photos (CPU, ~12 min)'),
-    ZooEntry('EDSR baseline', 'configs/edsr/edsr_baseline_x4_div2k.py'),
+    ZooEntry('EDSR baseline', 'configs/edsr/edsr_baseline_x4_div2k.py',
+             result='model_zoo/results/edsr_baseline_x4_demo.json',
+             budget='configs/edsr/edsr_baseline_x4_demo.py: the MSRResNet '
+             "demo's data, L1 loss, schedule and 360 iterations (CPU)"),
     ZooEntry('EDSR', 'configs/edsr/edsr_large_x4_div2k.py',
              {'Set5': (32.46, 0.8968), 'Set14': (28.80, 0.7876),
               'BSD100': (27.71, 0.7420)},
@@ -200,6 +204,38 @@ def render_markdown(rows, command, machine, shape=(180, 320)):
                      f'{_fmt(e.paper.get("Set14"))} | '
                      f'{_fmt(e.paper.get("BSD100"))} | {e.paper_source} |')
     return '\n'.join(lines) + '\n'
+
+
+def zoo_strip(rows, hr_image, out_path, crop=None, zoom=2, root='.'):
+    """``bicubic | every model trained here | HR`` for one image.
+
+    The models are the rows whose result file names a checkpoint (what
+    ``tools/test.py`` records); a checkpoint missing on this machine is an
+    error naming it, so a figure never silently leaves a model out.
+    Returns the per-panel PSNR/SSIM rows of :func:`compare_models`.
+    """
+    from ..utils import imwrite
+    from .compare import compare_models
+    models, missing = [], []
+    for row in rows:
+        meta = (row['result'] or {}).get('meta') or {}
+        if not meta.get('checkpoint'):
+            continue
+        ckpt = osp.join(root, meta['checkpoint'])
+        if not osp.isfile(ckpt):
+            missing.append(f'{row["entry"].name}: {ckpt}')
+            continue
+        models.append((row['entry'].name, osp.join(root, meta['config']),
+                       ckpt))
+    if missing:
+        raise FileNotFoundError(
+            'the comparison strips need the checkpoints the result files '
+            'were measured with; missing:\n  ' + '\n  '.join(missing))
+    if not models:
+        raise ValueError('no result file names a checkpoint to compare')
+    figure, panels = compare_models(models, hr_image, crop=crop, zoom=zoom)
+    imwrite(figure, out_path)
+    return panels
 
 
 def plot_psnr_vs_params(rows, path, dataset='Set5'):

@@ -170,7 +170,9 @@ def test_strip_shows_each_alpha_between_bicubic_and_hr(tmp_path):
         str(cfg), list(zip([0, 0.5, 1], paths)),
         osp.join(REPO, 'data', 'demo', 'Set5', 'bird.png'),
         crop=(10, 20, 30, 40), zoom=1)
-    # bicubic, three alphas and HR, 40 px wide each with 4 px gaps
-    assert strip.shape == (30, 5 * 40 + 4 * 4, 3) and strip.dtype == np.uint8
-    panels = [strip[:, i * 44:i * 44 + 40] for i in range(5)]
+    # bicubic, three alphas and HR, 40 px wide each with 4 px gaps, each
+    # under a 22 px label band
+    assert strip.shape == (22 + 30, 5 * 40 + 4 * 4, 3)
+    assert strip.dtype == np.uint8
+    panels = [strip[22:, i * 44:i * 44 + 40] for i in range(5)]
     assert not np.array_equal(panels[1], panels[3])  # A and B differ

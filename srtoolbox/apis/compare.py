@@ -1,0 +1,121 @@
+"""Side-by-side comparisons: ``bicubic | model 1 | ... | model n | HR``.
+
+:func:`compare_models` upscales the bicubic x``scale`` LR of one HR image
+with every model, measures each result against the HR image (PSNR/SSIM on
+the Y channel, ``scale`` border pixels cropped: the zoo's conventions) and
+lays out the same crop of each, enlarged by nearest neighbour, under a
+label with its figures. ``tools/compare_models.py`` and
+``tools/model_zoo.py --strips`` write these figures;
+:func:`srtoolbox.apis.interpolation.interpolation_strip` uses the same
+layout for an interpolation sweep.
+"""
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ['ComparedModel', 'compare_models', 'labelled_strip',
+           'default_crop']
+
+
+@dataclass
+class ComparedModel:
+    """A model to compare: a label, its config and its checkpoint."""
+    label: str
+    config: str
+    checkpoint: str
+
+
+def default_crop(shape):
+    """The central quarter ``(top, left, height, width)`` of ``shape``."""
+    h, w = shape[:2]
+    return (h // 4, w // 4, h // 2, w // 2)
+
+
+def _label_band(text, width, height=22):
+    import cv2
+    band = np.full((height, width, 3), 255, np.uint8)
+    font, size, thick = cv2.FONT_HERSHEY_SIMPLEX, 0.45, 1
+    while size > 0.25 and cv2.getTextSize(text, font, size,
+                                          thick)[0][0] > width - 4:
+        size -= 0.05
+    cv2.putText(band, text, (2, height - 7), font, size, (0, 0, 0), thick,
+                cv2.LINE_AA)
+    return band
+
+
+def labelled_strip(panels, labels, gap=4):
+    """Panels of equal height side by side, each under its label."""
+    from ..engine.hooks import comparison_strip
+    if len(panels) != len(labels):
+        raise ValueError(f'{len(panels)} panels but {len(labels)} labels')
+    framed = [np.concatenate([_label_band(label, p.shape[1]), p], axis=0)
+              for p, label in zip(panels, labels)]
+    return comparison_strip(framed, gap=gap)
+
+
+def compare_models(models, hr_image, crop=None, zoom=2, device=None,
+                   tile=None):
+    """Upscale one image with several models and lay the results side by side.
+
+    Args:
+        models (list[ComparedModel | tuple]): ``(label, config,
+            checkpoint)`` each; all must have the same scale.
+        hr_image (str | np.ndarray): the HR image (path or RGB uint8). It is
+            cropped to a multiple of the scale; its LR is the MATLAB-style
+            bicubic downscale, rounded to 8 bits (as the benchmarks make it).
+        crop (tuple[int, int, int, int] | None): ``(top, left, height,
+            width)`` of the HR image to show; default the central quarter.
+        zoom (int): nearest-neighbour enlargement of the shown crops.
+        device (str | None): e.g. ``'cuda'``; default: CUDA if available.
+        tile (int | None): tile size for large images.
+
+    Returns:
+        tuple[np.ndarray, list[dict]]: the figure (HWC uint8 RGB) and, per
+        panel, ``dict(label, psnr, ssim)`` on the whole image (Y channel,
+        crop = scale; ``None`` for the HR panel).
+    """
+    from ..evaluation.functional import calculate_psnr, calculate_ssim
+    from ..utils import imread, imresize
+    from .inference import SRInferencer
+    models = [m if isinstance(m, ComparedModel) else ComparedModel(*m)
+              for m in models]
+    if not models:
+        raise ValueError('compare_models needs at least one model')
+    hr = imread(os.fspath(hr_image)) if not isinstance(
+        hr_image, np.ndarray) else hr_image
+    outputs, scale = [], None
+    for model in models:
+        inferencer = SRInferencer(config=model.config,
+                                  checkpoint=model.checkpoint,
+                                  device=device, tile=tile, progress=False)
+        if scale is None:
+            scale = inferencer.scale
+            h, w = hr.shape[:2]
+            hr = hr[:h - h % scale, :w - w % scale]
+            lr = imresize(hr, 1 / scale)
+        elif inferencer.scale != scale:
+            raise ValueError(
+                f'{model.label} ({model.config}) is x{inferencer.scale}, '
+                f'{models[0].label} x{scale}: compare models of one scale')
+        outputs.append((model.label, inferencer(lr)))
+    outputs.insert(0, ('bicubic', imresize(lr, scale)))
+    top, left, ch, cw = crop or default_crop(hr.shape)
+    if not (0 <= top and 0 <= left and top + ch <= hr.shape[0]
+            and left + cw <= hr.shape[1] and ch > 0 and cw > 0):
+        raise ValueError(f'crop {(top, left, ch, cw)} (top, left, height, '
+                         f'width) does not fit the {hr.shape[0]}x'
+                         f'{hr.shape[1]} HR image')
+    rows, panels, labels = [], [], []
+    for label, img in outputs + [('HR', hr)]:
+        if label == 'HR':
+            psnr = ssim = None
+            labels.append('HR')
+        else:
+            psnr = calculate_psnr(img, hr, scale, test_y_channel=True)
+            ssim = calculate_ssim(img, hr, scale, test_y_channel=True)
+            labels.append(f'{label} {psnr:.2f}/{ssim:.3f}')
+        rows.append(dict(label=label, psnr=psnr, ssim=ssim))
+        panel = img[top:top + ch, left:left + cw]
+        panels.append(np.kron(panel, np.ones((zoom, zoom, 1), np.uint8)))
+    return labelled_strip(panels, labels), rows
