@@ -20,6 +20,7 @@ from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine import registry as _mmengine_registry
 from mmengine.registry import Registry as _MMRegistry
 
 __all__ = [
@@ -113,6 +114,19 @@ HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope=_ROOT,
                  locations=['srtoolbox.engine'])
 OPTIM_WRAPPERS = Registry('optim wrapper', parent=MMENGINE_OPTIM_WRAPPERS,
                           scope=_ROOT, locations=['srtoolbox.engine'])
+
+# srtoolbox-scoped children of mmengine's other registries: nothing of
+# srtoolbox's lives there, but a Runner built under the 'srtoolbox' scope
+# looks for one in every registry and warns for each one it lacks
+for _name in ('LOOPS', 'LOG_PROCESSORS', 'VISBACKENDS', 'VISUALIZERS',
+              'OPTIMIZERS', 'PARAM_SCHEDULERS', 'OPTIM_WRAPPER_CONSTRUCTORS',
+              'WEIGHT_INITIALIZERS', 'MODEL_WRAPPERS', 'EVALUATOR',
+              'RUNNERS', 'RUNNER_CONSTRUCTORS', 'FUNCTIONS', 'INFERENCERS',
+              'TASK_UTILS', 'STRATEGIES'):
+    _parent = getattr(_mmengine_registry, _name, None)
+    if _parent is not None:
+        globals()[_name] = _MMRegistry(_parent.name, parent=_parent,
+                                       scope=_ROOT)
 
 ALL_REGISTRIES = {
     'generators': GENERATORS,

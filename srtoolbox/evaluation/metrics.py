@@ -18,6 +18,9 @@ __all__ = ['PSNR', 'SSIM']
 
 class _ImageMetric(BaseMetric):
     metric_name = ''
+    # keys are already '<dataset>/<metric>'; '' (not None) means "no
+    # prefix" without mmengine's warning about an unset one
+    default_prefix = ''
 
     def __init__(self, crop_border=0, test_y_channel=True,
                  collect_device='cpu', prefix=None):
