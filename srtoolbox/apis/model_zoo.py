@@ -65,7 +65,10 @@ ZOO = [
     ZooEntry('MSRN', 'configs/msrn/msrn_x4_div2k.py',
              {'Set5': (32.07, 0.8903), 'Set14': (28.60, 0.7751),
               'BSD100': (27.52, 0.7273)},
-             'Li et al., ECCV 2018, Table 3'),
+             'Li et al., ECCV 2018, Table 3',
+             'model_zoo/results/msrn_x4_demo.json',
+             "configs/msrn/msrn_x4_demo.py: the MSRResNet demo's data, L1 "
+             'loss, schedule and 360 iterations (CPU)'),
     ZooEntry('RCAN', 'configs/rcan/rcan_x4_div2k.py',
              {'Set5': (32.63, 0.9002), 'Set14': (28.87, 0.7889),
               'BSD100': (27.77, 0.7436)},
