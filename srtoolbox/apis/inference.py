@@ -205,16 +205,6 @@ def load_generator_weights(generator, state_dict, source='checkpoint',
     """
     if hasattr(state_dict, 'settings'):  # GeneratorWeights
         state_dict, settings, source = state_dict
-    wrong = [f'{name}={value!r} (the network has '
-             f'{getattr(generator, name, "no such option")!r})'
-             for name, value in (settings or {}).items()
-             if getattr(generator, name, None) != value]
-    if wrong:
-        raise WeightsMismatchError(
-            f'{source}: these weights need {type(generator).__name__} built '
-            f'with {", ".join(wrong)}; set it in the config, e.g. '
-            + ' '.join(f'--cfg-options model.generator.{name}={value!r}'
-                       for name, value in settings.items()))
     own = generator.state_dict()
     missing = [k for k in own if k not in state_dict]
     unexpected = [k for k in state_dict if k not in own]
@@ -235,6 +225,16 @@ def load_generator_weights(generator, state_dict, source='checkpoint',
             lines.append(f'  shape mismatches ({len(shapes)}): '
                          f'{_describe(shapes, 6)}')
         raise WeightsMismatchError('\n'.join(lines))
+    wrong = [f'{name}={value!r} (the network has '
+             f'{getattr(generator, name, "no such option")!r})'
+             for name, value in (settings or {}).items()
+             if getattr(generator, name, None) != value]
+    if wrong:
+        raise WeightsMismatchError(
+            f'{source}: these weights need {type(generator).__name__} built '
+            f'with {", ".join(wrong)}; set it in the config, e.g. '
+            + ' '.join(f'--cfg-options model.generator.{name}={value!r}'
+                       for name, value in settings.items()))
     generator.load_state_dict(state_dict, strict=True)
 
 
