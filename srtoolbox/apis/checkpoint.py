@@ -399,7 +399,12 @@ def extract_generator_state_dict(ckpt, prefer_ema=True):
     Returns:
         OrderedDict: parameter name -> tensor, names as the srtoolbox
         generator expects (no ``generator.``/``module.`` prefixes; ESRGAN
-        names mapped to ``RRDBNet``'s).
+        and MMagic names mapped to srtoolbox's).
+
+    The generator settings some layouts need (MMagic's MSRResNet and
+    EDSRNet) are not returned here: to load weights into a network, use
+    :func:`read_generator_weights` with
+    :func:`srtoolbox.apis.load_generator_weights`, which checks them.
     """
     return _extract(ckpt, prefer_ema)[0]
 
