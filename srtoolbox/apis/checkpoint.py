@@ -31,11 +31,12 @@ import os
 import os.path as osp
 import pickle
 import re
-import uuid
 from collections import OrderedDict
 from typing import NamedTuple
 
 import torch
+
+from ..utils.fileio import atomic_path
 
 __all__ = [
     'UnsafeCheckpointError', 'load_checkpoint_file', 'save_checkpoint_file',
@@ -159,22 +160,11 @@ def save_checkpoint_file(obj, path, overwrite=False):
     if osp.exists(path) and not overwrite:
         raise FileExistsError(
             f'{path} exists; pass overwrite=True (--overwrite) to replace it')
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    # a fresh name in the same folder (os.replace must not cross file
-    # systems); open() rather than mkstemp so the file gets the umask's mode
-    tmp = osp.join(folder,
-                   f'.{osp.basename(path)}.{uuid.uuid4().hex[:12]}.tmp')
-    try:
+    with atomic_path(path) as tmp:
         with open(tmp, 'xb') as f:
             torch.save(obj, f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
     return path
 
 

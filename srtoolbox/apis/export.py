@@ -14,12 +14,13 @@ pooling -> GlobalAveragePool).
 import copy
 import os
 import os.path as osp
-import uuid
 import warnings
 
 import numpy as np
 import torch
 from torch import nn
+
+from ..utils.fileio import atomic_path
 
 __all__ = ['export_onnx', 'check_onnx']
 
@@ -92,11 +93,7 @@ def export_onnx(generator, out_path, input_shape=(1, 3, 64, 64),
     if fp16:
         model, dummy = model.half(), dummy.half()
     axes = {0: 'batch', 2: 'height', 3: 'width'}
-    folder = osp.dirname(osp.abspath(out_path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = osp.join(folder, f'.{osp.basename(out_path)}.'
-                   f'{uuid.uuid4().hex[:12]}.tmp')
-    try:
+    with atomic_path(out_path) as tmp:
         with warnings.catch_warnings(), torch.no_grad():
             # the TorchScript exporter is deprecated, not broken; see module
             warnings.filterwarnings('ignore', category=DeprecationWarning)
@@ -106,10 +103,6 @@ def export_onnx(generator, out_path, input_shape=(1, 3, 64, 64),
                 dynamic_axes=dict(input=axes, output=axes) if dynamic
                 else None)
         onnx.checker.check_model(tmp)
-        os.replace(tmp, out_path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
     return out_path
 
 

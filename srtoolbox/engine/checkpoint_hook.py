@@ -18,8 +18,6 @@ then leaves none) and writes ``last_checkpoint`` in place too.
 """
 import os
 import os.path as osp
-import re
-import uuid
 from contextlib import contextmanager
 
 from mmengine.dist import all_gather_object, get_rank, get_world_size
@@ -28,12 +26,10 @@ from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook
 
 from ..registry import HOOKS
+from ..utils.fileio import TMP_NAME, atomic_path
 from .resume import get_rng_states, set_rng_states
 
 __all__ = ['atomic_write', 'AtomicLocalBackend', 'ResumableCheckpointHook']
-
-# what atomic_write names its temporary files: .<name>.<12 hex>.tmp
-_TMP_NAME = re.compile(r'^\..+\.[0-9a-f]{12}\.tmp$')
 
 
 def atomic_write(data, path):
@@ -44,20 +40,12 @@ def atomic_write(data, path):
     renamed over ``path``. A failure removes the temporary file.
     """
     path = os.fspath(path)
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = osp.join(folder, f'.{osp.basename(path)}.{uuid.uuid4().hex[:12]}'
-                   '.tmp')
-    try:
+    with atomic_path(path) as tmp:
         with open(tmp, 'xb') as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    folder = osp.dirname(osp.abspath(path))
     try:  # make the rename itself durable (POSIX; not possible on Windows)
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -139,7 +127,7 @@ class ResumableCheckpointHook(CheckpointHook):
                 and osp.isdir(self.out_dir)):
             # leftovers of a save killed before its rename
             for name in os.listdir(self.out_dir):
-                if _TMP_NAME.match(name):
+                if TMP_NAME.match(name):
                     os.remove(osp.join(self.out_dir, name))
 
     def _gather_rng_states(self):

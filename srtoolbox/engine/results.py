@@ -2,9 +2,9 @@
 import csv
 import io
 import json
-import os
 import os.path as osp
-import tempfile
+
+from ..utils.fileio import atomic_path
 
 __all__ = ['collect_per_image', 'write_results', 'atomic_write_text']
 
@@ -28,17 +28,9 @@ def atomic_write_text(text, path, overwrite=True):
     if not overwrite and osp.exists(path):
         raise FileExistsError(f'{path} exists; pass --overwrite to replace '
                               'it')
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.tmp-')
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8', newline='') as f:
+    with atomic_path(path) as tmp:
+        with open(tmp, 'x', encoding='utf-8', newline='') as f:
             f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def write_results(rows, summary, prefix, meta=None, overwrite=False):

@@ -10,12 +10,12 @@ Every image srtoolbox reads becomes an ``(H, W, 3)`` uint8 **RGB** array:
 
 Anything that cannot be decoded raises :class:`ImageReadError` naming the file.
 """
-import os
 import os.path as osp
-import tempfile
 
 import cv2
 import numpy as np
+
+from .fileio import atomic_path
 
 __all__ = ['ImageReadError', 'imfrombytes', 'imread', 'imwrite',
            'to_3channel_uint8', 'raw_bytes', 'IMG_EXTENSIONS', 'RAW_MAGIC']
@@ -126,14 +126,6 @@ def imwrite(img, path, overwrite=True):
     ok, encoded = cv2.imencode(ext, np.ascontiguousarray(img))
     if not ok:
         raise ValueError(f'{path}: OpenCV cannot encode {ext} images')
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.tmp-', suffix=ext)
-    try:
-        with os.fdopen(fd, 'wb') as f:
+    with atomic_path(path) as tmp:
+        with open(tmp, 'xb') as f:
             f.write(encoded.tobytes())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
