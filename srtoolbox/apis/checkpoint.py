@@ -41,8 +41,8 @@ from ..utils.fileio import atomic_path
 __all__ = [
     'UnsafeCheckpointError', 'load_checkpoint_file', 'save_checkpoint_file',
     'detect_layout', 'extract_generator_state_dict', 'read_generator_weights',
-    'GeneratorWeights', 'convert_checkpoint', 'SOURCES',
-    'checkpoint_safe_globals'
+    'GeneratorWeights', 'convert_checkpoint', 'state_dict_mismatches',
+    'SOURCES', 'checkpoint_safe_globals'
 ]
 
 # --from choices of convert_checkpoint -> layouts detect_layout may return
@@ -405,10 +405,13 @@ class GeneratorWeights(NamedTuple):
     ``settings``: constructor arguments of the generator these weights need
     beyond their names and shapes (e.g. ``{'upsample_lrelu': False}`` for
     MMagic's MSRResNet), ``{}`` when the defaults fit.
+    ``source`` names the file, ``origin`` where in it the weights were
+    (``state_dict/generator_ema``, ``params``, ...).
     """
     state_dict: OrderedDict
     settings: dict
     source: str
+    origin: str = ''
 
 
 def read_generator_weights(path, prefer_ema=True):
@@ -417,8 +420,20 @@ def read_generator_weights(path, prefer_ema=True):
     Give the result to :func:`srtoolbox.apis.load_generator_weights`, which
     checks names, shapes and the settings.
     """
-    sd, _, _, settings = _extract(load_checkpoint_file(path), prefer_ema)
-    return GeneratorWeights(sd, settings, os.fspath(path))
+    sd, _, origin, settings = _extract(load_checkpoint_file(path),
+                                       prefer_ema)
+    return GeneratorWeights(sd, settings, os.fspath(path), origin)
+
+
+def state_dict_mismatches(sd_a, sd_b):
+    """How two state dicts differ: ``(keys only in A, keys only in B,
+    [(key, shape in A, shape in B), ...])`` for tensors of unequal shape."""
+    only_a = [k for k in sd_a if k not in sd_b]
+    only_b = [k for k in sd_b if k not in sd_a]
+    shapes = [(k, tuple(sd_a[k].shape), tuple(sd_b[k].shape))
+              for k in sd_a if k in sd_b and torch.is_tensor(sd_a[k])
+              and torch.is_tensor(sd_b[k]) and sd_a[k].shape != sd_b[k].shape]
+    return only_a, only_b, shapes
 
 
 def make_checkpoint(state_dict, meta, settings=None):

@@ -203,14 +203,14 @@ def load_generator_weights(generator, state_dict, source='checkpoint',
             ``upsample_lrelu=False`` for MMagic's MSRResNet) the network was
             built without.
     """
+    from .checkpoint import state_dict_mismatches
     if hasattr(state_dict, 'settings'):  # GeneratorWeights
-        state_dict, settings, source = state_dict
-    own = generator.state_dict()
-    missing = [k for k in own if k not in state_dict]
-    unexpected = [k for k in state_dict if k not in own]
-    shapes = [f'{k}: checkpoint {tuple(v.shape)} vs network '
-              f'{tuple(own[k].shape)}' for k, v in state_dict.items()
-              if k in own and torch.is_tensor(v) and v.shape != own[k].shape]
+        state_dict, settings, source = (state_dict.state_dict,
+                                        state_dict.settings,
+                                        state_dict.source)
+    unexpected, missing, shapes = state_dict_mismatches(
+        state_dict, generator.state_dict())
+    shapes = [f'{k}: checkpoint {a} vs network {b}' for k, a, b in shapes]
     if missing or unexpected or shapes:
         lines = [f'{source}: weights do not fit {type(generator).__name__} '
                  '(check the config matches the checkpoint: architecture, '
@@ -435,19 +435,12 @@ class SRInferencer:
         if checkpoint is None:
             return
         weights = read_generator_weights(checkpoint, prefer_ema)
-        sd, settings, source = weights
         if interp_checkpoint is not None:
-            from .interpolation import interpolate_state_dicts
-            other = read_generator_weights(interp_checkpoint, prefer_ema)
-            if other.settings != settings:
-                raise ValueError(
-                    f'{checkpoint} and {interp_checkpoint} need different '
-                    f'generator settings ({settings} vs {other.settings}); '
-                    'they cannot be interpolated')
-            sd = interpolate_state_dicts(sd, other.state_dict, alpha)
-            source = (f'{source} (interpolated with '
-                      f'{os.fspath(interp_checkpoint)}, alpha {alpha})')
-        load_generator_weights(generator, sd, source, settings)
+            from .interpolation import interpolate_weights
+            weights = interpolate_weights(
+                weights, read_generator_weights(interp_checkpoint,
+                                                prefer_ema), alpha)
+        load_generator_weights(generator, weights)
 
     # ----------------------------------------------------------- arrays
     def __call__(self, img):

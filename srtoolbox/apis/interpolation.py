@@ -11,22 +11,17 @@ from collections import OrderedDict
 
 import torch
 
-from .checkpoint import (_extract, load_checkpoint_file, make_checkpoint,
-                         save_checkpoint_file)
+from .checkpoint import (GeneratorWeights, make_checkpoint,
+                         read_generator_weights, save_checkpoint_file,
+                         state_dict_mismatches)
 
-__all__ = ['interpolate_state_dicts', 'interpolate_checkpoints',
-           'interpolation_filename']
+__all__ = ['interpolate_state_dicts', 'interpolate_weights',
+           'interpolate_checkpoints', 'interpolation_filename']
 
 
 def _check_compatible(sd_a, sd_b):
-    only_a = [k for k in sd_a if k not in sd_b]
-    only_b = [k for k in sd_b if k not in sd_a]
-    mismatched = [
-        f'{k}: {tuple(sd_a[k].shape)} vs {tuple(sd_b[k].shape)}'
-        for k in sd_a if k in sd_b and torch.is_tensor(sd_a[k])
-        and torch.is_tensor(sd_b[k]) and sd_a[k].shape != sd_b[k].shape
-    ]
-    if only_a or only_b or mismatched:
+    only_a, only_b, shapes = state_dict_mismatches(sd_a, sd_b)
+    if only_a or only_b or shapes:
         lines = ['the two networks differ; interpolation needs the same '
                  'architecture:']
         if only_a:
@@ -35,10 +30,19 @@ def _check_compatible(sd_a, sd_b):
         if only_b:
             lines.append(f'  keys only in B ({len(only_b)}): '
                          f'{", ".join(only_b)}')
-        if mismatched:
-            lines.append(f'  shape mismatches ({len(mismatched)}): '
-                         f'{"; ".join(mismatched)}')
+        if shapes:
+            lines.append(f'  shape mismatches ({len(shapes)}): ' + '; '.join(
+                f'{k}: {a} vs {b}' for k, a, b in shapes))
         raise ValueError('\n'.join(lines))
+
+
+def _check_same_settings(weights_a, weights_b):
+    if weights_a.settings != weights_b.settings:
+        raise ValueError(
+            f'{weights_a.source} and {weights_b.source} need different '
+            f'generator settings ({weights_a.settings} vs '
+            f'{weights_b.settings}): the same weights run through different '
+            'networks, so their interpolation means nothing')
 
 
 def interpolate_state_dicts(sd_a, sd_b, alpha):
@@ -68,6 +72,20 @@ def interpolate_state_dicts(sd_a, sd_b, alpha):
         else:
             out[key] = a
     return out
+
+
+def interpolate_weights(weights_a, weights_b, alpha):
+    """Blend two :class:`GeneratorWeights`; they must need the same settings.
+
+    Returns the blend as ``GeneratorWeights`` whose source names both files
+    and alpha.
+    """
+    _check_same_settings(weights_a, weights_b)
+    return GeneratorWeights(
+        interpolate_state_dicts(weights_a.state_dict, weights_b.state_dict,
+                                alpha), weights_a.settings,
+        f'{weights_a.source} (interpolated with {weights_b.source}, alpha '
+        f'{alpha})')
 
 
 def interpolation_filename(alpha):
@@ -104,16 +122,11 @@ def interpolate_checkpoints(path_a, path_b, alphas, out_dir, overwrite=False,
         raise FileExistsError(
             f'{", ".join(existing)} exist; pass overwrite=True '
             '(--overwrite) to replace them')
-    sd_a, _, origin_a, settings_a = _extract(load_checkpoint_file(path_a),
-                                             prefer_ema)
-    sd_b, _, origin_b, settings_b = _extract(load_checkpoint_file(path_b),
-                                             prefer_ema)
-    _check_compatible(sd_a, sd_b)
-    if settings_a != settings_b:
-        raise ValueError(
-            f'{path_a} and {path_b} need different generator settings '
-            f'({settings_a} vs {settings_b}): the same weights run through '
-            'different networks, so their interpolation means nothing')
+    weights_a = read_generator_weights(path_a, prefer_ema)
+    weights_b = read_generator_weights(path_b, prefer_ema)
+    # both checked before anything is written
+    _check_compatible(weights_a.state_dict, weights_b.state_dict)
+    _check_same_settings(weights_a, weights_b)
     os.makedirs(out_dir, exist_ok=True)
     for alpha, path in zip(alphas, paths):
         meta = {
@@ -121,13 +134,14 @@ def interpolate_checkpoints(path_a, path_b, alphas, out_dir, overwrite=False,
                 'a': osp.abspath(os.fspath(path_a)),
                 'b': osp.abspath(os.fspath(path_b)),
             },
-            'weights': {'a': origin_a, 'b': origin_b},
+            'weights': {'a': weights_a.origin, 'b': weights_b.origin},
             'alpha': alpha,
             'formula': '(1 - alpha) * a + alpha * b',
         }
-        sd = interpolate_state_dicts(sd_a, sd_b, alpha)
-        save_checkpoint_file(make_checkpoint(sd, meta, settings_a), path,
-                             overwrite=overwrite)
+        sd = interpolate_state_dicts(weights_a.state_dict,
+                                     weights_b.state_dict, alpha)
+        save_checkpoint_file(make_checkpoint(sd, meta, weights_a.settings),
+                             path, overwrite=overwrite)
     return paths
 
 
