@@ -97,12 +97,8 @@ def read_image_unchanged(path):
     import cv2
 
     from ..utils import ImageReadError
-    try:
-        with open(path, 'rb') as f:
-            content = f.read()
-    except OSError as err:
-        raise ImageReadError(f'{path}: cannot be read ({err.strerror})') \
-            from err
+    from ..utils.image_io import read_file_bytes
+    content = read_file_bytes(path)
     img = None
     if content:
         img = cv2.imdecode(np.frombuffer(content, np.uint8),

@@ -20,7 +20,8 @@ import os
 import os.path as osp
 import threading
 
-from ..utils.image_io import IMG_EXTENSIONS, ImageReadError, imfrombytes
+from ..utils.image_io import (IMG_EXTENSIONS, ImageReadError, imfrombytes,
+                              read_file_bytes)
 
 __all__ = ['ImageStore', 'build_image_store', 'read_meta_info',
            'CorruptEntryError', 'open_lmdb_readonly']
@@ -181,13 +182,7 @@ class FolderStore(ImageStore):
         return self.path(key)
 
     def get_bytes(self, key):
-        path = self.path(key)
-        try:
-            with open(path, 'rb') as f:
-                return f.read()
-        except OSError as err:
-            raise ImageReadError(f'{path}: cannot be read ({err.strerror})') \
-                from err
+        return read_file_bytes(self.path(key))
 
 
 class LmdbStore(ImageStore):

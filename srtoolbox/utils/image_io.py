@@ -18,6 +18,7 @@ import numpy as np
 from .fileio import atomic_path
 
 __all__ = ['ImageReadError', 'imfrombytes', 'imread', 'imwrite',
+           'read_file_bytes',
            'to_3channel_uint8', 'raw_bytes', 'IMG_EXTENSIONS', 'RAW_MAGIC']
 
 IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp', '.tif', '.tiff')
@@ -98,15 +99,20 @@ def imfrombytes(content, name='<bytes>'):
     return to_3channel_uint8(img, name)
 
 
-def imread(path):
-    """Read an image file to RGB uint8 (H, W, 3); errors name the file."""
+def read_file_bytes(path):
+    """The bytes of a file; an unreadable one raises ``ImageReadError``
+    naming it and why."""
     try:
         with open(path, 'rb') as f:
-            content = f.read()
+            return f.read()
     except OSError as err:
         raise ImageReadError(f'{path}: cannot be read ({err.strerror})') \
             from err
-    return imfrombytes(content, str(path))
+
+
+def imread(path):
+    """Read an image file to RGB uint8 (H, W, 3); errors name the file."""
+    return imfrombytes(read_file_bytes(path), str(path))
 
 
 def imwrite(img, path, overwrite=True):
