@@ -52,7 +52,7 @@ def main(argv=None):
         figure, rows = compare_models(args.model, args.image,
                                       crop=args.crop, zoom=args.zoom,
                                       device=args.device)
-    except (OSError, ValueError, RuntimeError) as err:
+    except (OSError, ValueError, KeyError, RuntimeError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
     imwrite(figure, args.out, overwrite=args.overwrite)

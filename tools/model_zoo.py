@@ -30,6 +30,16 @@ def main(argv=None):
     parser.add_argument('--zoom', type=int, default=2,
                         help='enlargement of the strip crops')
     args = parser.parse_args(argv)
+    strips = []  # checked before the minutes of timing, not after
+    for image, *box in args.strip:
+        try:
+            box = tuple(int(v) for v in box)
+        except ValueError:
+            parser.error(f'--strip {image}: TOP LEFT HEIGHT WIDTH must be '
+                         f'integers, got {" ".join(box)}')
+        if not osp.isfile(image):
+            parser.error(f'--strip: image {image} does not exist')
+        strips.append((image, box))
     import torch
 
     from srtoolbox.apis.model_zoo import (build_zoo, plot_psnr_vs_params,
@@ -59,16 +69,21 @@ def main(argv=None):
         text += ('\n## Side by side\n\nbicubic | each model trained here '
                  '| HR, on a crop enlarged by nearest neighbour; each label '
                  'gives PSNR/SSIM of the whole image (Y, crop 4).\n')
-    for image, *box in args.strip:
+    for image, box in strips:
         out = osp.join('docs', 'zoo_compare_' +
                        osp.splitext(osp.basename(image))[0] + '.png')
-        zoo_strip(rows, image, osp.join(root, out),
-                  crop=tuple(int(v) for v in box), zoom=args.zoom, root=root)
+        try:
+            zoo_strip(rows, image, osp.join(root, out), crop=box,
+                      zoom=args.zoom, root=root)
+        except (OSError, ValueError, KeyError, RuntimeError) as err:
+            print(f'error: --strip {image}: {err}', file=sys.stderr)
+            return 1
         text += f'\n![{osp.basename(image)}]({out})\n'
         print(f'wrote {out}')
     atomic_write_text(text, args.out)
     print(f'wrote {args.out}')
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

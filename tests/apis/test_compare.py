@@ -93,6 +93,14 @@ def test_cli_writes_once_and_prints_figures(tmp_path, capsys):
     # bicubic | tiny | HR of the central quarter, at zoom 1
     h, w = (v // 2 * 2 for v in imread(BIRD).shape[:2])
     assert imread(str(out)).shape == (BAND + h // 2, 3 * (w // 2) + 2 * 4, 3)
+    # an unknown generator type is named, without a traceback
+    bad = tmp_path / 'bad.py'
+    bad.write_text("model = dict(generator=dict(type='MSRResnet'))\n")
+    assert tool.main(['--image', BIRD, '--model', 'x', str(bad), ckpt,
+                      '--out', str(tmp_path / 'bad.png')]) == 1
+    assert "'MSRResnet' is not in srtoolbox's generator registry" in \
+        capsys.readouterr().err
+    assert not (tmp_path / 'bad.png').exists()
     before = out.read_bytes()
     assert tool.main(argv) == 1  # exists: kept
     assert 'exists' in capsys.readouterr().err

@@ -69,3 +69,22 @@ def test_strip_needs_every_checkpoint(tmp_path):
                        root=str(tmp_path))
     assert [p['label'] for p in panels] == ['bicubic', 'a', 'HR']
     assert imread(str(out)).shape == (22 + 40, 3 * 48 + 2 * 4, 3)
+
+
+def test_cli_checks_strip_arguments_before_timing(tmp_path, capsys):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'model_zoo_tool', osp.join(REPO, 'tools', 'model_zoo.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out = tmp_path / 'zoo.md'
+    for strip, message in ((['nope.png', '1', '2', '3', '4'],
+                            'image nope.png does not exist'),
+                           ([osp.join(REPO, 'data', 'demo', 'Set5',
+                                      'bird.png'), '1', 'x', '3', '4'],
+                            'must be integers')):
+        with pytest.raises(SystemExit) as exc:
+            tool.main(['--out', str(out), '--strip', *strip])
+        assert exc.value.code == 2
+        assert message in capsys.readouterr().err
+    assert not out.exists()
