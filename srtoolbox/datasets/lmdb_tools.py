@@ -30,7 +30,7 @@ and fast-decoding PNGs: see :func:`_png_params`).
 **Raw values** (``codec='raw'``, ``--codec raw``): the pixels uncompressed
 in srtoolbox's ``RAW_MAGIC`` format (:func:`srtoolbox.utils.raw_bytes`),
 listed as ``<key>.raw (h,w,c) raw`` in ``meta_info.txt``. Reading one is a
-copy instead of a PNG decode (~20 ms for a 1024x768 photo here), which is
+copy instead of a PNG decode (docs/benchmarks.md), which is
 what keeps a loader of whole photos fast; the LMDB is as large as one of
 uncompressed PNGs. BasicSR cannot read these values: use PNG for LMDBs
 shared with it.
