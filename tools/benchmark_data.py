@@ -44,8 +44,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from srtoolbox.datasets import create_lmdb  # noqa: E402
 from srtoolbox.datasets.image_store import build_image_store  # noqa: E402
-from srtoolbox.datasets.lmdb_tools import create_lmdb  # noqa: E402
 from srtoolbox.utils import imread, imresize, imwrite  # noqa: E402
 from srtoolbox.utils.image_io import IMG_EXTENSIONS  # noqa: E402
 

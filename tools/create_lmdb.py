@@ -6,7 +6,7 @@
         --lq LR_x4 --lq-output LR_x4.lmdb --scale 4 --lq-suffix x4 --verify
 
 Every value is a 3-channel 8-bit PNG, or with --codec raw the uncompressed
-pixels (see srtoolbox.datasets.lmdb_tools);
+pixels (see srtoolbox.datasets.lmdb.values);
 keys are paths relative to the input folder without extension. An interrupted
 run leaves ``<output>.tmp-build`` and the next run resumes from it.
 """
@@ -16,8 +16,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from srtoolbox.datasets.lmdb_tools import (create_lmdb,  # noqa: E402
-                                           create_paired_lmdb, inspect_lmdb)
+from srtoolbox.datasets import (create_lmdb, create_paired_lmdb,  # noqa
+                                inspect_lmdb)
 
 
 def parse_args(argv=None):

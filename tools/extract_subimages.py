@@ -16,7 +16,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from srtoolbox.datasets.lmdb_tools import extract_subimages  # noqa: E402
+from srtoolbox.datasets import extract_subimages  # noqa: E402
 
 
 def parse_args(argv=None):

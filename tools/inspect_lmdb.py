@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from srtoolbox.datasets.lmdb_tools import inspect_lmdb  # noqa: E402
+from srtoolbox.datasets import inspect_lmdb  # noqa: E402
 
 
 def parse_args(argv=None):

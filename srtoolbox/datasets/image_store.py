@@ -172,6 +172,10 @@ class FolderStore(ImageStore):
     def keys(self):
         return sorted(self._scan())
 
+    def paths(self):
+        """``{key: file path}`` of every image, in key order."""
+        return {key: self._scan()[key] for key in self.keys()}
+
     def path(self, key):
         try:
             return self._scan()[key]

@@ -9,12 +9,14 @@ import cv2
 import numpy as np
 import pytest
 
-from srtoolbox.datasets import lmdb_tools
+from srtoolbox.datasets import (create_lmdb, create_paired_lmdb,
+                                crop_positions, extract_subimages,
+                                inspect_lmdb)
 from srtoolbox.datasets.image_store import (CorruptEntryError, LmdbStore,
                                             build_image_store)
-from srtoolbox.datasets.lmdb_tools import (TMP_SUFFIX, create_lmdb,
-                                           create_paired_lmdb, crop_positions,
-                                           extract_subimages, inspect_lmdb)
+from srtoolbox.datasets.lmdb import TMP_SUFFIX
+from srtoolbox.datasets.lmdb import create as lmdb_create
+from srtoolbox.datasets.lmdb import writer as lmdb_writer
 from srtoolbox.utils import ImageReadError, imread, imwrite
 from srtoolbox.utils.image_io import raw_bytes
 
@@ -335,22 +337,22 @@ def test_interrupted_build_resumes(tmp_path, monkeypatch):
     src = tmp_path / 'src'
     images = _folder(src, [f'{i}.png' for i in range(5)], size=(32, 32))
     out = tmp_path / 'out.lmdb'
-    real_encode = lmdb_tools._encode_one
+    real_encode = lmdb_create._encode_one
 
     def dies_on_third(path, value_format):
         if path.endswith('2.png'):
             raise KeyboardInterrupt
         return real_encode(path, value_format)
 
-    monkeypatch.setattr(lmdb_tools, '_COMMIT_EVERY', 1)
-    monkeypatch.setattr(lmdb_tools, '_encode_one', dies_on_third)
+    monkeypatch.setattr(lmdb_writer, '_COMMIT_EVERY', 1)
+    monkeypatch.setattr(lmdb_create, '_encode_one', dies_on_third)
     with pytest.raises(KeyboardInterrupt):
         create_lmdb(src, out, workers=0, progress=False)
     tmp = str(out) + TMP_SUFFIX
     assert not out.exists() and osp.isdir(tmp)
     with pytest.raises(FileNotFoundError):  # never taken for an LMDB
         build_image_store(str(out), dict(backend='lmdb'))
-    monkeypatch.setattr(lmdb_tools, '_encode_one', real_encode)
+    monkeypatch.setattr(lmdb_create, '_encode_one', real_encode)
     result = create_lmdb(src, out, workers=0, progress=False)
     assert result.resumed == 2 and result.num_images == 5
     assert not osp.exists(tmp)
@@ -360,10 +362,10 @@ def test_interrupted_build_resumes(tmp_path, monkeypatch):
     for i in range(5):
         np.testing.assert_array_equal(store.get(str(i)), images[f'{i}.png'])
     # a leftover of another build (other settings) is cleared, not resumed
-    monkeypatch.setattr(lmdb_tools, '_encode_one', dies_on_third)
+    monkeypatch.setattr(lmdb_create, '_encode_one', dies_on_third)
     with pytest.raises(KeyboardInterrupt):
         create_lmdb(src, tmp_path / 'o2.lmdb', workers=0, progress=False)
-    monkeypatch.setattr(lmdb_tools, '_encode_one', real_encode)
+    monkeypatch.setattr(lmdb_create, '_encode_one', real_encode)
     result = create_lmdb(src, tmp_path / 'o2.lmdb', workers=0,
                          compress_level=6, progress=False)
     assert result.resumed == 0 and result.num_images == 5

@@ -160,7 +160,7 @@ def test_crop_and_augment_keep_pairs_aligned():
 
 
 def test_storage_is_detected_from_the_path(demo_root, tmp_path):
-    from srtoolbox.datasets.lmdb_tools import create_lmdb
+    from srtoolbox.datasets import create_lmdb
     folder = _copy(demo_root, tmp_path, ['baby.png', 'bird.png'])
     create_lmdb(folder, str(tmp_path / 'hr.lmdb'), workers=1)
     as_folder = HRImageDataset(gt_folder=folder, scale=4, pipeline=TEST,
