@@ -8,7 +8,7 @@ Each mode runs in a fresh subprocess, so its peak resident memory (the
 child's own ``getrusage`` maximum, in MiB) is not inflated by earlier runs.
 The network has random weights (seed 0): timing and memory do not depend on
 the values, but tiled-vs-untiled differences do (random weights do not fade
-with distance the way trained ones do; see ``srtoolbox/apis/inference.py``).
+with distance the way trained ones do; see ``srtoolbox/apis/tiling.py``).
 The input is a real photograph (Set14 baboon) mirrored to the size asked.
 Throughput is output megapixels per second, including the first-call
 set-up of each tile shape. ``bf16`` forces bfloat16 autocast: on CPUs
@@ -77,7 +77,8 @@ def worker(spec):
     import numpy as np
     import torch
 
-    from srtoolbox.apis.inference import SRInferencer, build_generator
+    from srtoolbox.apis.inference import SRInferencer
+    from srtoolbox.models.builder import build_generator
     torch.manual_seed(0)
     gen = build_generator(dict(type=spec['arch'], upscale=spec['upscale'],
                                **spec['arch_args']))
@@ -119,7 +120,7 @@ def main(argv=None):
     print(f'{args.arch} x{args.upscale} {json.loads(args.arch_args) or ""}, '
           f'input {args.size}x{args.size} on {args.device}, tile '
           f'{args.tile} pad {args.tile_pad}')
-    from srtoolbox.apis.inference import tile_boxes
+    from srtoolbox.apis.tiling import tile_boxes
     work = sum((cy1 - cy0) * (cx1 - cx0) for _, (cy0, cy1, cx0, cx1) in
                tile_boxes(args.size, args.size, args.tile, args.tile_pad))
     print(f'tiled work: {work / args.size**2:.2f}x the image (tile + pad '

@@ -18,7 +18,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from srtoolbox.apis.checkpoint import SOURCES, convert_checkpoint  # noqa
+from srtoolbox.apis.convert import SOURCES, convert_checkpoint  # noqa
 
 
 def parse_args(argv=None):
@@ -47,7 +47,7 @@ def main(argv=None):
         print(f'error: {e}', file=sys.stderr)
         return 1
     print(f'wrote {out}')
-    from srtoolbox.apis.checkpoint import read_generator_weights
+    from srtoolbox.models.weights import read_generator_weights
     settings = read_generator_weights(out).settings
     if settings:
         print('build the generator with ' + ', '.join(

@@ -42,7 +42,7 @@ def main(argv=None):
     import torch
 
     from srtoolbox.apis.flops import count_macs, count_params
-    from srtoolbox.apis.inference import build_generator
+    from srtoolbox.models.builder import build_generator
     try:
         if args.config:
             from srtoolbox.engine.launch import load_config

@@ -9,7 +9,7 @@ Outputs are PNGs named ``<stem><suffix>.png``: RGBA inputs keep an alpha
 (enlarged with bicubic), gray stays gray, 16-bit stays 16-bit. Existing
 outputs are kept unless ``--overwrite``; unreadable inputs are named and
 skipped. ``--tile`` bounds memory for any image size (see
-``srtoolbox/apis/inference.py`` for how large ``--tile-pad`` must be).
+``srtoolbox/apis/tiling.py`` for how large ``--tile-pad`` must be).
 Exit status: 0, or 1 on an error or when an input was skipped.
 """
 import argparse

@@ -15,8 +15,9 @@ from mmengine.config import DictAction  # noqa: E402
 
 from srtoolbox.engine.launch import (DataNotFoundError,  # noqa: E402
                                      benchmark_dataloader, build_runner,
-                                     load_config, load_model_weights,
-                                     prepare_test_config, set_data_root)
+                                     load_config, prepare_test_config,
+                                     set_data_root)
+from srtoolbox.models.weights import load_pretrained_generator  # noqa: E402
 from srtoolbox.engine.results import collect_per_image, write_results  # noqa
 
 
@@ -72,8 +73,8 @@ def main(argv=None):
     except (DataNotFoundError, FileNotFoundError) as err:
         sys.exit(f'{args.config}: {err}')
     runner = build_runner(cfg)
-    load_model_weights(runner.model, args.checkpoint,
-                       prefer_ema=not args.no_ema)
+    load_pretrained_generator(runner.model, args.checkpoint,
+                              prefer_ema=not args.no_ema)
     metrics = runner.test()
     from mmengine.dist import is_main_process
     if not is_main_process():

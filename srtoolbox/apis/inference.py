@@ -16,30 +16,9 @@ Images keep their layout and bit depth (:meth:`SRInferencer.__call__`):
 * uint16 is processed from ``v / 65535`` in float32 and returned as uint16
   (uint8 from ``v / 255``); float32 in [0, 1] stays float32.
 
-Tiling (``tile=T``): the image stays in CPU memory; each ``T x T`` tile is
-sent to the device with ``tile_pad`` pixels of context on every side (fewer
-at the image border, where the untiled network pads with zeros too), and
-only the tile's own part of the output is written into the result. Device
-memory is bounded by one ``(T + 2 * tile_pad)^2`` tile whatever the image
-size; CPU memory holds the input and output images besides (48 MiB of
-output for a 1024 x 1024 RGB input at x4). On a CPU, an RRDBNet x4 tile of
-272 x 272 LR pixels (tile 256, pad 16) peaked at 1.5 GiB resident, 0.6 GiB
-of it PyTorch and the model (``tools/benchmark_infer.py``, one RRDB: the
-peak comes from the 64-channel maps at 4x, not from the trunk).
-
-The tiled result equals the untiled one (up to float rounding) when
-``tile_pad`` covers the network's receptive field radius in LR pixels
-(:func:`receptive_field_radius`: 12 for a 2-block SRResNet, 40 for the
-default one, 349 for RRDBNet). A smaller pad loses only the influence of
-pixels farther away than the pad, which fades with distance in trained
-networks: that is why pads of 10-32 pixels are common practice (Real-ESRGAN
-uses 10); compare a tiled and an untiled crop to check yours. Networks with
-global pooling (RCAN's channel attention) see only the padded tile, so their
-tiled output always differs somewhat.
+Tiling (``tile=T``): see :mod:`srtoolbox.apis.tiling`.
 """
-import glob
 import logging
-import math
 import os
 import os.path as osp
 from dataclasses import dataclass, field
@@ -48,18 +27,19 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ['SRInferencer', 'RunSummary', 'WeightsMismatchError',
-           'read_image_unchanged', 'list_images', 'receptive_field_radius',
-           'tile_boxes', 'build_generator', 'load_generator_weights']
+from ..models.builder import build_generator
+from ..models.weights import load_generator_weights, read_generator_weights
+from ..utils.image_io import (ImageReadError, list_images,
+                              read_image_unchanged, write_image_unchanged)
+from ..utils.matlab_imresize import imresize
+from .tiling import tile_boxes
+
+__all__ = ['SRInferencer', 'RunSummary']
 
 logger = logging.getLogger(__name__)
 
 # BT.601 luma (OpenCV's RGB2GRAY) to turn a 3-channel output back to gray
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
-
-
-class WeightsMismatchError(RuntimeError):
-    """A checkpoint's tensors do not fit the generator built from a config."""
 
 
 @dataclass
@@ -80,228 +60,6 @@ class RunSummary:
     def __str__(self):
         return (f'{len(self.processed)} written, {len(self.existing)} '
                 f'already there (kept), {len(self.skipped)} unreadable')
-
-
-# ------------------------------------------------------------ image files
-def read_image_unchanged(path):
-    """Read an image as stored: RGB(A) or gray, uint8 or uint16.
-
-    Unlike :func:`srtoolbox.utils.imread` nothing is dropped: returns
-    ``(H, W)`` gray, ``(H, W, 2)`` gray+alpha, ``(H, W, 3)`` RGB or
-    ``(H, W, 4)`` RGBA, dtype uint8 or uint16.
-
-    Raises:
-        ImageReadError: unreadable, undecodable or an unsupported pixel type
-            (float images); the message names the file.
-    """
-    import cv2
-
-    from ..utils import ImageReadError
-    from ..utils.image_io import read_file_bytes
-    content = read_file_bytes(path)
-    img = None
-    if content:
-        img = cv2.imdecode(np.frombuffer(content, np.uint8),
-                           cv2.IMREAD_UNCHANGED)
-    if img is None:
-        raise ImageReadError(f'{path}: could not be decoded as an image '
-                             '(empty, corrupt or not an image file)')
-    if img.dtype not in (np.uint8, np.uint16):
-        raise ImageReadError(f'{path}: unsupported pixel type {img.dtype}; '
-                             'only 8- and 16-bit images are upscaled')
-    if img.ndim == 3 and img.shape[2] == 1:
-        img = img[:, :, 0]
-    if img.ndim == 3 and img.shape[2] == 3:
-        img = img[:, :, ::-1]
-    elif img.ndim == 3 and img.shape[2] == 4:
-        img = img[:, :, [2, 1, 0, 3]]
-    return np.ascontiguousarray(img)
-
-
-def _write_image(img, path, overwrite):
-    """PNG of any layout :func:`read_image_unchanged` returns, atomically."""
-    from ..utils import imwrite
-    if img.ndim == 3 and img.shape[2] == 2:  # PNG has no gray+alpha in cv2
-        img = np.concatenate([np.repeat(img[:, :, :1], 3, 2), img[:, :, 1:]],
-                             axis=2)
-    if img.ndim == 3 and img.shape[2] == 4:
-        img = img[:, :, [2, 1, 0, 3]]  # imwrite flips only 3-channel images
-    imwrite(img, path, overwrite=overwrite)
-
-
-def list_images(inputs):
-    """Image files named by a file, a folder, a glob or a list of them.
-
-    Folders are not searched recursively; their files are kept if their
-    extension is one of ``srtoolbox.utils.IMG_EXTENSIONS``. Order: as given,
-    each folder/glob sorted, duplicates dropped.
-
-    Raises:
-        FileNotFoundError: a path that does not exist or a glob that matches
-            nothing (all of them listed).
-    """
-    from ..utils import IMG_EXTENSIONS
-    if isinstance(inputs, (str, os.PathLike)):
-        inputs = [inputs]
-    files, missing = [], []
-    for item in inputs:
-        item = os.fspath(item)
-        if osp.isdir(item):
-            found = [osp.join(item, n) for n in sorted(os.listdir(item))
-                     if osp.splitext(n)[1].lower() in IMG_EXTENSIONS
-                     and osp.isfile(osp.join(item, n))]
-        elif osp.isfile(item):
-            found = [item]
-        elif glob.has_magic(item):
-            found = [p for p in sorted(glob.glob(item)) if osp.isfile(p)]
-            if not found:
-                missing.append(f'{item} (glob matched nothing)')
-        else:
-            missing.append(item)
-            found = []
-        files += [p for p in found if p not in files]
-    if missing:
-        raise FileNotFoundError('inputs not found: ' + ', '.join(missing))
-    return files
-
-
-# -------------------------------------------------------------- networks
-def build_generator(generator_cfg):
-    """A generator from a config dict, looked up in srtoolbox's registry."""
-    from mmengine.registry import DefaultScope
-
-    import srtoolbox.models.generators  # noqa: F401 (registration)
-    from ..registry import GENERATORS
-    # whatever scope the session uses (mmagic, a test's), 'SRResNet' means
-    # srtoolbox's
-    with DefaultScope.overwrite_default_scope('srtoolbox'):
-        return GENERATORS.build(dict(generator_cfg))
-
-
-def _describe(keys, limit=12):
-    keys = list(keys)
-    more = f', ... ({len(keys) - limit} more)' if len(keys) > limit else ''
-    return ', '.join(keys[:limit]) + more
-
-
-def load_generator_weights(generator, state_dict, source='checkpoint',
-                           settings=None):
-    """Strictly load ``state_dict`` into ``generator``.
-
-    ``state_dict`` may also be a :class:`~srtoolbox.apis.GeneratorWeights`
-    (from :func:`~srtoolbox.apis.read_generator_weights`), whose source and
-    settings are then used.
-
-    Raises:
-        WeightsMismatchError: listing missing keys, unexpected keys and
-            shape mismatches, with ``source`` (a file name) in the message;
-            or naming each generator setting (``settings``, e.g.
-            ``upsample_lrelu=False`` for MMagic's MSRResNet) the network was
-            built without.
-    """
-    from .checkpoint import state_dict_mismatches
-    if hasattr(state_dict, 'settings'):  # GeneratorWeights
-        state_dict, settings, source = (state_dict.state_dict,
-                                        state_dict.settings,
-                                        state_dict.source)
-    unexpected, missing, shapes = state_dict_mismatches(
-        state_dict, generator.state_dict())
-    shapes = [f'{k}: checkpoint {a} vs network {b}' for k, a, b in shapes]
-    if missing or unexpected or shapes:
-        lines = [f'{source}: weights do not fit {type(generator).__name__} '
-                 '(check the config matches the checkpoint: architecture, '
-                 'num_feat, num_blocks, upscale)']
-        if missing:
-            lines.append(f'  missing keys ({len(missing)}): '
-                         f'{_describe(missing)}')
-        if unexpected:
-            lines.append(f'  unexpected keys ({len(unexpected)}): '
-                         f'{_describe(unexpected)}')
-        if shapes:
-            lines.append(f'  shape mismatches ({len(shapes)}): '
-                         f'{_describe(shapes, 6)}')
-        raise WeightsMismatchError('\n'.join(lines))
-    wrong = [f'{name}={value!r} (the network has '
-             f'{getattr(generator, name, "no such option")!r})'
-             for name, value in (settings or {}).items()
-             if getattr(generator, name, None) != value]
-    if wrong:
-        raise WeightsMismatchError(
-            f'{source}: these weights need {type(generator).__name__} built '
-            f'with {", ".join(wrong)}; set it in the config, e.g. '
-            + ' '.join(f'--cfg-options model.generator.{name}={value!r}'
-                       for name, value in settings.items()))
-    generator.load_state_dict(state_dict, strict=True)
-
-
-@torch.no_grad()
-def receptive_field_radius(generator, size=64):
-    """LR pixels of context that make tiled output equal untiled output.
-
-    The reach of every convolution taken in sequence, each in LR pixels
-    (``(k // 2) * dilation`` divided by how much larger than the input its
-    feature map is): an upper bound of the receptive field radius, exact for
-    the chained residual networks here (the trunk passes through every
-    conv). Shapes only, on PyTorch's meta device: no compute, no memory.
-    Returns ``math.inf`` when the network pools globally (RCAN's channel
-    attention), where every pixel influences every other.
-
-    Example: SRResNet with the defaults (9x9 convs, 16 blocks) reaches 40 LR
-    pixels; RRDBNet (23 RRDBs) 349, so its tiles rely on the fading
-    influence of far pixels rather than covering the field.
-    """
-    from torch.func import functional_call
-    reach = [0.0]
-    pools = []
-
-    def conv_hook(module, inputs, output):
-        ratio = inputs[0].shape[-1] / size  # feature size vs the LR input
-        k, dil = module.kernel_size[-1], module.dilation[-1]
-        reach[0] += (k // 2) * dil / ratio
-
-    handles = []
-    for m in generator.modules():
-        if isinstance(m, nn.Conv2d):
-            handles.append(m.register_forward_hook(conv_hook))
-        elif isinstance(m, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
-            pools.append(m)
-    if pools:
-        return math.inf
-    size += (-size) % int(getattr(generator, 'unshuffle', 1) or 1)
-    was_training = generator.training
-    generator.eval()
-    try:
-        fake = {n: torch.empty_like(t, device='meta') for n, t in
-                list(generator.named_parameters())
-                + list(generator.named_buffers())}
-        functional_call(generator, fake,
-                        (torch.empty(1, 3, size, size, device='meta'), ))
-    finally:
-        for h in handles:
-            h.remove()
-        generator.train(was_training)
-    return int(math.ceil(reach[0] - 1e-9))
-
-
-def tile_boxes(height, width, tile, tile_pad, divisor=1):
-    """The tiles of an image and the context each is run with.
-
-    Yields ``((y0, y1, x0, x1), (cy0, cy1, cx0, cx1))`` in LR pixels: the
-    tile (``tile`` x ``tile``, smaller at the right and bottom edges) and
-    the tile grown by ``tile_pad`` on every side, clipped to the image.
-    ``tile=None`` gives one tile, the whole image. Tile and pad are rounded
-    up to multiples of ``divisor``. The work done is the sum of the context
-    areas: with ``tile=512, tile_pad=16`` on 1024 x 1024, 1.06x the image.
-    """
-    tile = tile or max(height, width)
-    tile += (-tile) % divisor
-    pad = tile_pad + (-tile_pad) % divisor
-    for y0 in range(0, height, tile):
-        for x0 in range(0, width, tile):
-            y1, x1 = min(y0 + tile, height), min(x0 + tile, width)
-            yield ((y0, y1, x0, x1),
-                   (max(y0 - pad, 0), min(y1 + pad, height),
-                    max(x0 - pad, 0), min(x1 + pad, width)))
 
 
 def _amp_dtype(amp, device_type):
@@ -424,7 +182,6 @@ class SRInferencer:
     @staticmethod
     def _load_weights(generator, checkpoint, interp_checkpoint, alpha,
                       prefer_ema):
-        from .checkpoint import read_generator_weights
         if interp_checkpoint is not None and (checkpoint is None
                                               or alpha is None):
             raise ValueError('interp_checkpoint needs checkpoint and alpha')
@@ -491,7 +248,6 @@ class SRInferencer:
         return gray.astype(dtype)
 
     def _upscale_alpha(self, alpha, dtype):
-        from ..utils import imresize
         h, w = alpha.shape
         shape = (h * self.scale, w * self.scale)
         if dtype == np.uint8:
@@ -596,7 +352,6 @@ class SRInferencer:
         return summary
 
     def _run_one(self, path, target, overwrite, summary):
-        from ..utils import ImageReadError
         if osp.exists(target) and not overwrite:
             summary.existing.append(target)
             logger.info('kept %s (exists; overwrite to replace)', target)
@@ -608,7 +363,7 @@ class SRInferencer:
             logger.warning('skipped %s', err)
             return
         try:
-            _write_image(self(img), target, overwrite=overwrite)
+            write_image_unchanged(self(img), target, overwrite=overwrite)
         except FileExistsError:  # appeared while we worked
             summary.existing.append(target)
             return

@@ -11,9 +11,9 @@ from collections import OrderedDict
 
 import torch
 
-from .checkpoint import (GeneratorWeights, make_checkpoint,
-                         read_generator_weights, save_checkpoint_file,
-                         state_dict_mismatches)
+from ..models.weights import (GeneratorWeights, make_checkpoint,
+                              read_generator_weights, state_dict_mismatches)
+from ..utils.checkpoint_io import save_checkpoint_file
 
 __all__ = ['interpolate_state_dicts', 'interpolate_weights',
            'interpolate_checkpoints', 'interpolation_filename']

@@ -95,13 +95,14 @@ class ReferenceComparisonHook(Hook):
 
     def reference_network(self, model):
         """The trained generator's architecture with the reference weights."""
-        from ..models.gan_model import _unwrap, load_pretrained_generator
+        from ..models.weights import load_pretrained_generator
+        from ..utils.module_utils import unwrap_model
         path = self.reference or getattr(model, 'pretrained_generator', None)
         if path is None:
             raise ValueError('ReferenceComparisonHook: no reference given and '
                              'the model has no pretrained_generator')
-        net = copy.deepcopy(_unwrap(model.generator))
-        file = load_pretrained_generator(net, path)
+        net = copy.deepcopy(unwrap_model(model.generator))
+        file = load_pretrained_generator(net, path).source
         return net.eval(), file
 
     @torch.no_grad()
@@ -146,7 +147,7 @@ class ReferenceComparisonHook(Hook):
 
     def after_train(self, runner):
         from mmengine.dist import is_main_process
-        from ..models.gan_model import _unwrap
+        from ..utils.module_utils import unwrap_model
         if not is_main_process():
             return
         if not self._outputs:
@@ -154,7 +155,7 @@ class ReferenceComparisonHook(Hook):
                 'ReferenceComparisonHook: no validation ran, nothing to '
                 'compare (make val_interval divide max_iters)')
             return
-        model = _unwrap(runner.model)
+        model = unwrap_model(runner.model)
         table, names = self.compare(model, runner.work_dir)
         conv = (f'Y channel, crop {self.crop_border}' if self.test_y_channel
                 else f'RGB, crop {self.crop_border}')

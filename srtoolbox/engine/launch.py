@@ -14,7 +14,7 @@ from mmengine.config import Config
 
 __all__ = ['load_config', 'prepare_train_config', 'prepare_test_config',
            'build_runner', 'check_data_paths', 'DataNotFoundError',
-           'set_data_root', 'load_model_weights', 'benchmark_dataloader']
+           'set_data_root', 'benchmark_dataloader']
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -149,7 +149,7 @@ def prepare_test_config(cfg, checkpoint, config_path=None, work_dir=None,
     elif cfg.get('work_dir') is None:
         stem = osp.splitext(osp.basename(config_path or 'run'))[0]
         cfg.work_dir = osp.join('work_dirs', stem)
-    # weights are loaded by load_model_weights (any layout), not by
+    # weights are loaded by load_pretrained_generator (any layout), not by
     # mmengine's load_from, which knows only its own
     cfg.load_from = None
     cfg.resume = False
@@ -199,16 +199,15 @@ def compile_networks(runner, options=True):
     log call; compiling the networks alone is what speeds training up, and
     the runner's ``compile`` is switched off so it does not compile twice.
     """
-    from mmengine.model import is_model_wrapper
+    from ..utils.module_utils import unwrap_model
     options = {} if options is True else dict(options)
-    model = runner.model.module if is_model_wrapper(runner.model) \
-        else runner.model
+    model = unwrap_model(runner.model)
     compiled = []
     for name in ('generator', 'discriminator'):
         net = getattr(model, name, None)
         if net is None:
             continue
-        net = net.module if is_model_wrapper(net) else net  # inside DDP
+        net = unwrap_model(net)  # inside DDP
         net.compile(**options)
         compiled.append(name)
     runner.cfg.compile = None
@@ -225,28 +224,6 @@ def set_data_root(dataset_cfg, data_root):
             set_data_root(d, data_root)
     else:
         dataset_cfg['data_root'] = data_root
-
-
-def load_model_weights(model, checkpoint, prefer_ema=True):
-    """Load generator weights from any supported checkpoint layout.
-
-    srtoolbox/mmengine, BasicSR (``params``/``params_ema``), MMagic and the
-    original ESRGAN layouts are understood (:mod:`srtoolbox.apis.checkpoint`);
-    the file is read with ``weights_only=True``. The weights go into
-    ``model.generator`` and, if the model keeps one, ``model.generator_ema``,
-    strictly: a mismatch lists the missing, unexpected and misshapen keys.
-    """
-    from mmengine.model import is_model_wrapper
-
-    from ..apis.checkpoint import read_generator_weights
-    from ..apis.inference import load_generator_weights
-    if is_model_wrapper(model):
-        model = model.module
-    weights = read_generator_weights(checkpoint, prefer_ema=prefer_ema)
-    for net in (model.generator, getattr(model, 'generator_ema', None)):
-        if net is not None:
-            load_generator_weights(net, weights)
-    return weights.state_dict
 
 
 def benchmark_dataloader(data_root, names, scale, batch_size=1):

@@ -6,7 +6,7 @@ containers and allowlisted globals are unpickled. mmengine 0.10.7 saves its
 statistics methods pickle as ``getattr(HistoryBuffer, 'mean')``) in every
 checkpoint, so ``--resume`` fails with an ``UnpicklingError``. Instead of
 turning safe loading off, we allowlist exactly those globals, the same list
-:func:`srtoolbox.apis.checkpoint.load_checkpoint_file` uses (``getattr`` only
+:func:`srtoolbox.utils.checkpoint_io.load_checkpoint_file` uses (``getattr`` only
 through a shim that allows ``HistoryBuffer``'s statistics).
 """
 import torch
@@ -20,11 +20,11 @@ def allow_mmengine_checkpoints():
 
     Idempotent, and safe to call again before each load: torch's
     ``safe_globals`` context manager (used by
-    :func:`srtoolbox.apis.checkpoint.load_checkpoint_file`) restores the list
+    :func:`srtoolbox.utils.checkpoint_io.load_checkpoint_file`) restores the list
     it found on entry, which drops globals added while it was open.
     """
     from mmengine.logging import HistoryBuffer
 
-    from ..apis.checkpoint import checkpoint_safe_globals
+    from ..utils.checkpoint_io import checkpoint_safe_globals
     if HistoryBuffer not in torch.serialization.get_safe_globals():
         torch.serialization.add_safe_globals(checkpoint_safe_globals())

@@ -57,79 +57,21 @@ import os.path as osp
 
 import torch
 from mmengine.logging import MessageHub, print_log
-from mmengine.model import is_model_wrapper
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS
 from torch import nn
 
 from ..registry import DISCRIMINATORS, LOSSES, MODELS
+from ..utils.module_utils import unwrap_model
 from .sr_model import SRModel
+from .weights import load_pretrained_generator
 
-__all__ = ['SRGAN', 'ESRGAN', 'MultiOptimWrapperConstructor',
-           'resolve_checkpoint', 'load_pretrained_generator']
-
-
-def _unwrap(module):
-    """The network inside a DDP wrapper (or the network itself)."""
-    return module.module if is_model_wrapper(module) or isinstance(
-        module, nn.parallel.DistributedDataParallel) else module
+__all__ = ['SRGAN', 'ESRGAN', 'MultiOptimWrapperConstructor']
 
 
 def _as_floats(log_vars):
     return {k: float(v.detach()) if torch.is_tensor(v) else float(v)
             for k, v in log_vars.items()}
-
-
-def resolve_checkpoint(path):
-    """A checkpoint file from a file path or an mmengine work dir.
-
-    A work dir is a folder holding ``last_checkpoint``, the text file in
-    which mmengine's ``CheckpointHook`` writes the path of the newest
-    checkpoint; that path may be relative to where training ran, so it is
-    also looked for next to ``last_checkpoint``.
-    """
-    path = os.fspath(path)
-    if osp.isfile(path):
-        return path
-    if not osp.isdir(path):
-        raise FileNotFoundError(
-            f'pretrained generator not found: {path} (give a checkpoint file '
-            'or a work dir with a last_checkpoint file; train the generator '
-            'first, or set model.pretrained_generator)')
-    marker = osp.join(path, 'last_checkpoint')
-    if not osp.isfile(marker):
-        raise FileNotFoundError(
-            f'pretrained generator: {path} is a folder without '
-            'last_checkpoint (mmengine writes it when it saves a checkpoint); '
-            'give the checkpoint file itself')
-    with open(marker, encoding='utf-8') as f:
-        recorded = f.read().strip()
-    for candidate in (recorded, osp.join(path, osp.basename(recorded))):
-        if recorded and osp.isfile(candidate):
-            return candidate
-    raise FileNotFoundError(
-        f'pretrained generator: {marker} names {recorded!r}, which does not '
-        f'exist (nor does {osp.join(path, osp.basename(recorded))})')
-
-
-def load_pretrained_generator(network, path, prefer_ema=True):
-    """Load a checkpoint's generator into ``network`` (strict, weights only).
-
-    Args:
-        network (nn.Module): the generator (unwrapped).
-        path (str): checkpoint file or work dir (:func:`resolve_checkpoint`)
-            of any layout :func:`srtoolbox.apis.extract_generator_state_dict`
-            reads, loaded with ``torch.load(weights_only=True)``.
-        prefer_ema (bool): take the EMA weights when the file has them.
-
-    Returns:
-        str: the checkpoint file that was read.
-    """
-    from ..apis.checkpoint import read_generator_weights
-    from ..apis.inference import load_generator_weights
-    file = resolve_checkpoint(path)
-    load_generator_weights(network, read_generator_weights(file, prefer_ema))
-    return file
 
 
 def _vgg_weights_file(perceptual_cfg):
@@ -238,12 +180,9 @@ class SRGAN(SRModel):
         super().init_weights()
         if self.pretrained_generator is None:
             return
-        generator = _unwrap(self.generator)
-        file = load_pretrained_generator(generator, self.pretrained_generator)
-        if self.ema_decay is not None:
-            self.generator_ema.load_state_dict(generator.state_dict())
-        print_log(f'{type(self).__name__}: generator initialised from {file}',
-                  logger='current')
+        weights = load_pretrained_generator(self, self.pretrained_generator)
+        print_log(f'{type(self).__name__}: generator initialised from '
+                  f'{weights.source}', logger='current')
 
     # ---------------------------------------------------------- schedule
     def _current_iter(self):
@@ -313,7 +252,7 @@ class SRGAN(SRModel):
         Two forwards, each with its own backward; one optimizer step.
         """
         disc = self.discriminator
-        _unwrap(disc).requires_grad_(True)
+        unwrap_model(disc).requires_grad_(True)
         with optim_wrapper.optim_context(disc):
             real_logits = disc(gt).float()
             loss_real = self.gan_loss(real_logits, True, is_disc=True)
@@ -338,7 +277,7 @@ class SRGAN(SRModel):
 
     def generator_step(self, fake, gt, optim_wrapper):
         """Content + adversarial losses for ``fake = G(lq)``; one G update."""
-        disc = _unwrap(self.discriminator)  # no DDP: D gets no gradients
+        disc = unwrap_model(self.discriminator)  # no DDP: D gets no gradients
         disc.requires_grad_(False)
         try:
             with optim_wrapper.optim_context(self.generator):
@@ -387,9 +326,9 @@ class ESRGAN(SRGAN):
         ``gan_loss.relativistic_average(real, fake, is_disc=True)``.
         """
         disc = self.discriminator
-        _unwrap(disc).requires_grad_(True)
+        unwrap_model(disc).requires_grad_(True)
         with torch.no_grad(), optim_wrapper.optim_context(disc):
-            fake_mean = _unwrap(disc)(fake).float().mean()
+            fake_mean = unwrap_model(disc)(fake).float().mean()
         with optim_wrapper.optim_context(disc):
             real_logits = disc(gt).float()
             loss_real = self.gan_loss(real_logits - fake_mean, True,
@@ -450,7 +389,7 @@ class MultiOptimWrapperConstructor:
         self.optim_wrapper_cfg = copy.deepcopy(dict(optim_wrapper_cfg))
 
     def __call__(self, model):
-        model = _unwrap(model)
+        model = unwrap_model(model)
         wrappers = {}
         for name, cfg in self.optim_wrapper_cfg.items():
             network = getattr(model, name, None)

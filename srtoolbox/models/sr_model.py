@@ -7,6 +7,7 @@ from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 
 from ..registry import GENERATORS, LOSSES, MODELS
+from ..utils.module_utils import unwrap_model
 
 __all__ = ['SRModel', 'NonFiniteLossError', 'tensor2img']
 
@@ -123,8 +124,7 @@ class SRModel(BaseModel):
     def update_ema(self):
         if self.ema_decay is None:
             return
-        src = self.generator.module if hasattr(self.generator, 'module') \
-            else self.generator
+        src = unwrap_model(self.generator)
         for ema_p, p in zip(self.generator_ema.parameters(),
                             src.parameters()):
             ema_p.lerp_(p.detach(), 1 - self.ema_decay)

@@ -10,6 +10,8 @@ Every image srtoolbox reads becomes an ``(H, W, 3)`` uint8 **RGB** array:
 
 Anything that cannot be decoded raises :class:`ImageReadError` naming the file.
 """
+import glob
+import os
 import os.path as osp
 
 import cv2
@@ -18,8 +20,9 @@ import numpy as np
 from .fileio import atomic_path
 
 __all__ = ['ImageReadError', 'imfrombytes', 'imread', 'imwrite',
-           'read_file_bytes',
-           'to_3channel_uint8', 'raw_bytes', 'IMG_EXTENSIONS', 'RAW_MAGIC']
+           'read_file_bytes', 'read_image_unchanged', 'write_image_unchanged',
+           'list_images', 'to_3channel_uint8', 'raw_bytes', 'IMG_EXTENSIONS',
+           'RAW_MAGIC']
 
 IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp', '.tif', '.tiff')
 
@@ -135,3 +138,79 @@ def imwrite(img, path, overwrite=True):
     with atomic_path(path) as tmp:
         with open(tmp, 'xb') as f:
             f.write(encoded.tobytes())
+
+
+def read_image_unchanged(path):
+    """Read an image as stored: RGB(A) or gray, uint8 or uint16.
+
+    Unlike :func:`srtoolbox.utils.imread` nothing is dropped: returns
+    ``(H, W)`` gray, ``(H, W, 2)`` gray+alpha, ``(H, W, 3)`` RGB or
+    ``(H, W, 4)`` RGBA, dtype uint8 or uint16.
+
+    Raises:
+        ImageReadError: unreadable, undecodable or an unsupported pixel type
+            (float images); the message names the file.
+    """
+    content = read_file_bytes(path)
+    img = None
+    if content:
+        img = cv2.imdecode(np.frombuffer(content, np.uint8),
+                           cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise ImageReadError(f'{path}: could not be decoded as an image '
+                             '(empty, corrupt or not an image file)')
+    if img.dtype not in (np.uint8, np.uint16):
+        raise ImageReadError(f'{path}: unsupported pixel type {img.dtype}; '
+                             'only 8- and 16-bit images are upscaled')
+    if img.ndim == 3 and img.shape[2] == 1:
+        img = img[:, :, 0]
+    if img.ndim == 3 and img.shape[2] == 3:
+        img = img[:, :, ::-1]
+    elif img.ndim == 3 and img.shape[2] == 4:
+        img = img[:, :, [2, 1, 0, 3]]
+    return np.ascontiguousarray(img)
+
+
+def write_image_unchanged(img, path, overwrite=False):
+    """PNG of any layout :func:`read_image_unchanged` returns, atomically."""
+    if img.ndim == 3 and img.shape[2] == 2:  # PNG has no gray+alpha in cv2
+        img = np.concatenate([np.repeat(img[:, :, :1], 3, 2), img[:, :, 1:]],
+                             axis=2)
+    if img.ndim == 3 and img.shape[2] == 4:
+        img = img[:, :, [2, 1, 0, 3]]  # imwrite flips only 3-channel images
+    imwrite(img, path, overwrite=overwrite)
+
+
+def list_images(inputs):
+    """Image files named by a file, a folder, a glob or a list of them.
+
+    Folders are not searched recursively; their files are kept if their
+    extension is one of ``srtoolbox.utils.IMG_EXTENSIONS``. Order: as given,
+    each folder/glob sorted, duplicates dropped.
+
+    Raises:
+        FileNotFoundError: a path that does not exist or a glob that matches
+            nothing (all of them listed).
+    """
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    files, missing = [], []
+    for item in inputs:
+        item = os.fspath(item)
+        if osp.isdir(item):
+            found = [osp.join(item, n) for n in sorted(os.listdir(item))
+                     if osp.splitext(n)[1].lower() in IMG_EXTENSIONS
+                     and osp.isfile(osp.join(item, n))]
+        elif osp.isfile(item):
+            found = [item]
+        elif glob.has_magic(item):
+            found = [p for p in sorted(glob.glob(item)) if osp.isfile(p)]
+            if not found:
+                missing.append(f'{item} (glob matched nothing)')
+        else:
+            missing.append(item)
+            found = []
+        files += [p for p in found if p not in files]
+    if missing:
+        raise FileNotFoundError('inputs not found: ' + ', '.join(missing))
+    return files

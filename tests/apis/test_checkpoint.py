@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from srtoolbox.apis.checkpoint import (UnsafeCheckpointError,
-                                       convert_checkpoint,
-                                       extract_generator_state_dict,
-                                       load_checkpoint_file,
-                                       save_checkpoint_file)
+from srtoolbox.apis.convert import convert_checkpoint
+from srtoolbox.models.weights import extract_generator_state_dict
+from srtoolbox.utils.checkpoint_io import (UnsafeCheckpointError,
+                                           load_checkpoint_file,
+                                           save_checkpoint_file)
 from srtoolbox.models.generators import MSRResNet, RRDBNet
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from srtoolbox.apis.checkpoint import save_checkpoint_file
+from srtoolbox.utils.checkpoint_io import save_checkpoint_file
 from srtoolbox.apis.export import check_onnx, export_onnx
 from srtoolbox.models.generators import MSRResNet, SRResNet
 

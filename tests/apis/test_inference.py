@@ -10,10 +10,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from srtoolbox.apis.checkpoint import save_checkpoint_file
-from srtoolbox.apis.inference import (SRInferencer, WeightsMismatchError,
-                                      list_images, read_image_unchanged,
-                                      receptive_field_radius)
+from srtoolbox.apis.inference import SRInferencer
+from srtoolbox.apis.tiling import receptive_field_radius
+from srtoolbox.models.weights import WeightsMismatchError
+from srtoolbox.utils.checkpoint_io import save_checkpoint_file
+from srtoolbox.utils.image_io import list_images, read_image_unchanged
 from srtoolbox.models.generators import MSRResNet, SRResNet
 from srtoolbox.utils import imread, imresize
 

@@ -8,8 +8,8 @@ from collections import OrderedDict
 import pytest
 import torch
 
-from srtoolbox.apis.checkpoint import (extract_generator_state_dict,
-                                       load_checkpoint_file)
+from srtoolbox.models.weights import extract_generator_state_dict
+from srtoolbox.utils.checkpoint_io import load_checkpoint_file
 from srtoolbox.apis.interpolation import (interpolate_checkpoints,
                                           interpolate_state_dicts)
 from srtoolbox.models.generators import SRResNet

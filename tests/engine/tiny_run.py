@@ -177,7 +177,7 @@ def run_until_paused_then_kill(data, config, work_dir, pause, timeout=240):
 
 def load_weights(path):
     """The state dict of a checkpoint or of a final_rank<r>.pth dump."""
-    from srtoolbox.apis.checkpoint import load_checkpoint_file
+    from srtoolbox.utils.checkpoint_io import load_checkpoint_file
     obj = load_checkpoint_file(path)  # weights_only, mmengine types allowed
     return obj.get('state_dict', obj)
 

@@ -11,9 +11,9 @@ from mmengine.logging import MessageHub, MMLogger
 from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS
 from torch.nn import functional as F
 
-from srtoolbox.apis.checkpoint import UnsafeCheckpointError
+from srtoolbox.utils.checkpoint_io import UnsafeCheckpointError
 from srtoolbox.models import SRGAN, SRModel  # noqa: F401 (registration)
-from srtoolbox.models.gan_model import load_pretrained_generator
+from srtoolbox.models.weights import load_pretrained_generator
 from srtoolbox.models.losses import MSELoss
 from srtoolbox.registry import MODELS
 

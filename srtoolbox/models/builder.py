@@ -1,0 +1,24 @@
+"""Build networks from config dicts under srtoolbox's registry scope."""
+from mmengine.registry import DefaultScope
+
+from ..registry import DISCRIMINATORS, GENERATORS
+
+__all__ = ['build_generator', 'build_discriminator']
+
+
+def build_generator(generator_cfg):
+    """A generator from a config dict, looked up in srtoolbox's registry.
+
+    Whatever default scope the session uses (mmagic's, a test's, none),
+    ``type='SRResNet'`` means srtoolbox's.
+    """
+    from . import generators  # noqa: F401 (registration)
+    with DefaultScope.overwrite_default_scope('srtoolbox'):
+        return GENERATORS.build(dict(generator_cfg))
+
+
+def build_discriminator(discriminator_cfg):
+    """A discriminator from a config dict (see :func:`build_generator`)."""
+    from . import discriminators  # noqa: F401 (registration)
+    with DefaultScope.overwrite_default_scope('srtoolbox'):
+        return DISCRIMINATORS.build(dict(discriminator_cfg))

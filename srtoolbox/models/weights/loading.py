@@ -1,0 +1,202 @@
+"""Generator weights: read any known layout, check and load them strictly.
+
+    weights = read_generator_weights('iter_1000.pth')  # GeneratorWeights
+    load_generator_weights(network, weights)           # strict, settings too
+    load_pretrained_generator(model, 'work_dirs/srresnet/')  # both in one
+
+Files are read with ``weights_only=True``
+(:func:`srtoolbox.utils.checkpoint_io.load_checkpoint_file`), layouts mapped
+by :mod:`.layouts`.
+"""
+import os
+import os.path as osp
+from collections import OrderedDict
+from typing import NamedTuple
+
+import torch
+
+from ...utils.checkpoint_io import load_checkpoint_file
+from ...utils.module_utils import unwrap_model
+from .layouts import extract_weights
+
+__all__ = ['GeneratorWeights', 'read_generator_weights',
+           'state_dict_mismatches', 'make_checkpoint', 'WeightsMismatchError',
+           'load_generator_weights', 'resolve_checkpoint',
+           'load_pretrained_generator']
+
+
+class WeightsMismatchError(RuntimeError):
+    """A checkpoint's tensors do not fit the generator built from a config."""
+
+
+class GeneratorWeights(NamedTuple):
+    """A generator's weights as :func:`read_generator_weights` found them.
+
+    ``settings``: constructor arguments of the generator these weights need
+    beyond their names and shapes (e.g. ``{'upsample_lrelu': False}`` for
+    MMagic's MSRResNet), ``{}`` when the defaults fit.
+    ``source`` names the file, ``origin`` where in it the weights were
+    (``state_dict/generator_ema``, ``params``, ...).
+    """
+    state_dict: OrderedDict
+    settings: dict
+    source: str
+    origin: str = ''
+
+
+def read_generator_weights(path, prefer_ema=True):
+    """Load ``path`` safely and take its generator: :class:`GeneratorWeights`.
+
+    Give the result to :func:`load_generator_weights`, which checks names,
+    shapes and the settings.
+    """
+    sd, _, origin, settings = extract_weights(load_checkpoint_file(path),
+                                              prefer_ema)
+    return GeneratorWeights(sd, settings, os.fspath(path), origin)
+
+
+def state_dict_mismatches(sd_a, sd_b):
+    """How two state dicts differ: ``(keys only in A, keys only in B,
+    [(key, shape in A, shape in B), ...])`` for tensors of unequal shape."""
+    only_a = [k for k in sd_a if k not in sd_b]
+    only_b = [k for k in sd_b if k not in sd_a]
+    shapes = [(k, tuple(sd_a[k].shape), tuple(sd_b[k].shape))
+              for k in sd_a if k in sd_b and torch.is_tensor(sd_a[k])
+              and torch.is_tensor(sd_b[k]) and sd_a[k].shape != sd_b[k].shape]
+    return only_a, only_b, shapes
+
+
+def make_checkpoint(state_dict, meta, settings=None):
+    """A srtoolbox checkpoint: ``{'state_dict': {'generator.<k>'}, 'meta'}``.
+
+    ``srtoolbox``'s training wrappers hold the network as ``generator``, so
+    the file resumes or tests like one written by training. ``settings``
+    (see :class:`GeneratorWeights`) go to ``meta['generator_settings']``.
+    """
+    meta = dict(meta)
+    if settings:
+        meta['generator_settings'] = dict(settings)
+    return {
+        'state_dict': OrderedDict(
+            (f'generator.{k}', v) for k, v in state_dict.items()),
+        'meta': meta,
+    }
+
+
+def _describe(keys, limit=12):
+    keys = list(keys)
+    more = f', ... ({len(keys) - limit} more)' if len(keys) > limit else ''
+    return ', '.join(keys[:limit]) + more
+
+
+def load_generator_weights(generator, state_dict, source='checkpoint',
+                           settings=None):
+    """Strictly load ``state_dict`` into ``generator``.
+
+    ``state_dict`` may also be a :class:`GeneratorWeights` (from
+    :func:`read_generator_weights`), whose source and settings are then
+    used.
+
+    Raises:
+        WeightsMismatchError: listing missing keys, unexpected keys and
+            shape mismatches, with ``source`` (a file name) in the message;
+            or naming each generator setting (``settings``, e.g.
+            ``upsample_lrelu=False`` for MMagic's MSRResNet) the network was
+            built without.
+    """
+    if hasattr(state_dict, 'settings'):  # GeneratorWeights
+        state_dict, settings, source = (state_dict.state_dict,
+                                        state_dict.settings,
+                                        state_dict.source)
+    unexpected, missing, shapes = state_dict_mismatches(
+        state_dict, generator.state_dict())
+    shapes = [f'{k}: checkpoint {a} vs network {b}' for k, a, b in shapes]
+    if missing or unexpected or shapes:
+        lines = [f'{source}: weights do not fit {type(generator).__name__} '
+                 '(check the config matches the checkpoint: architecture, '
+                 'num_feat, num_blocks, upscale)']
+        if missing:
+            lines.append(f'  missing keys ({len(missing)}): '
+                         f'{_describe(missing)}')
+        if unexpected:
+            lines.append(f'  unexpected keys ({len(unexpected)}): '
+                         f'{_describe(unexpected)}')
+        if shapes:
+            lines.append(f'  shape mismatches ({len(shapes)}): '
+                         f'{_describe(shapes, 6)}')
+        raise WeightsMismatchError('\n'.join(lines))
+    wrong = [f'{name}={value!r} (the network has '
+             f'{getattr(generator, name, "no such option")!r})'
+             for name, value in (settings or {}).items()
+             if getattr(generator, name, None) != value]
+    if wrong:
+        raise WeightsMismatchError(
+            f'{source}: these weights need {type(generator).__name__} built '
+            f'with {", ".join(wrong)}; set it in the config, e.g. '
+            + ' '.join(f'--cfg-options model.generator.{name}={value!r}'
+                       for name, value in settings.items()))
+    generator.load_state_dict(state_dict, strict=True)
+
+
+def resolve_checkpoint(path):
+    """A checkpoint file from a file path or an mmengine work dir.
+
+    A work dir is a folder holding ``last_checkpoint``, the text file in
+    which mmengine's ``CheckpointHook`` writes the path of the newest
+    checkpoint; that path may be relative to where training ran, so it is
+    also looked for next to ``last_checkpoint``.
+    """
+    path = os.fspath(path)
+    if osp.isfile(path):
+        return path
+    if not osp.isdir(path):
+        raise FileNotFoundError(
+            f'checkpoint not found: {path} (give a checkpoint file '
+            'or a work dir with a last_checkpoint file; train the generator '
+            'first, or check the path in the config)')
+    marker = osp.join(path, 'last_checkpoint')
+    if not osp.isfile(marker):
+        raise FileNotFoundError(
+            f'{path} is a folder without '
+            'last_checkpoint (mmengine writes it when it saves a checkpoint); '
+            'give the checkpoint file itself')
+    with open(marker, encoding='utf-8') as f:
+        recorded = f.read().strip()
+    for candidate in (recorded, osp.join(path, osp.basename(recorded))):
+        if recorded and osp.isfile(candidate):
+            return candidate
+    raise FileNotFoundError(
+        f'{marker} names {recorded!r}, which does not '
+        f'exist (nor does {osp.join(path, osp.basename(recorded))})')
+
+
+def load_pretrained_generator(target, path, prefer_ema=True):
+    """Load a checkpoint's generator into a network or a training model.
+
+    Args:
+        target (nn.Module): a generator, or a model (``SRModel``, ``SRGAN``,
+            possibly DDP-wrapped) whose ``generator`` and, if it keeps one,
+            ``generator_ema`` both receive the weights.
+        path (str): checkpoint file or work dir (:func:`resolve_checkpoint`)
+            of any layout :func:`~.layouts.extract_weights` reads, loaded
+            with ``torch.load(weights_only=True)``.
+        prefer_ema (bool): take the EMA weights when the file has them.
+
+    Returns:
+        GeneratorWeights: what was loaded (``.source`` is the file read).
+
+    Raises:
+        WeightsMismatchError: names, shapes or settings do not fit.
+    """
+    target = unwrap_model(target)
+    weights = read_generator_weights(resolve_checkpoint(path), prefer_ema)
+    generator = getattr(target, 'generator', None)
+    if generator is None:
+        networks = [target]
+    else:
+        networks = [unwrap_model(generator),
+                    getattr(target, 'generator_ema', None)]
+    for net in networks:
+        if net is not None:
+            load_generator_weights(unwrap_model(net), weights)
+    return weights

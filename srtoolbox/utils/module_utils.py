@@ -1,0 +1,19 @@
+"""Small helpers about ``nn.Module`` objects shared by every layer."""
+from torch import nn
+
+__all__ = ['unwrap_model']
+
+
+def unwrap_model(module):
+    """The network inside DDP / mmengine model wrappers (or the network).
+
+    Peels every wrapper level: ``DistributedDataParallel``, mmengine's
+    ``MMDistributedDataParallel`` / ``MMSeparateDistributedDataParallel`` and
+    srtoolbox's ``SRDistributedDataParallel`` all keep the network in
+    ``.module``.
+    """
+    from mmengine.model import is_model_wrapper
+    while is_model_wrapper(module) or isinstance(
+            module, nn.parallel.DistributedDataParallel):
+        module = module.module
+    return module
