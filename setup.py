@@ -31,6 +31,9 @@ setup(
         'lmdb>=1.4',
         'pyyaml>=5.4',
         'tqdm>=4.60',
+        'spandrel>=0.4',
+        'safetensors>=0.4',
+        'einops>=0.6',
     ],
     extras_require={
         'tests': ['pytest>=7'],
