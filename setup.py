@@ -21,6 +21,7 @@ setup(
     long_description_content_type='text/markdown',
     python_requires='>=3.9',
     packages=find_packages(include=['srtoolbox', 'srtoolbox.*']),
+    package_data={'srtoolbox.evaluation': ['*.npz', 'README.md']},
     install_requires=[
         'torch>=2.1',
         'torchvision>=0.16',

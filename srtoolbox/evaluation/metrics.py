@@ -12,8 +12,9 @@ from mmengine.evaluator import BaseMetric
 
 from ..registry import METRICS
 from .functional import calculate_psnr, calculate_ssim
+from .niqe import calculate_niqe
 
-__all__ = ['PSNR', 'SSIM']
+__all__ = ['PSNR', 'SSIM', 'NIQE']
 
 
 class _ImageMetric(BaseMetric):
@@ -69,3 +70,25 @@ class SSIM(_ImageMetric):
 
     def compute_one(self, pred, gt):
         return calculate_ssim(pred, gt, self.crop_border, self.test_y_channel)
+
+
+@METRICS.register_module()
+class NIQE(_ImageMetric):
+    """NIQE of uint8 predictions, no reference needed (lower is better; see
+    :func:`~srtoolbox.evaluation.niqe.calculate_niqe`: always on Y, so
+    ``test_y_channel`` is accepted for a uniform config and ignored).
+
+    A prediction smaller than two 96x96 blocks after ``crop_border`` raises
+    a ``ValueError`` naming its dataset and key.
+    """
+    metric_name = 'NIQE'
+
+    def process(self, data_batch, data_samples):
+        for sample in data_samples:
+            key = sample.get('key', str(len(self.results)))
+            dataset = sample.get('dataset', 'val')
+            try:
+                value = calculate_niqe(sample['pred'], self.crop_border)
+            except ValueError as err:
+                raise ValueError(f'NIQE of {dataset}/{key}: {err}') from err
+            self.results.append(dict(dataset=dataset, key=key, value=value))
