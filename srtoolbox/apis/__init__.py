@@ -21,6 +21,7 @@ from .export import check_onnx, export_onnx
 from .flops import count_macs, count_params
 from .inference import RunSummary, SRInferencer
 from .interpolation import interpolate_checkpoints, interpolate_state_dicts
+from .model import init_model
 from .tiling import receptive_field_radius, tile_boxes
 
 __all__ = [
@@ -31,5 +32,5 @@ __all__ = [
     'count_macs', 'count_params', 'SRInferencer', 'RunSummary',
     'WeightsMismatchError', 'receptive_field_radius', 'tile_boxes',
     'evaluate_folder', 'write_results', 'format_table', 'export_onnx',
-    'check_onnx', 'compare_models'
+    'check_onnx', 'compare_models', 'init_model'
 ]

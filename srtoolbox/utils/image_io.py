@@ -124,8 +124,18 @@ def imwrite(img, path, overwrite=True):
     The image is encoded to a temporary file in the same folder and renamed
     over ``path``, so a crash never leaves a half-written file. With
     ``overwrite=False`` an existing ``path`` raises ``FileExistsError``.
+    OpenCV's order, ``imwrite(path, img)``, is accepted too (told apart by
+    type); anything else raises a ``TypeError`` saying the order.
     """
-    path = str(path)
+    if isinstance(img, (str, os.PathLike)) and isinstance(path, np.ndarray):
+        img, path = path, img  # cv2.imwrite(path, img) order
+    if not isinstance(img, np.ndarray) or \
+            not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            'imwrite(img, path): img is a numpy array (H, W[, 3]) RGB and '
+            'path a file name (OpenCV\'s imwrite(path, img) order works '
+            f'too); got ({type(img).__name__}, {type(path).__name__})')
+    path = os.fspath(path)
     if not overwrite and osp.exists(path):
         raise FileExistsError(f'{path} exists; pass overwrite=True to replace '
                               'it')
