@@ -3,13 +3,15 @@ import random
 
 import numpy as np
 
+from mmcv.transforms import BaseTransform
+
 from ...registry import TRANSFORMS
 
 __all__ = ['RandomFlipRotate']
 
 
 @TRANSFORMS.register_module()
-class RandomFlipRotate:
+class RandomFlipRotate(BaseTransform):
     """Random horizontal flip, vertical flip and 90-degree rotation.
 
     Each is applied with probability 0.5 to every key in ``keys`` alike (the
@@ -21,7 +23,7 @@ class RandomFlipRotate:
         self.hflip, self.vflip, self.rot90 = hflip, vflip, rot90
         self.keys = keys
 
-    def __call__(self, results):
+    def transform(self, results):
         hflip = self.hflip and random.random() < 0.5
         vflip = self.vflip and random.random() < 0.5
         rot90 = self.rot90 and random.random() < 0.5

@@ -3,6 +3,8 @@ import random
 
 import numpy as np
 
+from mmcv.transforms import BaseTransform
+
 from ...registry import TRANSFORMS
 
 __all__ = ['ModCrop', 'PairedRandomCrop', 'SmallImageError']
@@ -17,7 +19,7 @@ def _name(results, key):
 
 
 @TRANSFORMS.register_module()
-class ModCrop:
+class ModCrop(BaseTransform):
     """Crop ``gt`` bottom/right so its size is a multiple of ``scale``.
 
     The SR-benchmark convention: HR is cropped to a multiple of the scale
@@ -28,7 +30,7 @@ class ModCrop:
         self.scale = scale
         self.key = key
 
-    def __call__(self, results):
+    def transform(self, results):
         img = results[self.key]
         h, w = img.shape[:2]
         results[self.key] = img[:h - h % self.scale, :w - w % self.scale]
@@ -39,7 +41,7 @@ class ModCrop:
 
 
 @TRANSFORMS.register_module()
-class PairedRandomCrop:
+class PairedRandomCrop(BaseTransform):
     """A random ``gt_size`` HR crop and, if present, the aligned LR crop.
 
     Args:
@@ -68,7 +70,7 @@ class PairedRandomCrop:
         return np.pad(img, ((0, max(0, size_h - h)), (0, max(0, size_w - w)),
                             (0, 0)), mode='reflect')
 
-    def __call__(self, results):
+    def transform(self, results):
         gt = results['gt']
         lq = results.get('lq')
         s, size = self.scale, self.gt_size

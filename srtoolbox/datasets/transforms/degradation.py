@@ -1,4 +1,6 @@
 """Degradations that make the LR image from the HR image."""
+from mmcv.transforms import BaseTransform
+
 from ...registry import TRANSFORMS
 from ...utils.matlab_imresize import imresize
 
@@ -6,7 +8,7 @@ __all__ = ['BicubicDownsample']
 
 
 @TRANSFORMS.register_module()
-class BicubicDownsample:
+class BicubicDownsample(BaseTransform):
     """``lq = imresize(gt, 1/scale)``: MATLAB bicubic with antialiasing.
 
     The result is rounded to 8 bits, as if the LR image had been saved as a
@@ -17,7 +19,7 @@ class BicubicDownsample:
     def __init__(self, scale):
         self.scale = scale
 
-    def __call__(self, results):
+    def transform(self, results):
         gt = results['gt']
         h, w = gt.shape[:2]
         if h % self.scale or w % self.scale:

@@ -2,6 +2,8 @@
 import numpy as np
 import torch
 
+from mmcv.transforms import BaseTransform
+
 from ...registry import TRANSFORMS
 
 __all__ = ['PackSRInputs', 'img2tensor']
@@ -14,7 +16,7 @@ def img2tensor(img):
 
 
 @TRANSFORMS.register_module()
-class PackSRInputs:
+class PackSRInputs(BaseTransform):
     """Pack ``lq`` as ``inputs`` and ``gt`` with metadata as ``data_samples``.
 
     Output: ``dict(inputs=(3, h, w) float in [0, 1], data_samples=dict(
@@ -25,7 +27,7 @@ class PackSRInputs:
 
     meta_keys = ('key', 'dataset', 'gt_path', 'lq_path')
 
-    def __call__(self, results):
+    def transform(self, results):
         sample = {k: results[k] for k in self.meta_keys if k in results}
         if 'gt' in results:
             sample['gt'] = img2tensor(results['gt'])

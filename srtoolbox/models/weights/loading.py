@@ -14,6 +14,7 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 import torch
+from mmengine.runner import find_latest_checkpoint
 
 from ...utils.checkpoint_io import load_checkpoint_file
 from ...utils.module_utils import unwrap_model
@@ -160,8 +161,9 @@ def resolve_checkpoint(path):
             f'{path} is a folder without '
             'last_checkpoint (mmengine writes it when it saves a checkpoint); '
             'give the checkpoint file itself')
-    with open(marker, encoding='utf-8') as f:
-        recorded = f.read().strip()
+    # mmengine's reader of last_checkpoint; the recorded path may be relative
+    # to where training ran, hence the second candidate
+    recorded = find_latest_checkpoint(path) or ''
     for candidate in (recorded, osp.join(path, osp.basename(recorded))):
         if recorded and osp.isfile(candidate):
             return candidate
