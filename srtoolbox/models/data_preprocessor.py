@@ -18,11 +18,14 @@ class SRDataPreprocessor(BaseDataPreprocessor):
     Args:
         gt_range (tuple[float, float]): value range of HR targets and of the
             network's output. Default: (0, 1).
-        channels_last (bool): put inputs in ``torch.channels_last`` memory
-            format (faster convolutions on CPUs with oneDNN and on GPUs).
+        channels_last (bool | None): put inputs in ``torch.channels_last``
+            memory format (faster convolutions on CPUs with oneDNN and on
+            GPUs). None (default): the model sets it from its own
+            ``channels_last`` switch, so the two always agree; older configs
+            may still set it here.
     """
 
-    def __init__(self, gt_range=(0.0, 1.0), channels_last=False):
+    def __init__(self, gt_range=(0.0, 1.0), channels_last=None):
         super().__init__()
         low, high = (float(v) for v in gt_range)
         if not high > low:
@@ -46,7 +49,7 @@ class SRDataPreprocessor(BaseDataPreprocessor):
         inputs = data['inputs']
         if isinstance(inputs, (list, tuple)):
             inputs = torch.stack(inputs)
-        if self.channels_last:
+        if self.channels_last and inputs.dim() == 4:
             inputs = inputs.contiguous(memory_format=torch.channels_last)
         data['inputs'] = inputs
         samples = data.get('data_samples')

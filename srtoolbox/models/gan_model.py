@@ -56,14 +56,14 @@ import os
 import os.path as osp
 
 import torch
-from mmengine.logging import MessageHub, print_log
+from mmengine.logging import print_log
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS
 from torch import nn
 
 from ..registry import DISCRIMINATORS, LOSSES, MODELS
 from ..utils.module_utils import unwrap_model
-from .sr_model import SRModel
+from .sr_model import SRModel, build_pixel_loss
 from .weights import load_pretrained_generator
 
 __all__ = ['SRGAN', 'ESRGAN', 'MultiOptimWrapperConstructor']
@@ -108,13 +108,15 @@ class SRGAN(SRModel):
             not at build time, so testing a config does not need it. A
             resumed run overwrites it with its own checkpoint, but the file
             must still exist (or set this to None).
+        losses (dict | None): more content losses, ``name -> config``, each
+            logged as ``loss_<name>`` (see :class:`SRModel`).
         fallback_to_mse_without_vgg (bool): when the VGG19 weights file of
             ``perceptual_loss`` is missing, log a warning and train the
             paper's SRGAN-MSE variant (MSE content loss) instead of failing.
             For demos only. Default: False (a missing file raises
             ``FileNotFoundError`` naming it).
         data_preprocessor, ema_decay, channels_last, nonfinite_loss,
-        init_cfg: as :class:`SRModel`.
+        init_cfg, max_consecutive_skips: as :class:`SRModel`.
 
     ``optim_wrapper`` must hold one wrapper per network, named
     ``generator`` and ``discriminator`` (built by
@@ -128,8 +130,9 @@ class SRGAN(SRModel):
     def __init__(self, generator, discriminator, gan_loss, pixel_loss=None,
                  perceptual_loss=None, disc_steps=1, disc_init_steps=0,
                  pretrained_generator=None, fallback_to_mse_without_vgg=False,
-                 data_preprocessor=None, ema_decay=None, channels_last=False,
-                 nonfinite_loss='raise', init_cfg=None):
+                 data_preprocessor=None, ema_decay=None,
+                 channels_last='auto', nonfinite_loss='raise', init_cfg=None,
+                 losses=None, max_consecutive_skips=100):
         if not isinstance(disc_steps, int) or disc_steps < 1:
             raise ValueError(f'disc_steps must be an integer >= 1, got '
                              f'{disc_steps!r}')
@@ -140,11 +143,11 @@ class SRGAN(SRModel):
         if perceptual_loss is not None and fallback_to_mse_without_vgg:
             vgg_file = _vgg_weights_file(perceptual_loss)
             if vgg_file is not None and not osp.isfile(vgg_file):
-                if pixel_loss is not None:
+                if pixel_loss is not None or losses:
                     raise ValueError(
                         'fallback_to_mse_without_vgg replaces a VGG-only '
                         'content loss by MSE; this config also has a '
-                        'pixel_loss')
+                        'pixel_loss or losses')
                 print_log(
                     f'VGG19 weights not found at {vgg_file}: running the '
                     "paper's SRGAN-MSE variant (MSE content loss + "
@@ -157,12 +160,14 @@ class SRGAN(SRModel):
                 self.vgg_fallback = True
         # first, so that a missing VGG19 file fails before the networks
         # are built
-        perceptual = LOSSES.build(perceptual_loss) if perceptual_loss \
-            else None
+        perceptual = build_pixel_loss(perceptual_loss,
+                                      'model.perceptual_loss')
         super().__init__(generator, pixel_loss=pixel_loss,
                          data_preprocessor=data_preprocessor,
-                         ema_decay=ema_decay, channels_last=False,
-                         nonfinite_loss=nonfinite_loss, init_cfg=init_cfg)
+                         ema_decay=ema_decay, channels_last=channels_last,
+                         nonfinite_loss=nonfinite_loss, init_cfg=init_cfg,
+                         losses=losses,
+                         max_consecutive_skips=max_consecutive_skips)
         self.perceptual_loss = perceptual
         self.discriminator = DISCRIMINATORS.build(discriminator)
         self.gan_loss = LOSSES.build(gan_loss)
@@ -170,9 +175,8 @@ class SRGAN(SRModel):
         self.disc_init_steps = disc_init_steps
         self.pretrained_generator = pretrained_generator
         self._local_iter = 0
-        self.channels_last = channels_last
-        if channels_last:
-            self.to(memory_format=torch.channels_last)
+        self.apply_memory_format()
+        self.check_value_ranges()
 
     # ------------------------------------------------------------ weights
     def init_weights(self):
@@ -187,8 +191,7 @@ class SRGAN(SRModel):
     # ---------------------------------------------------------- schedule
     def _current_iter(self):
         """The runner's iteration (0-based), or a local count without one."""
-        it = MessageHub.get_current_instance().get_info('iter')
-        return self._local_iter if it is None else it
+        return self._iteration()
 
     def is_generator_iter(self, it):
         """Whether iteration ``it`` (0-based) also updates the generator.
@@ -281,10 +284,8 @@ class SRGAN(SRModel):
         disc.requires_grad_(False)
         try:
             with optim_wrapper.optim_context(self.generator):
-                losses = {}
                 output = fake.float()
-                if self.pixel_loss is not None:
-                    losses['loss_pix'] = self.pixel_loss(output, gt)
+                losses = self.content_losses(output, gt)
                 if self.perceptual_loss is not None:
                     losses['loss_perceptual'] = self.perceptual_loss(
                         output, gt)
