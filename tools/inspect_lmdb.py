@@ -4,7 +4,8 @@
     python tools/inspect_lmdb.py HR.lmdb --lq LR_x4.lmdb --scale 4 --sample 500
 
 Exit code 0 when everything checked is fine, 1 when corrupt entries, missing
-keys, parity or scale problems were found, 2 when a path is not an LMDB.
+keys, parity or scale problems or a damaged (truncated) data.mdb were found,
+2 when a path is not an LMDB.
 """
 import argparse
 import os.path as osp

@@ -10,11 +10,13 @@ Keys are paths relative to the root without extension (``0001``,
 LMDB's ``meta_info.txt`` (``name.png (h,w,c) compression`` per line), so LMDBs
 made by BasicSR and by ``tools/create_lmdb.py`` read the same way.
 
-LMDB environments are opened lazily, read-only, with ``lock=False`` and
+LMDB environments are opened read-only, with ``lock=False`` and
 ``readahead=False``, and shared: one per LMDB per process (see
 :func:`open_lmdb_readonly`), because py-lmdb refuses to open an environment
 twice in one process, and fork-safe: a DataLoader worker never uses its
-parent's handle.
+parent's handle. Every opening checks the file against its own page count,
+so a truncated ``data.mdb`` is a :class:`DamagedLmdbError` naming it, never
+a bus error.
 """
 import os
 import os.path as osp
@@ -24,7 +26,8 @@ from ..utils.image_io import (IMG_EXTENSIONS, ImageReadError, imfrombytes,
                               read_file_bytes)
 
 __all__ = ['ImageStore', 'build_image_store', 'read_meta_info',
-           'CorruptEntryError', 'open_lmdb_readonly']
+           'CorruptEntryError', 'DamagedLmdbError', 'open_lmdb_readonly',
+           'lmdb_size_problem']
 
 # This process's read-only environments, keyed by the identity of data.mdb
 # (an LMDB replaced by a new one at the same path gets a new environment).
@@ -42,6 +45,35 @@ if hasattr(os, 'register_at_fork'):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+class DamagedLmdbError(OSError):
+    """``data.mdb`` is not a whole LMDB (truncated copy, full disk, ...)."""
+
+
+def _rebuild_hint(root):
+    return (f'rebuild it with tools/create_lmdb.py (--output {root} '
+            '--overwrite) or copy it again from a complete source')
+
+
+def lmdb_size_problem(env, root):
+    """Why ``root/data.mdb`` is shorter than its pages, or None.
+
+    LMDB maps the file into memory: reading a page past the end of a
+    truncated file kills the process with SIGBUS (a DataLoader worker
+    reported as "out of shared memory", a bare "Bus error" elsewhere). The
+    meta pages at the start of the file say how far the pages go
+    (``last_pgno``); reading them touches nothing else.
+    """
+    path = osp.join(root, 'data.mdb')
+    need = (env.info()['last_pgno'] + 1) * env.stat()['psize']
+    size = osp.getsize(path)
+    if size >= need:
+        return None
+    return (f'{path} is damaged: it holds {size:,} bytes but its pages '
+            f'reach {need:,} bytes (a truncated copy or download, or a full '
+            'disk while writing); reading it would crash with a bus error. '
+            f'Fix: {_rebuild_hint(root)}')
+
+
 def open_lmdb_readonly(root, **lmdb_kwargs):
     """This process's read-only ``lmdb.Environment`` for the LMDB ``root``.
 
@@ -50,6 +82,9 @@ def open_lmdb_readonly(root, **lmdb_kwargs):
     one LMDB, ``inspect_lmdb``) shares one environment; the ``lmdb_kwargs``
     of the first opening win. After a fork (DataLoader workers) the child
     closes its copies of the parent's environments and opens its own.
+
+    Each opening checks that ``data.mdb`` holds all its pages and raises
+    :class:`DamagedLmdbError` naming the file and the fix if not.
     """
     global _ENVS_PID
     import lmdb  # imported here: only LMDB users need it
@@ -75,7 +110,16 @@ def open_lmdb_readonly(root, **lmdb_kwargs):
             kwargs = dict(readonly=True, lock=False, readahead=False,
                           meminit=False, max_readers=512)
             kwargs.update(lmdb_kwargs)
-            env = lmdb.open(str(root), **kwargs)
+            try:
+                env = lmdb.open(str(root), **kwargs)
+            except (lmdb.InvalidError, lmdb.CorruptedError) as err:
+                raise DamagedLmdbError(
+                    f'{data} is damaged ({err}); {_rebuild_hint(root)}') \
+                    from err
+            problem = lmdb_size_problem(env, root)
+            if problem is not None:
+                env.close()
+                raise DamagedLmdbError(problem)
             _ENVS[ident] = env
         return env
 
@@ -202,8 +246,10 @@ class LmdbStore(ImageStore):
         self.root = root
         self.lmdb_kwargs = lmdb_kwargs
         self._meta = read_meta_info(root)
-        self._env = None
-        self._pid = None
+        # opened (and checked: DamagedLmdbError) now, where a dataset is
+        # built, rather than first in a DataLoader worker
+        self._env = open_lmdb_readonly(root, **lmdb_kwargs)
+        self._pid = os.getpid()
 
     def __getstate__(self):  # never pickle an open environment
         state = self.__dict__.copy()

@@ -9,7 +9,8 @@ import os.path as osp
 import random
 
 from ...utils.image_io import ImageReadError, imfrombytes
-from ..image_store import open_lmdb_readonly, read_meta_info
+from ..image_store import (DamagedLmdbError, open_lmdb_readonly,
+                           read_meta_info)
 from ..parallel import listing, run_ordered
 
 __all__ = ['inspect_lmdb', 'LmdbReport']
@@ -129,7 +130,16 @@ def _inspect_one(path, sample_keys, workers, progress):
     if not osp.isfile(osp.join(path, 'data.mdb')):
         raise FileNotFoundError(f'{path}: not an LMDB (no data.mdb)')
     report = LmdbReport(path)
-    env = open_lmdb_readonly(path)
+    try:
+        env = open_lmdb_readonly(path)
+    except DamagedLmdbError as err:  # nothing in data.mdb is safe to read
+        report.problems.append(str(err))
+        try:
+            meta = dict(read_meta_info(path))
+        except (FileNotFoundError, ValueError):
+            meta = {}
+        report.num_keys = len(meta)
+        return report, meta, {}
     report.num_entries = env.stat()['entries']
     with env.begin(write=False) as txn:
         db_keys = [k.decode('utf-8', 'replace') for k in
@@ -173,7 +183,9 @@ def inspect_lmdb(path, lq_path=None, scale=None, sample=None, *, seed=0,
     from meta_info.txt for all keys and from the decoded shapes of the
     decoded ones; ``scale=None`` infers it from the first pair.
 
-    Raises only when ``path`` (or ``lq_path``) is not an LMDB at all.
+    Raises only when ``path`` (or ``lq_path``) is not an LMDB at all; a
+    damaged one (``data.mdb`` shorter than its pages) is a problem of the
+    report, found before anything is read from it.
 
     Returns:
         LmdbReport: ``report.ok``, ``report.corrupt_keys``,

@@ -13,12 +13,30 @@ import os.path as osp
 import shutil
 import time
 
+from ..image_store import lmdb_size_problem
+
 __all__ = ['LmdbWriter', 'TMP_SUFFIX']
 
 TMP_SUFFIX = '.tmp-build'  # an unfinished LMDB lives in '<output>.tmp-build'
 _COMMIT_EVERY = 1000  # entries per write transaction
 _COMMIT_BYTES = 256 << 20  # ... or this many bytes ...
 _COMMIT_SECONDS = 60  # ... or after this long: what an interruption loses
+
+
+def _is_whole(folder):
+    """Whether ``folder/data.mdb`` is an LMDB holding all its pages (a
+    truncated leftover is started afresh rather than crash a resume)."""
+    import lmdb
+    if not osp.isfile(osp.join(folder, 'data.mdb')):
+        return False
+    try:
+        env = lmdb.open(folder, readonly=True, lock=False)
+    except lmdb.Error:
+        return False
+    try:
+        return lmdb_size_problem(env, folder) is None
+    finally:
+        env.close()
 
 
 class LmdbWriter:
@@ -56,7 +74,7 @@ class LmdbWriter:
                 previous = None
         self.done = {}  # key -> shape of the entries already committed
         if (previous == build_info and osp.isfile(progress_path) and
-                osp.isfile(osp.join(self.tmp, 'data.mdb'))):
+                _is_whole(self.tmp)):
             self.done = self._read_progress(progress_path)
             self._rewrite_progress()  # without a line torn by a crash
         else:  # nothing to resume: start from an empty folder
