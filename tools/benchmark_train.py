@@ -12,7 +12,19 @@ For every setting it times two things:
   data (mmengine's ``data_time``);
 * ``bare``: the same network, loss and optimizer in a plain PyTorch loop on
   random tensors of the batch's shape (no data loading, no runner), which
-  shows what the runner and the data pipeline add.
+  shows what the runner and the data pipeline add;
+* ``floor``: the hardware floor of the step
+  (:func:`srtoolbox.engine.benchmark.conv_floor`): every convolution of the
+  generator at its own shape in the step, forward + backward alone, in the
+  setting's precision and memory format with tensors already in it, summed
+  (identical shapes timed once and multiplied by their count). The ratios
+  ``step/floor`` (bare step over floor), ``runner/floor`` and
+  ``runner/bare`` say where the time above the convolutions goes.
+
+``--json`` keeps, per setting, ``runner_s_per_iter``, ``bare_s_per_iter``,
+``floor_s_per_iter``, ``step_over_floor``, ``runner_over_floor``,
+``runner_over_bare`` (None where not measured) and the per-shape
+``floor_layers``; ``machine`` says what it ran on.
 
 Settings: ``fp32`` (NCHW), ``channels_last``, ``bf16`` (channels-last +
 bf16 autocast; measured only where bf16 is native: Ampere+ GPUs, CPUs with
@@ -39,9 +51,11 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
+from srtoolbox.engine.benchmark import (conv_floor, machine_info,  # noqa
+                                        machine_line)
 from srtoolbox.engine.launch import (build_runner, load_config,  # noqa: E402
                                      prepare_train_config)
-from srtoolbox.engine.optim_wrapper import cpu_supports_bf16  # noqa: E402
+from srtoolbox.engine.optim_wrapper import resolve_amp_dtype  # noqa: E402
 
 SETTINGS = {
     # name: (channels_last, autocast dtype or None, compile)
@@ -53,9 +67,8 @@ SETTINGS = {
 
 
 def bf16_is_native():
-    if torch.cuda.is_available():
-        return torch.cuda.is_bf16_supported()
-    return cpu_supports_bf16()
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    return resolve_amp_dtype(device, 'auto') == torch.bfloat16
 
 
 def _set_channels_last(model_cfg, on):
@@ -168,6 +181,35 @@ def time_bare_step(cfg, setting, warmup, iters, shapes):
     return float(np.median(times[warmup:]))
 
 
+def time_floor(cfg, setting, warmup, iters, shapes):
+    """The step's floor for ``setting`` (a :class:`FloorResult`): the
+    config's generator's convolutions at the LR batch shape, in the
+    setting's memory format and precision."""
+    from mmengine.registry import DefaultScope
+    from srtoolbox.registry import GENERATORS
+    channels_last, dtype, _ = SETTINGS[setting]
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    with DefaultScope.overwrite_default_scope('srtoolbox'):
+        net = GENERATORS.build(copy.deepcopy(cfg.model.generator))
+    return conv_floor(net.to(device), shapes[0], channels_last=channels_last,
+                      dtype=getattr(torch, dtype or 'float32'),
+                      device=device, iters=iters, warmup=warmup)
+
+
+def _ratio(num, den):
+    return num / den if num and den else None
+
+
+def add_ratios(row):
+    """The ratios of one setting's row (None where a figure is missing)."""
+    run, bare = row.get('runner_s_per_iter'), row.get('bare_s_per_iter')
+    floor = row.get('floor_s_per_iter')
+    row.update(step_over_floor=_ratio(bare, floor),
+               runner_over_floor=_ratio(run, floor),
+               runner_over_bare=_ratio(run, bare))
+    return row
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
@@ -184,11 +226,39 @@ def parse_args(argv=None):
                         help="also time 'compile' (slow warm-up)")
     parser.add_argument('--no-bare', action='store_true',
                         help='skip the plain PyTorch loop')
+    parser.add_argument('--no-runner', action='store_true',
+                        help='skip the mmengine Runner (bare step and '
+                        'floor only)')
+    parser.add_argument('--no-floor', action='store_true',
+                        help='skip the per-convolution floor')
     parser.add_argument('--json', help='also write the figures here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. '
                         'train_dataloader.batch_size=8')
     return parser.parse_args(argv)
+
+
+def _fmt(value, spec='.3f'):
+    return '-' if value is None else format(value, spec)
+
+
+def print_table(rows):
+    print('| setting | runner s/iter | samples/s | data_time share | '
+          'bare step s/iter | floor s/iter | step/floor | runner/floor | '
+          'runner/bare |')
+    print('|---|---|---|---|---|---|---|---|---|')
+    for r in rows:
+        if 'skipped' in r:
+            print(f'| {r["setting"]} | {r["skipped"]} | | | | | | | |')
+            continue
+        share = r.get('data_time_share')
+        print(f'| {r["setting"]} | {_fmt(r.get("runner_s_per_iter"))} | '
+              f'{_fmt(r.get("samples_per_s"), ".1f")} | '
+              f'{_fmt(share, ".1%")} | {_fmt(r.get("bare_s_per_iter"))} | '
+              f'{_fmt(r.get("floor_s_per_iter"))} | '
+              f'{_fmt(r.get("step_over_floor"), ".2f")} | '
+              f'{_fmt(r.get("runner_over_floor"), ".2f")} | '
+              f'{_fmt(r.get("runner_over_bare"), ".2f")} |')
 
 
 def main(argv=None):
@@ -198,62 +268,72 @@ def main(argv=None):
     if args.compile and 'compile' not in settings:
         settings.append('compile')
     batch = cfg.train_dataloader.batch_size
-    shapes = None if args.no_bare else _batch_shapes(cfg)
-    device = (torch.cuda.get_device_name() if torch.cuda.is_available()
-              else f'CPU ({torch.backends.cpu.get_cpu_capability()}, '
-              f'{torch.get_num_threads()} threads, native bf16: '
-              f'{cpu_supports_bf16()})')
+    need_shapes = not (args.no_bare and args.no_floor)
+    shapes = _batch_shapes(cfg) if need_shapes else None
+    machine = machine_info()
+    print(machine_line(machine), flush=True)
     print(f'{args.config}: batch {batch}, LR {shapes[0][2:] if shapes else ""}'
-          f', {args.warmup} warm-up + {args.iters} timed iterations; '
-          f'{device}; load average {os.getloadavg()[0]:.1f}', flush=True)
+          f', {args.warmup} warm-up + {args.iters} timed iterations, '
+          f'{args.repeats} repeat(s)', flush=True)
     rows = []
     for setting in settings:
-        row = dict(setting=setting)
+        row = dict(setting=setting, runner_s_per_iter=None,
+                   bare_s_per_iter=None, floor_s_per_iter=None)
         if SETTINGS[setting][1] and not bf16_is_native():
             row['skipped'] = 'no native bf16 here (emulated: slower)'
             print(f'{setting}: skipped, {row["skipped"]}', flush=True)
         rows.append(row)
     active = [r for r in rows if 'skipped' not in r]
+
+    def keep_min(row, key, sec):
+        old = row.get(key)
+        row[key] = sec if old is None else min(old, sec)
+        return row[key] == sec
+
     # round robin, so that a burst of load on a shared machine hits every
     # setting alike; the fastest repeat of each is kept
     for _ in range(args.repeats):
-        if shapes is not None:  # before any runner: no loader workers alive
-            for row in active:
-                sec = time_bare_step(cfg, row['setting'], args.warmup,
-                                     args.iters, shapes)
-                row['bare_s_per_iter'] = min(
-                    sec, row.get('bare_s_per_iter', float('inf')))
+        for row in active:  # before any runner: no loader workers alive
+            if not args.no_floor:
+                floor = time_floor(cfg, row['setting'], args.warmup,
+                                   args.iters, shapes)
+                if keep_min(row, 'floor_s_per_iter', floor.seconds):
+                    row['floor_layers'] = [t.to_dict() for t in floor.layers]
+            if not args.no_bare:
+                keep_min(row, 'bare_s_per_iter', time_bare_step(
+                    cfg, row['setting'], args.warmup, args.iters, shapes))
         for row in active:
-            sec, data = time_runner(cfg, row['setting'], args.warmup,
-                                    args.iters)
-            if sec < row.get('runner_s_per_iter', float('inf')):
-                row.update(runner_s_per_iter=sec, samples_per_s=batch / sec,
-                           data_time_share=data / sec)
+            if not args.no_runner:
+                sec, data = time_runner(cfg, row['setting'], args.warmup,
+                                        args.iters)
+                if keep_min(row, 'runner_s_per_iter', sec):
+                    row.update(samples_per_s=batch / sec,
+                               data_time_share=data / sec)
             row.setdefault('load_average', []).append(
                 round(os.getloadavg()[0], 2))
-            print(f'{row["setting"]}: {row}', flush=True)
-    base = next((r for r in rows if r['setting'] == 'fp32'
-                 and 'skipped' not in r), None)
+            add_ratios(row)
+            print(f'{row["setting"]}: ' + ', '.join(
+                f'{k} {_fmt(row.get(k))}' for k in (
+                    'runner_s_per_iter', 'bare_s_per_iter',
+                    'floor_s_per_iter', 'step_over_floor',
+                    'runner_over_floor', 'runner_over_bare'))
+                + f', load {row["load_average"][-1]}', flush=True)
+    for row in active:
+        add_ratios(row)
     print()
-    print('| setting | runner s/iter | samples/s | data_time share | '
-          'runner speed-up | bare step s/iter | bare speed-up |')
-    print('|---|---|---|---|---|---|---|')
-    for r in rows:
-        if 'skipped' in r:
-            print(f'| {r["setting"]} | {r["skipped"]} | | | | | |')
-            continue
-        speed = base['runner_s_per_iter'] / r['runner_s_per_iter'] \
-            if base else float('nan')
-        bare = r.get('bare_s_per_iter')
-        bare_speed = base['bare_s_per_iter'] / bare \
-            if base and bare else float('nan')
-        print(f'| {r["setting"]} | {r["runner_s_per_iter"]:.3f} | '
-              f'{r["samples_per_s"]:.1f} | {r["data_time_share"]:.0%} | '
-              f'{speed:.2f}x | {bare if bare else float("nan"):.3f} | '
-              f'{bare_speed:.2f}x |')
+    print_table(rows)
+    for row in active:
+        if row.get('floor_layers'):
+            print(f'\nfloor of {row["setting"]}, per convolution shape '
+                  '(count x seconds of forward + backward):')
+            for t in row['floor_layers']:
+                print(f'  {t["label"]:<32} {t["count"]:>3} x '
+                      f'{t["seconds"]:.4f} s = {t["total_seconds"]:.3f} s')
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump(dict(config=args.config, device=device, batch=batch,
+            json.dump(dict(config=args.config, machine=machine,
+                           machine_line=machine_line(machine), batch=batch,
+                           lr_shape=list(shapes[0]) if shapes else None,
                            rows=rows), f, indent=2)
 
 
