@@ -26,6 +26,7 @@ from mmengine.registry import Registry as _MMRegistry
 __all__ = [
     'MODELS', 'GENERATORS', 'DISCRIMINATORS', 'LOSSES', 'DATASETS',
     'TRANSFORMS', 'METRICS', 'HOOKS', 'DATA_SAMPLERS', 'OPTIM_WRAPPERS', 'ALL_REGISTRIES',
+    'DEGRADATIONS',
     'RegistryMissError'
 ]
 
@@ -112,6 +113,9 @@ METRICS = Registry('metric', parent=MMENGINE_METRICS, scope=_ROOT,
                    locations=['srtoolbox.evaluation'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope=_ROOT,
                  locations=['srtoolbox.engine'])
+# the pieces of synthetic degradation models (Real-ESRGAN's second order)
+DEGRADATIONS = Registry('degradation', parent=MODELS, scope='degradation',
+                        locations=['srtoolbox.degradations'])
 OPTIM_WRAPPERS = Registry('optim wrapper', parent=MMENGINE_OPTIM_WRAPPERS,
                           scope=_ROOT, locations=['srtoolbox.engine'])
 
@@ -138,4 +142,5 @@ ALL_REGISTRIES = {
     'metrics': METRICS,
     'hooks': HOOKS,
     'optim_wrappers': OPTIM_WRAPPERS,
+    'degradations': DEGRADATIONS,
 }
