@@ -5,14 +5,18 @@ Python (.py) and YAML (.yaml) configs; mmengine's Runner does the work.
 import argparse
 import os
 import os.path as osp
+import shlex
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmengine.config import DictAction  # noqa: E402
 
-from srtoolbox.engine.launch import (DataNotFoundError, build_runner,  # noqa
-                                     load_config, prepare_train_config)
+from srtoolbox.engine.launch import (DataNotFoundError,  # noqa: E402
+                                     NotResumableError, load_config,
+                                     prepare_train_config, train_from_config)
+from srtoolbox.engine.preemption import Preempted  # noqa: E402
+from srtoolbox.engine.run_lock import WorkDirLockedError  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -45,7 +49,30 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def resume_command(argv, work_dir):
+    """The command line that continues this run: ``argv`` with
+    ``--resume`` (latest checkpoint of ``work_dir``) instead of any
+    ``--resume [CKPT]`` it had, and ``--work-dir`` made explicit."""
+    rest, skip = [], False
+    for i, arg in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if arg == '--resume':
+            nxt = argv[i + 1] if i + 1 < len(argv) else '-'
+            skip = not nxt.startswith('-') and osp.isfile(nxt)
+            continue
+        if arg.startswith('--resume='):
+            continue
+        rest.append(arg)
+    if not any(a == '--work-dir' or a.startswith('--work-dir=')
+               for a in rest):
+        rest[1:1] = ['--work-dir', work_dir]
+    return shlex.join(['python', 'tools/train.py', *rest, '--resume'])
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:  # torch.distributed.launch --use-env
         os.environ['LOCAL_RANK'] = str(args.local_rank)
@@ -56,10 +83,15 @@ def main(argv=None):
                                    amp=args.amp, launcher=args.launcher,
                                    compile=args.compile or None,
                                    deterministic=args.deterministic or None)
-    except DataNotFoundError as err:
+        train_from_config(cfg)
+    except (DataNotFoundError, NotResumableError,
+            WorkDirLockedError) as err:
         sys.exit(f'{args.config}: {err}')
-    runner = build_runner(cfg)
-    runner.train()
+    except Preempted as stop:
+        print(f'{stop}.\nResume with:\n  '
+              f'{resume_command(argv, cfg.work_dir)}', file=sys.stderr,
+              flush=True)
+        sys.exit(stop.exit_code)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,119 @@
+"""Stop on SIGTERM / SIGINT with a checkpoint, ready for ``--resume``.
+
+Slurm sends SIGTERM before it requeues or cancels a job (torchrun forwards
+it to its workers); Ctrl-C sends SIGINT. :func:`install_preemption_handlers`
+turns both into a request; :class:`PreemptionHook` sees it at the next
+iteration boundary, saves a checkpoint through the run's checkpoint hook
+(RNG states, ``last_checkpoint`` and all) and raises :class:`Preempted`.
+The command line prints the ``--resume`` command and exits with
+``128 + signal`` (143 for SIGTERM, 130 for SIGINT): stopped, not finished.
+A second Ctrl-C stops at once, without a checkpoint.
+
+Under DDP the ranks agree (an all-reduce of the flag at each boundary), so
+every rank saves and stops at the same iteration.
+"""
+from __future__ import annotations
+
+import os.path as osp
+import signal
+from typing import Dict, Optional
+
+import torch
+from mmengine.dist import all_reduce, get_world_size, is_main_process
+from mmengine.hooks import CheckpointHook, Hook
+
+from ..registry import HOOKS
+from ..utils.fileio import atomic_path
+
+__all__ = ['Preempted', 'PreemptionHook', 'install_preemption_handlers',
+           'restore_signal_handlers', 'preemption_requested']
+
+_requested: Dict[str, Optional[int]] = {'signum': None}
+_previous: Dict[int, object] = {}
+
+
+class Preempted(Exception):
+    """Training stopped on a signal after saving ``checkpoint``."""
+
+    def __init__(self, signum: int, iteration: int,
+                 checkpoint: Optional[str]):
+        self.signum = signum
+        self.iteration = iteration
+        self.checkpoint = checkpoint
+        name = signal.Signals(signum).name
+        super().__init__(f'{name} received: stopped after iteration '
+                         f'{iteration}, checkpoint {checkpoint}')
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+def _handler(signum, frame):
+    if _requested['signum'] is not None and signum == signal.SIGINT:
+        raise KeyboardInterrupt  # second Ctrl-C: stop now
+    _requested['signum'] = signum
+
+
+def install_preemption_handlers(signals=(signal.SIGTERM, signal.SIGINT)):
+    """Route ``signals`` to a request checked at iteration boundaries.
+
+    Call from the main thread; :func:`restore_signal_handlers` undoes it.
+    """
+    _requested['signum'] = None
+    for sig in signals:
+        _previous.setdefault(sig, signal.getsignal(sig))
+        signal.signal(sig, _handler)
+
+
+def restore_signal_handlers() -> None:
+    for sig, old in list(_previous.items()):
+        signal.signal(sig, old)
+        del _previous[sig]
+    _requested['signum'] = None
+
+
+def preemption_requested() -> Optional[int]:
+    """The signal number received, or None."""
+    return _requested['signum']
+
+
+@HOOKS.register_module()
+class PreemptionHook(Hook):
+    """Save and stop at the first iteration boundary after a signal.
+
+    Added by :func:`srtoolbox.engine.launch.train_from_config`; to use it in
+    a runner of your own, call :func:`install_preemption_handlers` too.
+    """
+
+    priority = 'LOWEST'  # after the checkpoint hook's own save
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        signum = _requested['signum'] or 0
+        if get_world_size() > 1:  # every rank stops at the same iteration
+            flag = torch.tensor([signum], dtype=torch.int64)
+            all_reduce(flag, op='max')
+            signum = int(flag.item())
+        if not signum:
+            return
+        step = runner.iter + 1
+        hook = next((h for h in runner.hooks
+                     if isinstance(h, CheckpointHook)), None)
+        if hook is not None and not hook.by_epoch:
+            hook._save_checkpoint(runner)  # rng states, last_checkpoint
+            path = hook.last_ckpt
+        else:
+            name = f'iter_{step}.pth'
+            runner.save_checkpoint(runner.work_dir, name,
+                                   meta=dict(epoch=runner.epoch, iter=step))
+            path = osp.join(runner.work_dir, name)
+            if is_main_process():  # what --resume without a path reads
+                with atomic_path(osp.join(runner.work_dir,
+                                          'last_checkpoint')) as tmp:
+                    with open(tmp, 'x', encoding='utf-8') as f:
+                        f.write(path)
+        runner.logger.warning(
+            f'{signal.Signals(signum).name}: checkpoint {path} saved after '
+            f'iteration {step}; stopping')
+        raise Preempted(signum, step, str(path))
