@@ -92,3 +92,21 @@ def test_train_then_test_tool_writes_metrics_images_and_tables(tmp_path):
     assert np.mean(set5) == __import__('pytest').approx(
         res['summary']['Set5/PSNR'])
     assert (tmp_path / 'sr' / 'Set14' / 'bridge.png').is_file()
+    # every result says where it came from
+    import hashlib
+    ckpt = work / 'iter_2.pth'
+    sha = hashlib.sha256(ckpt.read_bytes()).hexdigest()
+    for record in (res['meta'], summary['provenance']):
+        assert record['checkpoint']['sha256'] == sha
+        assert record['config']['path'] == osp.relpath(DEMO_CFG, REPO)
+        assert len(record['config']['sha256']) == 64
+        assert record['precision'] == 'fp32'
+        assert record['machine']['device'] == 'cpu'
+        assert record['versions']['torch'] == torch.__version__
+        assert record['wall_time_s'] > 0
+        git = record['git']
+        assert git is None or (len(git['commit']) == 40
+                               and isinstance(git['dirty'], bool))
+    # the test ran with other options than training: another config hash
+    assert res['meta']['config']['sha256'] != \
+        summary['provenance']['config']['sha256']

@@ -8,6 +8,7 @@ and with ``--save-dir`` the SR images. Checkpoints of srtoolbox, BasicSR
 import argparse
 import os.path as osp
 import sys
+import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -18,7 +19,8 @@ from srtoolbox.engine.launch import (DataNotFoundError,  # noqa: E402
                                      load_config, prepare_test_config,
                                      set_data_root)
 from srtoolbox.models.weights import load_pretrained_generator  # noqa: E402
-from srtoolbox.engine.results import collect_per_image, write_results  # noqa
+from srtoolbox.engine.results import (collect_per_image,  # noqa: E402
+                                      run_provenance, write_results)
 
 
 def parse_args(argv=None):
@@ -75,15 +77,18 @@ def main(argv=None):
     runner = build_runner(cfg)
     load_pretrained_generator(runner.model, args.checkpoint,
                               prefer_ema=not args.no_ema)
+    started = time.time()
     metrics = runner.test()
     from mmengine.dist import is_main_process
     if not is_main_process():
         return
     rows = collect_per_image(runner.test_evaluator)
     prefix = args.out or osp.join(cfg.work_dir, 'test_results')
-    paths = write_results(rows, dict(metrics), prefix,
-                          meta=dict(config=args.config,
-                                    checkpoint=args.checkpoint),
+    # what the figures came from: commit, config and checkpoint hashes,
+    # precision, machine, versions (srtoolbox.utils.provenance)
+    meta = run_provenance(runner, checkpoint=args.checkpoint,
+                          started=started, precision='fp32')
+    paths = write_results(rows, dict(metrics), prefix, meta=meta,
                           overwrite=True if args.out is None
                           else args.overwrite)
     print('\n' + format_summary(metrics))

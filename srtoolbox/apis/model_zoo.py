@@ -209,6 +209,17 @@ def render_markdown(rows, command, machine, shape=(180, 320)):
     return '\n'.join(lines) + '\n'
 
 
+def record_paths(meta):
+    """(config, checkpoint) paths of a result file's ``meta``: a provenance
+    record (``{'config': {'path'}, 'checkpoint': {'path', 'sha256'}}``) or
+    the plain strings older result files hold."""
+    meta = meta or {}
+
+    def path(value):
+        return value.get('path') if isinstance(value, dict) else value
+    return path(meta.get('config')), path(meta.get('checkpoint'))
+
+
 def zoo_strip(rows, hr_image, out_path, crop=None, zoom=2, root='.'):
     """``bicubic | every model trained here | HR`` for one image.
 
@@ -221,15 +232,15 @@ def zoo_strip(rows, hr_image, out_path, crop=None, zoom=2, root='.'):
     from .compare import compare_models
     models, missing = [], []
     for row in rows:
-        meta = (row['result'] or {}).get('meta') or {}
-        if not meta.get('checkpoint'):
+        config, ckpt = record_paths((row['result'] or {}).get('meta'))
+        if not ckpt:
             continue
-        ckpt = osp.join(root, meta['checkpoint'])
+        ckpt = osp.join(root, ckpt)
         if not osp.isfile(ckpt):
-            missing.append(f'{row["entry"].name}: {ckpt}')
+            missing.append(f'{row["entry"].name}: {ckpt} (train it with '
+                           f'python tools/train.py {config})')
             continue
-        models.append((row['entry'].name, osp.join(root, meta['config']),
-                       ckpt))
+        models.append((row['entry'].name, osp.join(root, config), ckpt))
     if missing:
         raise FileNotFoundError(
             'the comparison strips need the checkpoints the result files '

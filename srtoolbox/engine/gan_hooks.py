@@ -7,7 +7,6 @@ and writes ``bicubic | reference | model | HR`` crops side by side, so the
 perceptual difference the numbers do not show can be seen.
 """
 import copy
-import json
 import os.path as osp
 
 import numpy as np
@@ -169,5 +168,5 @@ class ReferenceComparisonHook(Hook):
                    for dataset, methods in table.items()}
         summary['iterations'] = runner.iter
         summary['conventions'] = conv
-        with open(osp.join(runner.work_dir, 'comparison.json'), 'w') as f:
-            json.dump(summary, f, indent=2)
+        from .hooks import write_summary
+        write_summary(runner, summary, name='comparison.json')

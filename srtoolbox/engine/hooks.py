@@ -1,5 +1,6 @@
 """Hooks that write images: validation comparisons and test outputs."""
 import os.path as osp
+import time
 
 import numpy as np
 from mmengine.hooks import Hook
@@ -77,6 +78,29 @@ class SaveSRImagesHook(Hook):
             imwrite(out['pred'], path, overwrite=self.overwrite)
 
 
+def write_summary(runner, summary, name='summary.json', started=None):
+    """``<work_dir>/summary.json`` with the run's provenance, atomically.
+
+    The provenance (:func:`srtoolbox.engine.results.run_provenance`) names
+    the commit, config hash, last checkpoint and its sha256, the precision
+    the steps ran in, the machine and the wall time since ``started``
+    (``time.time()`` when the run began).
+    """
+    import json
+
+    from .results import atomic_write_text, run_provenance
+    ckpt = None
+    marker = osp.join(runner.work_dir, 'last_checkpoint')
+    if osp.isfile(marker):
+        with open(marker, encoding='utf-8') as f:
+            ckpt = f.read().strip() or None
+    summary = dict(summary)
+    summary['provenance'] = run_provenance(
+        runner, checkpoint=ckpt, started=started)
+    atomic_write_text(json.dumps(summary, indent=2),
+                      osp.join(runner.work_dir, name))
+
+
 @HOOKS.register_module()
 class BicubicComparisonHook(Hook):
     """At the end of training, print the last validation metrics next to
@@ -94,6 +118,10 @@ class BicubicComparisonHook(Hook):
         self.crop_border = crop_border
         self.test_y_channel = test_y_channel
         self.last_metrics = None
+        self._started = None
+
+    def before_run(self, runner):
+        self._started = time.time()  # wall time in summary.json
 
     def after_val_epoch(self, runner, metrics=None):
         if metrics:
@@ -143,5 +171,4 @@ class BicubicComparisonHook(Hook):
         runner.logger.info('\n' + table)
         summary['iterations'] = runner.iter
         summary['conventions'] = conv
-        with open(osp.join(runner.work_dir, 'summary.json'), 'w') as f:
-            json.dump(summary, f, indent=2)
+        write_summary(runner, summary, started=self._started)

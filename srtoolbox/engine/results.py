@@ -6,7 +6,8 @@ import os.path as osp
 
 from ..utils.fileio import atomic_path
 
-__all__ = ['collect_per_image', 'write_results', 'atomic_write_text']
+__all__ = ['collect_per_image', 'write_results', 'atomic_write_text',
+           'run_precision', 'run_provenance']
 
 
 def collect_per_image(evaluator):
@@ -52,3 +53,38 @@ def write_results(rows, summary, prefix, meta=None, overwrite=False):
     writer.writerows(rows)
     atomic_write_text(buf.getvalue(), csv_path)
     return json_path, csv_path
+
+
+def run_precision(runner):
+    """What a runner's training step computes in: 'fp32', 'bf16' or 'fp16'.
+
+    Read from the optimizer wrappers after they have run (an
+    ``AutocastOptimWrapper`` resolves ``dtype='auto'`` on its first step);
+    plain wrappers compute in fp32. Validation and testing run the
+    generator in fp32.
+    """
+    import torch
+    wrappers = getattr(runner, 'optim_wrapper', None)
+    if wrappers is None or isinstance(wrappers, dict):
+        return 'fp32'
+    wrappers = list(wrappers.values()) if hasattr(wrappers, 'values') \
+        else [wrappers]
+    names = {torch.bfloat16: 'bf16', torch.float16: 'fp16'}
+    found = {names.get(getattr(w, 'cast_dtype', None), 'fp32')
+             for w in wrappers}
+    return '+'.join(sorted(found))
+
+
+def run_provenance(runner, checkpoint=None, started=None, precision=None):
+    """:func:`srtoolbox.utils.provenance.provenance` of a runner's run."""
+    from ..utils.module_utils import unwrap_model
+    from ..utils.provenance import provenance
+    cfg = runner.cfg
+    try:
+        device = next(unwrap_model(runner.model).parameters()).device
+    except (StopIteration, AttributeError):
+        device = None
+    return provenance(config=cfg, config_path=cfg.filename or None,
+                      checkpoint=checkpoint,
+                      precision=precision or run_precision(runner),
+                      device=device, started=started)

@@ -1,0 +1,182 @@
+"""Where a result came from: code, config, weights, precision and machine.
+
+Every result file srtoolbox writes (``tools/test.py``'s ``results.json``,
+a demo's ``summary.json``) carries :func:`provenance`::
+
+    {'git': {'commit': '74f6bbe...', 'dirty': False},
+     'config': {'path': 'configs/srresnet/msrresnet_x4_demo.py',
+                'sha256': '...'},
+     'checkpoint': {'path': 'work_dirs/msrresnet_x4_demo/iter_360.pth',
+                    'sha256': '...'},
+     'precision': 'fp32',
+     'machine': {'device': 'cpu', 'cpu': 'AMD EPYC', 'cpu_flags': [...],
+                 'native_bf16': False, 'threads': 2, 'gpu': None},
+     'versions': {'python': ..., 'torch': ..., 'mmengine': ...,
+                  'srtoolbox': ...},
+     'wall_time_s': 822.4, 'finished': '2026-12-01T15:10:02Z'}
+
+Paths inside the repository are stored relative to its root, so a record
+means the same on every clone; files are identified by their sha256.
+"""
+import hashlib
+import json
+import os
+import os.path as osp
+import platform
+import subprocess
+import time
+
+__all__ = ['provenance', 'git_state', 'file_sha256', 'config_sha256',
+           'machine_info', 'repo_relative', 'REPO_ROOT', 'describe_machine']
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+# CPU features that decide which precision is fast
+_CPU_FLAGS = ('avx2', 'avx512f', 'avx512_bf16', 'avx512_fp16', 'amx_bf16',
+              'amx_tile')
+
+
+def git_state(root=REPO_ROOT):
+    """``{'commit': sha, 'dirty': bool}``, or ``None`` outside a checkout."""
+    def git(*args):
+        return subprocess.run(['git', '-C', root, *args],
+                              capture_output=True, text=True, timeout=20)
+    try:
+        head = git('rev-parse', 'HEAD')
+        if head.returncode != 0:
+            return None
+        status = git('status', '--porcelain', '--untracked-files=no')
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {'commit': head.stdout.strip(),
+            'dirty': bool(status.stdout.strip())}
+
+
+def file_sha256(path, chunk=1 << 20):
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(chunk), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def config_sha256(cfg):
+    """Hex sha256 of a config's content (a path, a dict or a Config).
+
+    For a loaded config the hash covers the merged content (``_base_``
+    files and ``--cfg-options`` included), keys sorted, so the same
+    experiment gives the same hash however it was written.
+    """
+    if isinstance(cfg, (str, os.PathLike)):
+        from mmengine.config import Config
+        cfg = Config.fromfile(os.fspath(cfg))
+    if hasattr(cfg, 'to_dict'):
+        cfg = cfg.to_dict()
+    text = json.dumps(cfg, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()
+
+
+def repo_relative(path, root=REPO_ROOT):
+    """``path`` relative to the repository when inside it, else absolute."""
+    path = osp.abspath(os.fspath(path))
+    root = osp.abspath(root)
+    if path == root or path.startswith(root + os.sep):
+        return osp.relpath(path, root)
+    return path
+
+
+def _cpu_model_and_flags():
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        with open('/proc/cpuinfo', encoding='utf-8') as f:
+            for line in f:
+                key, _, value = line.partition(':')
+                key = key.strip()
+                if key == 'model name' and value.strip():
+                    model = value.strip()
+                elif key == 'flags':
+                    flags = set(value.split())
+                    break
+    except OSError:  # no /proc (macOS, Windows): torch's own detection
+        import torch
+        cap = str(torch.backends.cpu.get_cpu_capability()).lower()
+        flags = {'avx2'} if cap in ('avx2', 'avx512') else set()
+        if cap == 'avx512':
+            flags.add('avx512f')
+    return model, [f for f in _CPU_FLAGS if f in flags]
+
+
+def machine_info(device=None):
+    """The device a result was computed on and what it can do natively."""
+    import torch
+    device = str(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    model, flags = _cpu_model_and_flags()
+    info = {'device': device, 'cpu': model, 'cpu_flags': flags,
+            'native_bf16_cpu': bool({'avx512_bf16', 'amx_bf16'} & set(flags)),
+            'threads': torch.get_num_threads(), 'gpu': None}
+    if device.startswith('cuda') and torch.cuda.is_available():
+        index = torch.device(device).index or 0
+        info['gpu'] = torch.cuda.get_device_name(index)
+        info['gpu_capability'] = '.'.join(
+            map(str, torch.cuda.get_device_capability(index)))
+    return info
+
+
+def describe_machine(info):
+    """One line for a table footer, from :func:`machine_info`'s dict."""
+    if info.get('gpu'):
+        return f'{info["gpu"]} (CUDA {info.get("gpu_capability", "?")})'
+    flags = ', '.join(info.get('cpu_flags') or []) or 'no AVX2'
+    bf16 = ('native bf16' if info.get('native_bf16_cpu')
+            else 'no native bf16')
+    return (f'{info.get("cpu", "CPU")}, {info.get("threads", "?")} threads '
+            f'({flags}; {bf16})')
+
+
+def _versions():
+    import torch
+    versions = {'python': platform.python_version(),
+                'torch': torch.__version__}
+    for name in ('mmengine', 'mmcv', 'spandrel'):
+        try:
+            versions[name] = __import__(name).__version__
+        except Exception:  # noqa: B902 (absent or broken optional package)
+            continue
+    from ..version import __version__
+    versions['srtoolbox'] = __version__
+    return versions
+
+
+def provenance(config=None, config_path=None, checkpoint=None,
+               precision=None, device=None, started=None):
+    """The record described in the module docstring.
+
+    Args:
+        config (str | dict | Config | None): the config used (hashed).
+        config_path (str | None): where it was read from.
+        checkpoint (str | None): the weights evaluated (hashed).
+        precision (str | None): what the computation ran in: ``'fp32'``,
+            ``'bf16'`` or ``'fp16'``.
+        device: the device it ran on.
+        started (float | None): ``time.time()`` at the start; gives
+            ``wall_time_s``.
+    """
+    record = {'git': git_state()}
+    if config is not None or config_path is not None:
+        record['config'] = {
+            'path': repo_relative(config_path) if config_path else None,
+            'sha256': config_sha256(config if config is not None
+                                    else config_path)}
+    if checkpoint is not None:
+        record['checkpoint'] = {
+            'path': repo_relative(checkpoint),
+            'sha256': file_sha256(checkpoint) if osp.isfile(checkpoint)
+            else None}
+    record['precision'] = precision
+    record['machine'] = machine_info(device)
+    record['versions'] = _versions()
+    if started is not None:
+        record['wall_time_s'] = round(time.time() - started, 3)
+    record['finished'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+    return record
