@@ -8,7 +8,9 @@
 Every value is a 3-channel 8-bit PNG, or with --codec raw the uncompressed
 pixels (see srtoolbox.datasets.lmdb.values);
 keys are paths relative to the input folder without extension. An interrupted
-run leaves ``<output>.tmp-build`` and the next run resumes from it.
+run leaves ``<output>.tmp-build`` and the next run resumes from it, encoding
+again the images changed since and dropping those deleted (each entry records
+its source's size and modification time; ``--verify`` checks them).
 """
 import argparse
 import os.path as osp
@@ -46,7 +48,8 @@ def parse_args(argv=None):
     parser.add_argument('--no-resume', action='store_true',
                         help='discard what an interrupted run left')
     parser.add_argument('--verify', action='store_true',
-                        help='decode every entry afterwards (inspect_lmdb)')
+                        help='afterwards decode every entry and check it '
+                        'against its source file (inspect_lmdb)')
     parser.add_argument('--no-progress', action='store_true')
     args = parser.parse_args(argv)
     if args.lq and not (args.lq_output and args.scale):
@@ -85,7 +88,8 @@ def main(argv=None):
     if args.verify:
         report = inspect_lmdb(result.path, result.lq_path, args.scale,
                               workers=args.workers,
-                              progress=not args.no_progress)
+                              progress=not args.no_progress,
+                              check_sources=True)
         print(report.summary())
         if not report.ok:
             return 1

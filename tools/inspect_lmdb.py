@@ -2,9 +2,11 @@
 
     python tools/inspect_lmdb.py data/train_HR.lmdb
     python tools/inspect_lmdb.py HR.lmdb --lq LR_x4.lmdb --scale 4 --sample 500
+    python tools/inspect_lmdb.py HR.lmdb --sources   # entries vs their files
 
 Exit code 0 when everything checked is fine, 1 when corrupt entries, missing
-keys, parity or scale problems or a damaged (truncated) data.mdb were found,
+keys, parity or scale problems, a damaged (truncated) data.mdb or (with
+--sources) entries out of date with their source files were found,
 2 when a path is not an LMDB.
 """
 import argparse
@@ -24,6 +26,9 @@ def parse_args(argv=None):
                         help='GT size / LQ size (default: inferred)')
     parser.add_argument('--sample', type=int,
                         help='decode this many random entries (default all)')
+    parser.add_argument('--sources', action='store_true',
+                        help='check every entry against the source file it '
+                        'was packed from (changed, deleted, new files)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--workers', type=int, default=1)
     parser.add_argument('--progress', action='store_true')
@@ -35,7 +40,8 @@ def main(argv=None):
     try:
         report = inspect_lmdb(args.path, args.lq, args.scale, args.sample,
                               seed=args.seed, workers=args.workers,
-                              progress=args.progress)
+                              progress=args.progress,
+                              check_sources=args.sources)
     except (OSError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2

@@ -11,7 +11,8 @@ thin wrappers over:
   entries that do not decode (:mod:`.inspection`).
 
 How values are encoded is :mod:`.values`; how an LMDB is written resumably,
-:mod:`.writer`. All of these, with :func:`~..subimages.extract_subimages`,
+:mod:`.writer`; what each entry was packed from (to resume and verify
+against changed sources), :mod:`.sources`. All of these, with :func:`~..subimages.extract_subimages`,
 are importable from :mod:`srtoolbox.datasets`.
 
 (py-lmdb is still ``import lmdb``: imports are absolute, so this package

@@ -3,7 +3,8 @@
 The LMDB layout is BasicSR's: a folder holding ``data.mdb``, ``lock.mdb`` and
 ``meta_info.txt``; keys are the paths relative to the source folder without
 extension, ``/``-separated (``0001``, ``sub/img.v2_s001``); each line of
-``meta_info.txt`` reads ``<key>.png (h,w,c) <compress_level>``. Values follow
+``meta_info.txt`` reads ``<key>.png (h,w,c) <compress_level>``; ``data.mdb``
+also holds the record of the source files (:mod:`.sources`). Values follow
 the rule of :mod:`srtoolbox.datasets.lmdb.values`; the writing (batches,
 resuming, the final rename) is :class:`~.writer.LmdbWriter`'s.
 """
@@ -14,6 +15,7 @@ from functools import partial
 from ...utils.image_io import ImageReadError, imread
 from ..image_store import FolderStore
 from ..parallel import check_on_error, default_workers, listing, run_ordered
+from .sources import file_stamp, source_stamp
 from .values import ValueFormat
 from .writer import LmdbWriter
 
@@ -53,31 +55,46 @@ def _check_keys(keys, root):
 def _encode_one(path, value_format):
     """Worker: ``((value, shape), None)`` or ``(None, reason)``."""
     try:
+        stamp = file_stamp(path)
         img = imread(path)
-    except ImageReadError as err:
+    except (ImageReadError, FileNotFoundError) as err:
         return None, str(err)
-    return (value_format.encode(img), img.shape), None
+    return (value_format.encode(img), img.shape, stamp), None
 
 
 def _encode_pair(paths, scale, value_format):
     """Worker: decode, check the scale and encode one GT/LQ pair."""
     gt_path, lq_path = paths
     try:
+        gt_stamp, lq_stamp = file_stamp(gt_path), file_stamp(lq_path)
         gt = imread(gt_path)
         lq = imread(lq_path)
-    except ImageReadError as err:
+    except (ImageReadError, FileNotFoundError) as err:
         return None, str(err)
     if gt.shape[:2] != (lq.shape[0] * scale, lq.shape[1] * scale):
         return None, _scale_message(gt_path, gt.shape[:2], lq_path,
                                     lq.shape[:2], scale)
-    return ((value_format.encode(gt), gt.shape),
-            (value_format.encode(lq), lq.shape)), None
+    return ((value_format.encode(gt), gt.shape, gt_stamp),
+            (value_format.encode(lq), lq.shape, lq_stamp)), None
 
 
 def _scale_message(gt_path, gt_hw, lq_path, lq_hw, scale):
     return (f'{gt_path} is {gt_hw[0]}x{gt_hw[1]} (h x w) but its LQ partner '
             f'{lq_path} is {lq_hw[0]}x{lq_hw[1]}; for x{scale} the LQ must '
             f'be {gt_hw[0] / scale:g}x{gt_hw[1] / scale:g}')
+
+
+def _stale_keys(build, sources, root):
+    """Committed keys whose source is gone or is not the file encoded."""
+    stale = []
+    for key, recorded in build.sources.items():
+        path = sources.get(key)
+        try:
+            if path is None or recorded != source_stamp(path, root):
+                stale.append(key)
+        except FileNotFoundError:
+            stale.append(key)
+    return stale
 
 
 def _check_output(output, overwrite):
@@ -141,14 +158,15 @@ def create_lmdb(input_dir, output, *, workers=None, compress_level=1,
     sources = FolderStore(input_dir).paths()
     _check_keys(sources, input_dir)
     build_info = dict(kind='single', input=osp.abspath(input_dir),
-                      **dataclasses.asdict(value_format))
+                      sources_record=1, **dataclasses.asdict(value_format))
     build = LmdbWriter(output, build_info, value_format,
                        _initial_map_size(sources.values(), map_size),
-                       overwrite, resume)
-    skipped = []
+                       overwrite, resume, input_dir)
+    skipped, skipped_keys = [], []
     job = partial(_encode_one, value_format=value_format)
     try:
-        build.drop([key for key in build.done if key not in sources])
+        # entries of sources gone or changed since an interrupted run
+        build.drop(_stale_keys(build, sources, input_dir))
         resumed = len(build.done)
         todo = [key for key in sources if key not in build.done]
         results = run_ordered(job, [sources[k] for k in todo], workers,
@@ -163,8 +181,11 @@ def create_lmdb(input_dir, output, *, workers=None, compress_level=1,
                         "on_error='skip' / --skip-bad to leave such images "
                         'out)')
                 skipped.append((sources[key], reason))
+                skipped_keys.append(key)
                 continue
-            build.add(key, *value)
+            img_value, shape, stamp = value
+            build.add(key, img_value, shape,
+                      source_stamp(sources[key], input_dir, stamp))
             if build.full:
                 build.commit()
         build.commit()
@@ -174,7 +195,7 @@ def create_lmdb(input_dir, output, *, workers=None, compress_level=1,
                                  'images could be read:' +
                                  listing(f'{p}: {r}' for p, r in skipped))
         build.check_destination()
-        build.finish()
+        build.finish(skipped_keys)
     finally:
         build.close()
     return BuildResult(output, len(build.done), skipped, resumed)
@@ -284,24 +305,26 @@ def create_paired_lmdb(gt_dir, lq_dir, gt_output, lq_output, scale, *,
     keys = [key for key in keys if key not in unreadable]
 
     common = dict(input=osp.abspath(gt_dir), lq_input=osp.abspath(lq_dir),
-                  lq_suffix=lq_suffix, scale=scale,
+                  lq_suffix=lq_suffix, scale=scale, sources_record=1,
                   **dataclasses.asdict(value_format))
+    roles = (('gt', gt_output, gt_sources, gt_dir, ''),
+             ('lq', lq_output, lq_sources, lq_dir, lq_suffix))
     builds = []
     try:
-        for role, output, sources in (('gt', gt_output, gt_sources),
-                                      ('lq', lq_output, lq_sources)):
+        for role, output, sources, root, suffix in roles:
             builds.append(LmdbWriter(
                 output, dict(common, kind='paired', role=role),
                 value_format,
                 _initial_map_size([sources[k] for k in keys], map_size),
-                overwrite, resume))
+                overwrite, resume, root, suffix))
         gt_build, lq_build = builds
-        # entries of vanished sources go; entries only one side committed
-        # are written again
+        # entries of vanished, changed or now unreadable sources go;
+        # entries only one side committed are written again
         wanted = set(keys)
-        done = set(gt_build.done) & set(lq_build.done) & wanted
-        for build in builds:
-            build.drop([key for key in build.done if key not in wanted])
+        for build, (_, _, sources, root, _) in zip(builds, roles):
+            build.drop([key for key in build.done if key not in wanted] +
+                       _stale_keys(build, sources, root))
+        done = set(gt_build.done) & set(lq_build.done)
         todo = [key for key in keys if key not in done]
         job = partial(_encode_pair, scale=scale, value_format=value_format)
         results = run_ordered(
@@ -319,9 +342,12 @@ def create_paired_lmdb(gt_dir, lq_dir, gt_output, lq_output, scale, *,
                         "on_error='skip' / --skip-bad to leave such pairs "
                         'out)')
                 skipped.append((gt_sources[key], reason))
+                unreadable.add(key)
                 continue
-            gt_build.add(key, *value[0])
-            lq_build.add(key, *value[1])
+            for build, (img_value, shape, stamp), (_, _, sources, root, _) \
+                    in zip(builds, value, roles):
+                build.add(key, img_value, shape,
+                          source_stamp(sources[key], root, stamp))
             if gt_build.full or lq_build.full:  # commit both in step
                 gt_build.commit()
                 lq_build.commit()
@@ -338,7 +364,7 @@ def create_paired_lmdb(gt_dir, lq_dir, gt_output, lq_output, scale, *,
         for build in builds:
             build.check_destination()
         for build in builds:
-            build.finish()
+            build.finish(unreadable)
     finally:
         for build in builds:
             build.close()

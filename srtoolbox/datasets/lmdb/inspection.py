@@ -12,6 +12,7 @@ from ...utils.image_io import ImageReadError, imfrombytes
 from ..image_store import (DamagedLmdbError, open_lmdb_readonly,
                            read_meta_info)
 from ..parallel import listing, run_ordered
+from .sources import SOURCES_KEY, read_sources_record, stale_entries
 
 __all__ = ['inspect_lmdb', 'LmdbReport']
 
@@ -24,13 +25,17 @@ class LmdbReport:
         path: the LMDB.
         num_keys: keys listed in ``meta_info.txt`` (or in the database when
             that file is missing).
-        num_entries: entries in ``data.mdb``.
+        num_entries: entries in ``data.mdb`` (images: the record of the
+            sources, :mod:`.sources`, is not counted).
         checked: entries decoded (all, or a sample).
         problems: structural problems, one sentence each.
         missing: keys listed in meta_info.txt but absent from the database.
         unlisted: database keys that meta_info.txt does not list.
         corrupt: ``(key, reason)`` of entries that do not decode.
         shape_mismatches: ``(key, meta_info shape, decoded shape)``.
+        stale: with ``check_sources``, ``(key, reason)`` of entries out of
+            date with their source files (changed, deleted) and of sources
+            in no entry.
         lq: the report of the LQ LMDB of a pair, or None; then
         scale: the scale checked (given or inferred);
         gt_only / lq_only: keys without a partner;
@@ -45,6 +50,7 @@ class LmdbReport:
     unlisted: list = dataclasses.field(default_factory=list)
     corrupt: list = dataclasses.field(default_factory=list)
     shape_mismatches: list = dataclasses.field(default_factory=list)
+    stale: list = dataclasses.field(default_factory=list)
     lq: 'LmdbReport' = None
     scale: int = None
     gt_only: list = dataclasses.field(default_factory=list)
@@ -54,7 +60,8 @@ class LmdbReport:
     @property
     def ok(self):
         own = not (self.problems or self.missing or self.unlisted or
-                   self.corrupt or self.shape_mismatches or self.gt_only or
+                   self.corrupt or self.shape_mismatches or self.stale or
+                   self.gt_only or
                    self.lq_only or self.scale_mismatches)
         return own and (self.lq is None or self.lq.ok)
 
@@ -81,7 +88,9 @@ class LmdbReport:
                     ('corrupt', [f'{k}: {r}' for k, r in report.corrupt]),
                     ('shape differs from meta_info.txt',
                      [f'{k}: {m} vs decoded {d}'
-                      for k, m, d in report.shape_mismatches])):
+                      for k, m, d in report.shape_mismatches]),
+                    ('out of date with the sources (rebuild to update)',
+                     [f'{k}: {r}' for k, r in report.stale])):
                 if items:
                     lines.append(f'  {len(items)} {title}:' +
                                  listing(items).replace('\n', '\n  '))
@@ -121,7 +130,7 @@ def _decode_chunk(job):
     return out
 
 
-def _inspect_one(path, sample_keys, workers, progress):
+def _inspect_one(path, sample_keys, workers, progress, check_sources):
     """Report on one LMDB; decodes ``sample_keys`` (None: every key)."""
     path = str(path)
     if osp.isfile(path):
@@ -140,10 +149,12 @@ def _inspect_one(path, sample_keys, workers, progress):
             meta = {}
         report.num_keys = len(meta)
         return report, meta, {}
-    report.num_entries = env.stat()['entries']
     with env.begin(write=False) as txn:
         db_keys = [k.decode('utf-8', 'replace') for k in
-                   txn.cursor().iternext(keys=True, values=False)]
+                   txn.cursor().iternext(keys=True, values=False)
+                   if k != SOURCES_KEY]
+        sources = read_sources_record(txn)
+    report.num_entries = len(db_keys)
     try:
         meta = dict(read_meta_info(path))
     except (FileNotFoundError, ValueError) as err:
@@ -168,11 +179,19 @@ def _inspect_one(path, sample_keys, workers, progress):
             decoded[key] = shape
             if meta.get(key) is not None and tuple(meta[key]) != shape:
                 report.shape_mismatches.append((key, tuple(meta[key]), shape))
+    if check_sources:
+        if sources is None:
+            report.problems.append(
+                'no record of the source files (not made by '
+                'tools/create_lmdb.py, or by a version before it kept '
+                'one): cannot check the entries against their sources')
+        else:
+            report.stale = stale_entries(sources, list(meta))
     return report, meta, decoded
 
 
 def inspect_lmdb(path, lq_path=None, scale=None, sample=None, *, seed=0,
-                 workers=None, progress=False):
+                 workers=None, progress=False, check_sources=False):
     """Check an LMDB (or a GT/LQ pair of LMDBs) without raising on bad data.
 
     Counts keys and entries, compares ``meta_info.txt`` with the database,
@@ -182,6 +201,12 @@ def inspect_lmdb(path, lq_path=None, scale=None, sample=None, *, seed=0,
     the same keys and that every GT shape is ``scale`` times its LQ shape,
     from meta_info.txt for all keys and from the decoded shapes of the
     decoded ones; ``scale=None`` infers it from the first pair.
+
+    ``check_sources=True`` also compares every entry with the source file
+    it was packed from (size and modification time recorded by
+    :func:`~.create.create_lmdb`): entries whose source changed or was
+    deleted since, and images of the source folder in no entry, are listed
+    in ``report.stale``.
 
     Raises only when ``path`` (or ``lq_path``) is not an LMDB at all; a
     damaged one (``data.mdb`` shorter than its pages) is a problem of the
@@ -201,11 +226,12 @@ def inspect_lmdb(path, lq_path=None, scale=None, sample=None, *, seed=0,
         if all_keys is not None and int(sample) < len(all_keys):
             sample_keys = sorted(random.Random(seed).sample(all_keys,
                                                             int(sample)))
-    report, meta, decoded = _inspect_one(path, sample_keys, workers, progress)
+    report, meta, decoded = _inspect_one(path, sample_keys, workers, progress,
+                                         check_sources)
     if lq_path is None:
         return report
-    lq_report, lq_meta, lq_decoded = _inspect_one(lq_path, sample_keys,
-                                                  workers, progress)
+    lq_report, lq_meta, lq_decoded = _inspect_one(
+        lq_path, sample_keys, workers, progress, check_sources)
     report.lq = lq_report
     report.gt_only = [key for key in meta if key not in lq_meta]
     report.lq_only = [key for key in lq_meta if key not in meta]

@@ -14,6 +14,7 @@ import shutil
 import time
 
 from ..image_store import lmdb_size_problem
+from .sources import SOURCES_KEY, encode_sources_record
 
 __all__ = ['LmdbWriter', 'TMP_SUFFIX']
 
@@ -21,6 +22,10 @@ TMP_SUFFIX = '.tmp-build'  # an unfinished LMDB lives in '<output>.tmp-build'
 _COMMIT_EVERY = 1000  # entries per write transaction
 _COMMIT_BYTES = 256 << 20  # ... or this many bytes ...
 _COMMIT_SECONDS = 60  # ... or after this long: what an interruption loses
+
+
+def _progress_line(key, shape, source):
+    return json.dumps([key, list(shape), source]) + '\n'
 
 
 def _is_whole(folder):
@@ -44,21 +49,28 @@ class LmdbWriter:
 
     The folder holds the LMDB files plus ``build_info.json`` (what is being
     built, to tell whether a leftover folder can be resumed), ``progress.txt``
-    (the ``meta_info.txt`` lines of the entries committed so far, appended
-    after every commit) and ``build.lock`` (refuses a second concurrent run).
-    Only :meth:`finish` renames it to ``output``, after writing
-    ``meta_info.txt`` and removing the bookkeeping files, so a leftover
-    temporary folder never passes for a finished LMDB.
+    (one JSON line ``[key, shape, source]`` per entry committed so far,
+    appended after every commit; ``source`` is the
+    :func:`~.sources.source_stamp` the entry was encoded from) and
+    ``build.lock`` (refuses a second concurrent run). Only :meth:`finish`
+    renames it to ``output``, after writing ``meta_info.txt`` and the
+    sources record (:mod:`.sources`) and removing the bookkeeping files, so
+    a leftover temporary folder never passes for a finished LMDB.
+
+    ``source_root`` is the folder the sources are relative to;
+    ``lq_suffix`` goes into the sources record of an LQ LMDB.
     """
 
     def __init__(self, output, build_info, value_format, map_size,
-                 overwrite, resume):
+                 overwrite, resume, source_root, lq_suffix=''):
         import lmdb
         self._lmdb = lmdb
         self.output = output
         self.tmp = output + TMP_SUFFIX
         self.overwrite = overwrite
         self.value_format = value_format
+        self.source_root = source_root
+        self.lq_suffix = lq_suffix
         if osp.lexists(self.tmp) and not osp.isdir(self.tmp):
             os.remove(self.tmp)
         os.makedirs(self.tmp, exist_ok=True)
@@ -73,9 +85,10 @@ class LmdbWriter:
             except ValueError:
                 previous = None
         self.done = {}  # key -> shape of the entries already committed
+        self.sources = {}  # key -> source stamp of the same entries
         if (previous == build_info and osp.isfile(progress_path) and
                 _is_whole(self.tmp)):
-            self.done = self._read_progress(progress_path)
+            self._read_progress(progress_path)
             self._rewrite_progress()  # without a line torn by a crash
         else:  # nothing to resume: start from an empty folder
             for name in os.listdir(self.tmp):
@@ -98,7 +111,7 @@ class LmdbWriter:
             raise
         self._batch = []
         self._batch_bytes = 0
-        self._batch_shapes = []
+        self._batch_info = []
         self._last_commit = time.monotonic()
 
     def _lock(self):
@@ -119,30 +132,28 @@ class LmdbWriter:
                 f'{self.output}; wait for it or stop it first') from None
         return handle
 
-    @staticmethod
-    def _read_progress(path):
-        done = {}
+    def _read_progress(self, path):
         with open(path, encoding='utf-8') as f:
             for line in f:
                 if not line.endswith('\n'):  # torn by a crash: redo it
                     break
-                name, _, rest = line.strip().partition(' ')
                 try:
-                    shape = tuple(int(v) for v in
-                                  rest[1:rest.index(')')].split(','))
+                    key, shape, source = json.loads(line)
                 except ValueError:
                     break
-                done[name[:-len('.png')]] = shape
-        return done
+                self.done[key] = tuple(shape)
+                self.sources[key] = source
 
     @property
     def count(self):
         return len(self.done) + len(self._batch)
 
-    def add(self, key, value, shape):
-        """Queue an entry; the caller commits once :attr:`full`."""
+    def add(self, key, value, shape, source):
+        """Queue an entry encoded from ``source`` (its
+        :func:`~.sources.source_stamp`); the caller commits once
+        :attr:`full`."""
         self._batch.append((key.encode('utf-8'), value))
-        self._batch_shapes.append((key, tuple(shape)))
+        self._batch_info.append((key, tuple(shape), source))
         self._batch_bytes += len(value)
 
     @property
@@ -152,8 +163,9 @@ class LmdbWriter:
                 time.monotonic() - self._last_commit >= _COMMIT_SECONDS)
 
     def drop(self, keys):
-        """Delete committed entries (sources gone since an interrupted run)."""
-        keys = [key for key in keys if key in self.done]
+        """Delete committed entries (sources changed or gone since an
+        interrupted run)."""
+        keys = [key for key in dict.fromkeys(keys) if key in self.done]
         if not keys:
             return
         with self.env.begin(write=True) as txn:
@@ -161,6 +173,7 @@ class LmdbWriter:
                 txn.delete(key.encode('utf-8'))
         for key in keys:
             del self.done[key]
+            del self.sources[key]
         self._progress.close()
         self._rewrite_progress()
         self._progress = open(osp.join(self.tmp, 'progress.txt'), 'a',
@@ -171,7 +184,7 @@ class LmdbWriter:
         path = osp.join(self.tmp, 'progress.txt')
         with open(path + '.new', 'w', encoding='utf-8') as f:
             for key, shape in self.done.items():
-                f.write(self._meta_line(key, shape))
+                f.write(_progress_line(key, shape, self.sources[key]))
         os.replace(path + '.new', path)
 
     def write(self):
@@ -201,12 +214,13 @@ class LmdbWriter:
 
     def record(self):
         """Log the written batch as done (after :meth:`write` committed)."""
-        for key, shape in self._batch_shapes:
+        for key, shape, source in self._batch_info:
             self.done[key] = shape
-            self._progress.write(self._meta_line(key, shape))
+            self.sources[key] = source
+            self._progress.write(_progress_line(key, shape, source))
         self._progress.flush()
         os.fsync(self._progress.fileno())
-        self._batch, self._batch_shapes, self._batch_bytes = [], [], 0
+        self._batch, self._batch_info, self._batch_bytes = [], [], 0
         self._last_commit = time.monotonic()
 
     def commit(self):
@@ -237,9 +251,14 @@ class LmdbWriter:
                 f'{self.output} appeared while building; the new LMDB stays '
                 f'in {self.tmp}')
 
-    def finish(self):
-        """Write meta_info.txt and move the LMDB to its final path."""
+    def finish(self, skipped=()):
+        """Write meta_info.txt and the sources record (``skipped``: keys of
+        unreadable sources left out) and move the LMDB to its final path."""
         self.commit()
+        self._batch = [(SOURCES_KEY, encode_sources_record(
+            self.source_root, self.sources, skipped, self.lq_suffix))]
+        self.write()  # growing the map if need be
+        self._batch = []
         self.env.sync(True)
         with open(osp.join(self.tmp, 'meta_info.txt'), 'w',
                   encoding='utf-8') as f:
