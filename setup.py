@@ -37,7 +37,9 @@ setup(
         'einops>=0.6',
     ],
     extras_require={
-        'tests': ['pytest>=7'],
+        'tests': ['pytest>=7', 'lpips>=0.1.4'],
+        # LPIPS metric/loss: the calibrated linear layers ship in this package
+        'lpips': ['lpips>=0.1.4'],
         'plot': ['matplotlib>=3.5'],
         'onnx': ['onnx>=1.23', 'onnxruntime>=1.31'],
     },

@@ -1,7 +1,8 @@
-"""PSNR/SSIM/NIQE functions and the mmengine metrics around them."""
+"""PSNR/SSIM/NIQE/LPIPS functions and the mmengine metrics around them."""
 from .functional import calculate_psnr, calculate_ssim
-from .metrics import NIQE, PSNR, SSIM
+from .lpips import calculate_lpips
+from .metrics import LPIPS, NIQE, PSNR, SSIM
 from .niqe import calculate_niqe
 
-__all__ = ['calculate_psnr', 'calculate_ssim', 'calculate_niqe', 'PSNR',
-           'SSIM', 'NIQE']
+__all__ = ['calculate_psnr', 'calculate_ssim', 'calculate_niqe',
+           'calculate_lpips', 'PSNR', 'SSIM', 'NIQE', 'LPIPS']

@@ -9,12 +9,13 @@ from collections import OrderedDict
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
 
 from ..registry import METRICS
 from .functional import calculate_psnr, calculate_ssim
 from .niqe import calculate_niqe
 
-__all__ = ['PSNR', 'SSIM', 'NIQE']
+__all__ = ['PSNR', 'SSIM', 'NIQE', 'LPIPS']
 
 
 class _ImageMetric(BaseMetric):
@@ -92,3 +93,60 @@ class NIQE(_ImageMetric):
             except ValueError as err:
                 raise ValueError(f'NIQE of {dataset}/{key}: {err}') from err
             self.results.append(dict(dataset=dataset, key=key, value=value))
+
+
+@METRICS.register_module()
+class LPIPS(_ImageMetric):
+    """LPIPS (Zhang et al. 2018) of uint8 predictions against their HR
+    images, in RGB (lower is closer; see
+    :func:`~srtoolbox.evaluation.lpips.calculate_lpips`).
+
+    Args:
+        net (str): ``'alex'`` (the paper's metric) or ``'vgg'``.
+        pretrained (str | None): backbone weights, as
+            :class:`~srtoolbox.evaluation.lpips.LPIPSNet`.
+        missing_weights (str): when a weight file is absent, ``'skip'``
+            logs one line saying which and reports nothing; ``'error'``
+            raises ``FileNotFoundError``. Default: ``'skip'``.
+        device (str): where the network runs. Default: ``'cpu'``.
+        crop_border (int): as for PSNR. ``test_y_channel`` is accepted for
+            a uniform config and ignored (LPIPS sees RGB).
+    """
+    metric_name = 'LPIPS'
+
+    def __init__(self, net='alex', pretrained='torchvision',
+                 missing_weights='skip', device='cpu', crop_border=0,
+                 test_y_channel=True, collect_device='cpu', prefix=None):
+        from .lpips import lpips_unavailable_reason
+        super().__init__(crop_border=crop_border,
+                         test_y_channel=test_y_channel,
+                         collect_device=collect_device, prefix=prefix)
+        if missing_weights not in ('skip', 'error'):
+            raise ValueError(f"LPIPS: missing_weights must be 'skip' or "
+                             f"'error', got {missing_weights!r}")
+        self.net, self.pretrained, self.device = net, pretrained, device
+        self.skip_reason = lpips_unavailable_reason(net, pretrained)
+        if self.skip_reason is not None:
+            if missing_weights == 'error':
+                raise FileNotFoundError(self.skip_reason)
+            print_log(self.skip_reason, logger='current', level=30)
+        self._model = None
+
+    def compute_one(self, pred, gt):
+        from .lpips import LPIPSNet, calculate_lpips
+        if self._model is None:
+            self._model = LPIPSNet(self.net, self.pretrained).to(self.device)
+        return calculate_lpips(pred, gt, self.crop_border, model=self._model)
+
+    def process(self, data_batch, data_samples):
+        if self.skip_reason is None:
+            return super().process(data_batch, data_samples)
+        # placeholders keep mmengine from warning about empty results
+        self.results.extend(dict(dataset='', key='', value=None)
+                            for _ in data_samples)
+
+    def compute_metrics(self, results):
+        if self.skip_reason is not None:
+            self.per_image = []
+            return OrderedDict()
+        return super().compute_metrics(results)
