@@ -32,9 +32,11 @@ from ..models.weights import load_generator_weights, read_generator_weights
 from ..utils.image_io import (ImageReadError, list_images,
                               read_image_unchanged, write_image_unchanged)
 from ..utils.matlab_imresize import imresize
+from .memory import (InsufficientMemoryError, choose_tile, default_budget,
+                     format_bytes, memory_model, parse_memory)
 from .tiling import tile_boxes
 
-__all__ = ['SRInferencer', 'RunSummary']
+__all__ = ['SRInferencer', 'RunSummary', 'InsufficientMemoryError']
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +82,18 @@ def _amp_dtype(amp, device_type):
     return dtype, str(dtype).replace('torch.', '')
 
 
+def _as_tensor(array):
+    """A CPU tensor viewing ``array`` (copied only when torch cannot view
+    it: negative strides)."""
+    import warnings
+    try:
+        with warnings.catch_warnings():  # read-only arrays are only read
+            warnings.simplefilter('ignore', UserWarning)
+            return torch.from_numpy(array)
+    except ValueError:
+        return torch.from_numpy(np.ascontiguousarray(array))
+
+
 # ------------------------------------------------------------ inferencer
 class SRInferencer:
     """Upscale images with one generator, tiled or whole.
@@ -108,7 +122,17 @@ class SRInferencer:
         alpha (float | None): interpolation weight, needed with
             ``interp_checkpoint``.
         prefer_ema (bool): take EMA weights when a checkpoint has them.
-        progress (bool): tqdm progress bar in :meth:`run`.
+        progress (bool): tqdm progress bars: images in :meth:`run`, tiles
+            of an image cut in several.
+        channels_last (bool): run the network in channels-last memory
+            format (faster convolutions with oneDNN and on tensor cores).
+        max_memory (int | str | None): bytes (or ``'4G'``) a pass may use,
+            besides 90% of the device's free memory (the smaller counts).
+            Before an untiled pass the need is estimated
+            (:mod:`srtoolbox.apis.memory`); above the budget a tile size
+            is chosen and logged (``auto_tile``), or the pass is refused.
+        auto_tile (bool): False: refuse (:class:`InsufficientMemoryError`
+            naming ``tile``/``--tile``) instead of tiling by itself.
 
     A network passed in is used in place: weights are loaded into it, it is
     moved to ``device`` and put in eval mode.
@@ -120,7 +144,8 @@ class SRInferencer:
     def __init__(self, config=None, checkpoint=None, generator=None,
                  device=None, amp=False, tile=None, tile_pad=16,
                  output_range=None, interp_checkpoint=None, alpha=None,
-                 prefer_ema=True, progress=True):
+                 prefer_ema=True, progress=True, channels_last=True,
+                 max_memory=None, auto_tile=True):
         cfg = self._load_config(config)
         model_cfg = cfg.get('model', {}) if cfg is not None else {}
         if generator is None:
@@ -153,8 +178,10 @@ class SRInferencer:
         if tile_pad < 0:
             raise ValueError(f'tile_pad must be >= 0, got {tile_pad}')
         # networks that pixel-unshuffle their input need sizes divisible by
-        # the factor: image, tile and pad are aligned to it
-        self.size_divisor = int(getattr(generator, 'unshuffle', 1) or 1)
+        # the factor: image, tile and pad are aligned to it (spandrel
+        # networks that do not pad for themselves declare size_divisor)
+        self.size_divisor = int(getattr(generator, 'size_divisor', None)
+                                or getattr(generator, 'unshuffle', 1) or 1)
         self.tile = tile
         self.tile_pad = tile_pad
         self.progress = progress
@@ -163,6 +190,12 @@ class SRInferencer:
         self.device = torch.device(device)
         self.generator = generator.to(self.device).eval()
         self.generator.requires_grad_(False)
+        self.channels_last = bool(channels_last)
+        if self.channels_last:
+            self.generator.to(memory_format=torch.channels_last)
+        self.max_memory = parse_memory(max_memory)
+        self.auto_tile = auto_tile
+        self._memory_models = {}
         self.amp_dtype, precision = _amp_dtype(amp, self.device.type)
         logger.info(
             'SRInferencer: %s x%d on %s, %s, %s, output range %s',
@@ -259,7 +292,13 @@ class SRInferencer:
         return np.clip(out, 0, 1).astype(dtype)
 
     def _upscale_rgb(self, rgb, maxval, dtype):
-        """(H, W, 1|3) array -> (sH, sW, 3) of ``dtype``, tile by tile."""
+        """(H, W, 1|3) array -> (sH, sW, 3) of ``dtype``, tile by tile.
+
+        Tiles are cut from the input and written into the output in place
+        (tensor views of the arrays): per tile, one conversion of its
+        pixels to float on the device and one copy of its result into the
+        output, nothing else.
+        """
         h, w = rgb.shape[:2]
         s, d = self.scale, self.size_divisor
         # pad bottom/right to a multiple of the divisor (RRDBNet x1/x2)
@@ -267,37 +306,106 @@ class SRInferencer:
         if ph or pw:
             rgb = np.pad(rgb, ((0, ph), (0, pw), (0, 0)), mode='edge')
         hp, wp = rgb.shape[:2]
+        tile = self._plan_tile(hp, wp, np.dtype(dtype).itemsize)
         out = np.empty((hp * s, wp * s, 3), dtype=dtype)
-        for (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) in tile_boxes(
-                hp, wp, self.tile, self.tile_pad, d):
-            sr = self._forward(rgb[cy0:cy1, cx0:cx1], maxval)
+        src, dst = _as_tensor(rgb), torch.from_numpy(out)
+        boxes = list(tile_boxes(hp, wp, tile, self.tile_pad, d))
+        if self.progress and len(boxes) > 1:
+            from tqdm import tqdm
+            boxes = tqdm(boxes, desc=f'{wp}x{hp} tiles', unit='tile',
+                         leave=False)
+        for (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) in boxes:
+            sr = self._forward(src[cy0:cy1, cx0:cx1], maxval)
             oy, ox = (y0 - cy0) * s, (x0 - cx0) * s
-            out[y0 * s:y1 * s, x0 * s:x1 * s] = sr[
-                oy:oy + (y1 - y0) * s, ox:ox + (x1 - x0) * s]
+            part = sr[:, oy:oy + (y1 - y0) * s, ox:ox + (x1 - x0) * s]
+            if part.device != dst.device:  # pixels, not floats, travel
+                part = part.to(dst.dtype)
+            dst[y0 * s:y1 * s, x0 * s:x1 * s].copy_(part.permute(1, 2, 0))
         return out[:h * s, :w * s]
 
     @torch.inference_mode()
     def _forward(self, patch, maxval):
-        """(h, w, 1|3) numpy -> (sh, sw, 3) numpy, scaled back to ``maxval``
-        (rounded) or float [0, 1] when ``maxval`` is None."""
-        x = torch.from_numpy(np.ascontiguousarray(patch)).to(self.device)
-        x = x.permute(2, 0, 1).unsqueeze(0).float()
-        if maxval is not None:
-            x = x / maxval
+        """(h, w, 1|3) CPU tensor (a view of the image) -> (3, sh, sw)
+        float tensor on the device: rounded to [0, maxval], or in [0, 1]
+        when ``maxval`` is None."""
+        x = patch.permute(2, 0, 1).unsqueeze(0)
         if x.shape[1] == 1:
             x = x.expand(-1, 3, -1, -1)
+        if x.device != self.device:
+            x = x.to(self.device)
+        # one new float tensor, in the network's memory format (never the
+        # caller's array: the network output may alias its input)
+        fmt = torch.channels_last if self.channels_last \
+            else torch.contiguous_format
+        x = x.to(dtype=torch.float32, memory_format=fmt, copy=True)
+        if maxval is not None:
+            x.div_(maxval)
         with torch.autocast(self.device.type, dtype=self.amp_dtype,
                             enabled=self.amp_dtype is not None):
-            y = self.generator(x)
+            y = self.generator(x)[0]
+        y = y.float() if y.dtype != torch.float32 else y
         low, high = self.output_range
-        y = ((y.float() - low) / (high - low)).clamp_(0, 1)[0]
-        y = y.permute(1, 2, 0)
-        if maxval is None:
-            return y.cpu().numpy()
-        y = y.mul_(maxval).round_()
-        if maxval == 255.0:
-            return y.to(torch.uint8).cpu().numpy()
-        return y.to(torch.int32).cpu().numpy().astype(np.uint16)
+        if (low, high) != (0.0, 1.0):
+            y = y.sub_(low).div_(high - low)
+        y = y.clamp_(0, 1)
+        if maxval is not None:
+            y = y.mul_(maxval).round_()
+        return y
+
+    def _memory_model(self):
+        key = (self.amp_dtype, self.channels_last)
+        if key not in self._memory_models:
+            self._memory_models[key] = memory_model(
+                self.generator, self.device, self.amp_dtype,
+                self.channels_last, self.size_divisor)
+        return self._memory_models[key]
+
+    def _plan_tile(self, height, width, itemsize):
+        """The tile for a ``height x width`` (LR) image: ``self.tile``, None
+        (whole) when the untiled pass fits the memory budget, else one
+        chosen to fit (``auto_tile``) or an :class:`InsufficientMemoryError`
+        naming ``--tile``."""
+        budget, source = default_budget(self.device, self.max_memory)
+        if budget is None:
+            return self.tile
+        s2 = self.scale**2
+        if self.device.type == 'cpu':  # the output image shares the RAM
+            budget -= height * width * s2 * 3 * itemsize
+        # the tile's result converted to float (bf16) or pixels (GPU)
+        extra = s2 * 3 * 4
+        model = self._memory_model()
+        tile = self.tile
+        side = tile + 2 * self.tile_pad if tile else None
+        h, w = (height, width) if not tile else (min(side, height),
+                                                 min(side, width))
+        need = model.forward_bytes(h, w) + extra * h * w
+        if need <= budget:
+            return tile
+        what = (f'a {w}x{h} tile (tile {tile} + pad)' if tile else
+                f'an untiled x{self.scale} pass over {width}x{height}')
+        try:
+            fit = choose_tile(model, budget, height, width, self.tile_pad,
+                              self.size_divisor, extra)
+        except InsufficientMemoryError as err:
+            raise InsufficientMemoryError(
+                f'{what} needs ~{format_bytes(need)}, more than '
+                f'{format_bytes(max(budget, 0))} ({source}); {err}') from None
+        if tile:
+            logger.warning('SRInferencer: %s needs ~%s, more than %s (%s); '
+                           'tile %d would fit', what, format_bytes(need),
+                           format_bytes(budget), source, fit)
+            return tile
+        if not self.auto_tile:
+            raise InsufficientMemoryError(
+                f'{what} needs ~{format_bytes(need)}, more than '
+                f'{format_bytes(budget)} ({source}); process it in tiles: '
+                f'--tile {fit} (tile={fit}), or let it tile by itself '
+                '(drop --no-auto-tile)')
+        logger.info('SRInferencer: %s needs ~%s, more than %s (%s): tiling '
+                    'with tile %d pad %d (--tile to choose)', what,
+                    format_bytes(need), format_bytes(budget), source, fit,
+                    self.tile_pad)
+        return fit
 
     # ------------------------------------------------------------ files
     def output_path(self, input_path, out_dir, suffix=''):

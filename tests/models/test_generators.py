@@ -35,7 +35,9 @@ PARAMS_X4 = {
 
 
 def registered():
-    return sorted(GENERATORS.module_dict.items())
+    # spandrel's networks: tests/models/test_spandrel_archs.py
+    return sorted((name, cls) for name, cls in GENERATORS.module_dict.items()
+                  if not hasattr(cls, 'spandrel_arch'))
 
 
 def num_params(model):
