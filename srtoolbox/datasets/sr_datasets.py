@@ -4,12 +4,17 @@ A dataset knows where images are stored (a folder or an LMDB, see
 :mod:`srtoolbox.datasets.image_store`) and reads them; what is done to them
 (crops, LR generation, flips, packing) is the ``pipeline`` of transforms.
 """
+import logging
 import os.path as osp
+from concurrent.futures import ThreadPoolExecutor
 
 from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
 
 from ..registry import DATASETS
+from ..utils.image_io import ImageReadError
 from .image_store import build_image_store
+from .parallel import default_workers, listing
 
 __all__ = ['HRImageDataset', 'PairedImageDataset']
 
@@ -17,14 +22,62 @@ __all__ = ['HRImageDataset', 'PairedImageDataset']
 class _SRDatasetBase(BaseDataset):
 
     def __init__(self, *, scale, pipeline=(), name=None, test_mode=False,
-                 **kwargs):
+                 skip_bad=False, **kwargs):
         if not isinstance(scale, int) or scale < 1:
             raise ValueError(f'{type(self).__name__}: scale must be a positive '
                              f'integer, got {scale!r}')
         self.scale = scale
         self.name = name
+        self.skip_bad = skip_bad
+        self.skipped = []  # (image, reason) left out by skip_bad
         super().__init__(pipeline=list(pipeline), test_mode=test_mode,
                          serialize_data=False, **kwargs)
+
+    def _readable(self, items):
+        """With ``skip_bad``, the items whose images all decode.
+
+        ``items``: ``[(item, [(store, key), ...]), ...]``. Every image is
+        decoded once (in threads: decoding releases the GIL); each one that
+        does not is logged with its name and reason and kept in
+        :attr:`skipped`, and the summary says how many went.
+        """
+        self.skipped = []
+        if not self.skip_bad:
+            return [item for item, _ in items]
+
+        def check(images):
+            for store, key in images:
+                try:
+                    img = store.get(key)
+                except (ImageReadError, KeyError) as err:
+                    return store.describe(key), str(err).strip("'\"")
+                self._remember(store, key, img)
+            return None
+
+        with ThreadPoolExecutor(default_workers()) as pool:
+            problems = list(pool.map(check, [images for _, images in items]))
+        kept = []
+        for (item, _), problem in zip(items, problems):
+            if problem is None:
+                kept.append(item)
+                continue
+            self.skipped.append(problem)
+            print_log(f'{self.name}: skipping unreadable image {problem[0]} '
+                      f'({problem[1]})', logger='current',
+                      level=logging.WARNING)
+        if self.skipped:
+            print_log(f'{self.name}: skipped {len(self.skipped)} unreadable '
+                      f'image(s) of {len(items)} (skip_bad=True); '
+                      f'{len(kept)} left', logger='current',
+                      level=logging.WARNING)
+        if not kept:
+            raise ImageReadError(
+                f'{self.name}: none of the {len(items)} images could be '
+                'read:' + listing(f'{p}: {r}' for p, r in self.skipped))
+        return kept
+
+    def _remember(self, store, key, img):
+        """Keep an image decoded by the ``skip_bad`` check (see cache)."""
 
     def prepare_data(self, idx):
         data_info = self.get_data_info(idx)
@@ -53,11 +106,17 @@ class HRImageDataset(_SRDatasetBase):
             Worth it for small training sets cropped many times per epoch,
             like the demo's 80 photographs: decoding a 1024x700 JPEG costs
             more than everything else the pipeline does to a 96x96 crop.
+        skip_bad (bool): decode every image when the dataset is built and
+            leave out those that do not decode, each logged (a warning
+            naming it) and listed in ``dataset.skipped`` as ``(image,
+            reason)``, as ``create_lmdb.py --skip-bad`` does; the default
+            ``False`` checks nothing up front, and an unreadable image
+            raises an error naming it when it is read.
     """
 
     def __init__(self, *, gt_folder, scale, pipeline=(), backend_args=None,
                  name=None, data_root='', test_mode=False, cache=False,
-                 **kwargs):
+                 skip_bad=False, **kwargs):
         self.gt_folder = gt_folder
         self.backend_args = backend_args
         self._cache = {} if cache else None
@@ -65,11 +124,18 @@ class HRImageDataset(_SRDatasetBase):
         self.gt_store = build_image_store(path, backend_args)
         name = name or osp.splitext(osp.basename(osp.normpath(path)))[0]
         super().__init__(scale=scale, pipeline=pipeline, name=name,
-                         data_root=data_root, test_mode=test_mode, **kwargs)
+                         data_root=data_root, test_mode=test_mode,
+                         skip_bad=skip_bad, **kwargs)
 
     def load_data_list(self):
+        keys = self._readable([(key, [(self.gt_store, key)])
+                               for key in self.gt_store.keys()])
         return [dict(key=key, dataset=self.name, sample_idx=i)
-                for i, key in enumerate(self.gt_store.keys())]
+                for i, key in enumerate(keys)]
+
+    def _remember(self, store, key, img):
+        if self._cache is not None:
+            self._cache[key] = img
 
     def _load(self, data_info):
         key = data_info['key']
@@ -96,11 +162,13 @@ class PairedImageDataset(_SRDatasetBase):
             ``0001.png`` / ``0001x4.png``. Default: ``'{}'``.
         pipeline, backend_args, name, data_root: as in
             :class:`HRImageDataset`.
+        skip_bad (bool): as in :class:`HRImageDataset`; a pair goes when
+            either image does not decode.
     """
 
     def __init__(self, *, gt_folder, lq_folder, scale, pipeline=(),
                  filename_tmpl='{}', backend_args=None, name=None,
-                 data_root='', test_mode=False, **kwargs):
+                 data_root='', test_mode=False, skip_bad=False, **kwargs):
         if '{}' not in filename_tmpl:
             raise ValueError(f"filename_tmpl must contain '{{}}', got "
                              f'{filename_tmpl!r}')
@@ -114,18 +182,19 @@ class PairedImageDataset(_SRDatasetBase):
         name = name or osp.splitext(osp.basename(osp.normpath(
             join(gt_folder))))[0]
         super().__init__(scale=scale, pipeline=pipeline, name=name,
-                         data_root=data_root, test_mode=test_mode, **kwargs)
+                         data_root=data_root, test_mode=test_mode,
+                         skip_bad=skip_bad, **kwargs)
 
     def load_data_list(self):
         lq_keys = set(self.lq_store.keys())
-        data_list, missing = [], []
-        for i, key in enumerate(self.gt_store.keys()):
+        pairs, missing = [], []
+        for key in self.gt_store.keys():
             lq_key = self.filename_tmpl.format(key)
             if lq_key not in lq_keys:
                 missing.append(f'{key} -> {lq_key}')
                 continue
-            data_list.append(dict(key=key, lq_key=lq_key, dataset=self.name,
-                                  sample_idx=i))
+            pairs.append(((key, lq_key), [(self.gt_store, key),
+                                          (self.lq_store, lq_key)]))
         if missing:
             shown = ', '.join(missing[:10])
             more = f' and {len(missing) - 10} more' if len(missing) > 10 else ''
@@ -133,7 +202,8 @@ class PairedImageDataset(_SRDatasetBase):
                 f'{self.lq_store.root}: no LR image for {len(missing)} HR '
                 f'image(s) of {self.gt_store.root} (HR key -> expected LR key '
                 f'with filename_tmpl={self.filename_tmpl!r}): {shown}{more}')
-        return data_list
+        return [dict(key=key, lq_key=lq_key, dataset=self.name, sample_idx=i)
+                for i, (key, lq_key) in enumerate(self._readable(pairs))]
 
     def _load(self, data_info):
         gt_key, lq_key = data_info['key'], data_info['lq_key']
