@@ -142,8 +142,11 @@ def create_lmdb(input_dir, output, *, workers=None, compress_level=1,
             LMDB; ``'skip'`` leaves it out and lists it in the result.
         resume (bool): an interrupted earlier run of the same build leaves
             ``<output>.tmp-build``; go on from what it committed (True) or
-            start afresh (False). A leftover of another build (other input or
-            settings) is always cleared.
+            start afresh (False). Resuming encodes again the entries whose
+            source changed since (size or modification time, see
+            :mod:`.sources`) and drops those whose source is gone. A
+            leftover of another build (other input or settings) or a
+            damaged one is always cleared.
         map_size (int | None): initial LMDB map size in bytes (default from
             the source sizes); doubled whenever it is full.
         progress (bool): show a tqdm progress bar.
