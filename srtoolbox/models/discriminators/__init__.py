@@ -4,6 +4,7 @@ Both return raw logits ``(N, 1)``; the sigmoid, where one is meant, lives in
 ``GANLoss``.
 """
 from .srgan_discriminator import SRGANDiscriminator
+from .unet_sn import UNetDiscriminatorSN  # noqa: F401
 from .vgg_style import VGGStyleDiscriminator
 
 __all__ = ['SRGANDiscriminator', 'VGGStyleDiscriminator']
