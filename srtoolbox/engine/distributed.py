@@ -17,6 +17,14 @@ without a GPU, and one between its default DDP wrapper and our models:
   ``MMSeparateDistributedDataParallel`` does, but keeps checkpoint keys
   unchanged (``generator.conv_first.weight``, no ``module.``), so a
   checkpoint written by 8 GPUs resumes on 1 CPU and vice versa.
+
+BatchNorm generators (the paper's SRResNet) would let each process keep its
+own running statistics, so validation and the checkpoint would depend on the
+rank: on CUDA the generator's BatchNorm layers become ``SyncBatchNorm``
+(statistics of the global batch, the same on every rank); elsewhere (gloo
+has no SyncBatchNorm) rank 0's statistics are broadcast to every process
+after each training step. Discriminators keep per-process BatchNorm (they
+train on batch statistics and never use their running ones).
 """
 import inspect
 import os
@@ -33,7 +41,8 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 __all__ = ['configure_distributed', 'init_distributed',
-           'SRDistributedDataParallel']
+           'SRDistributedDataParallel', 'has_batchnorm',
+           'sync_batchnorm_on_cuda', 'broadcast_buffers_from_rank0']
 
 
 def _on_cpu():
@@ -111,6 +120,38 @@ def _buffer_sync(broadcast_buffers):
     return dict(broadcast_buffers=broadcast_buffers)
 
 
+def has_batchnorm(module):
+    """Whether ``module`` holds a BatchNorm layer (with running stats)."""
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm)
+               and m.track_running_stats for m in module.modules())
+
+
+def sync_batchnorm_on_cuda(network, device):
+    """``network`` with ``SyncBatchNorm`` layers when ``device`` is CUDA
+    (NCCL computes the global batch's statistics), unchanged elsewhere:
+    gloo has no SyncBatchNorm. Parameters stay the same objects."""
+    if str(device).startswith('cuda') and has_batchnorm(network):
+        return nn.SyncBatchNorm.convert_sync_batchnorm(network)
+    return network
+
+
+def broadcast_buffers_from_rank0(modules):
+    """Copy rank 0's floating-point buffers (BatchNorm running statistics)
+    into every process: one broadcast per dtype and device."""
+    groups = {}
+    for module in modules:
+        for buf in module.buffers():
+            if buf.is_floating_point():
+                groups.setdefault((buf.dtype, buf.device), []).append(buf)
+    for bufs in groups.values():
+        flat = torch.cat([b.reshape(-1) for b in bufs])
+        torch_dist.broadcast(flat, src=0)
+        offset = 0
+        for buf in bufs:
+            buf.copy_(flat[offset:offset + buf.numel()].view_as(buf))
+            offset += buf.numel()
+
+
 class _NetworkDDP(MMDistributedDataParallel):
     """DDP around one network that looks like the network from outside.
 
@@ -159,7 +200,10 @@ class SRDistributedDataParallel(MMSeparateDistributedDataParallel):
     ``broadcast_buffers`` is False: BatchNorm running statistics of a
     discriminator stay per process (they are unused in training; the
     checkpoint holds rank 0's), which avoids DDP's in-place buffer broadcast
-    between the several discriminator passes of one iteration.
+    between the several discriminator passes of one iteration. A BatchNorm
+    *generator* gets ``SyncBatchNorm`` on CUDA and rank 0's statistics after
+    every step elsewhere (see the module docstring), so every rank
+    validates and saves the same network.
 
     Args:
         module (nn.Module): an srtoolbox model (``SRModel``, ``SRGAN``, ...).
@@ -179,6 +223,17 @@ class SRDistributedDataParallel(MMSeparateDistributedDataParallel):
         if device == 'cpu':
             kwargs.pop('device_ids', None)
             kwargs.pop('output_device', None)
+        generator = module._modules.get('generator')
+        # networks whose running statistics rank 0 broadcasts after a step
+        self._bn_broadcast = []
+        if generator is not None and has_batchnorm(generator):
+            if str(device).startswith('cuda'):
+                module._modules['generator'] = sync_batchnorm_on_cuda(
+                    generator, device)
+            else:
+                self._bn_broadcast = [
+                    name for name in ('generator', 'generator_ema')
+                    if module._modules.get(name) is not None]
         for name, child in list(module._modules.items()):
             if child is None:
                 continue
@@ -189,6 +244,19 @@ class SRDistributedDataParallel(MMSeparateDistributedDataParallel):
                     find_unused_parameters=find_unused_parameters,
                     **_buffer_sync(broadcast_buffers), **kwargs)
             module._modules[name] = child
+
+    def train_step(self, data, optim_wrapper):
+        """The model's own ``train_step``; then rank 0's BatchNorm statistics
+        for a BatchNorm generator off CUDA."""
+        log_vars = self.module.train_step(data, optim_wrapper)
+        if self._bn_broadcast:
+            with torch.no_grad():
+                broadcast_buffers_from_rank0(
+                    [getattr(self.module, name).module
+                     if isinstance(getattr(self.module, name), _NetworkDDP)
+                     else getattr(self.module, name)
+                     for name in self._bn_broadcast])
+        return log_vars
 
     @contextmanager
     def no_sync(self):

@@ -42,9 +42,10 @@ that the BatchNorm discriminator cannot trip DDP:
   backward pass would complete;
 * the configs set ``broadcast_buffers=False``: each rank keeps its own
   BatchNorm running statistics. The discriminator always runs in training
-  mode (batch statistics), so its running statistics are never used; the
-  generator's (SRResNet has BatchNorm) are saved from rank 0, as they would
-  be with broadcasting.
+  mode (batch statistics), so its running statistics are never used. A
+  BatchNorm generator (SRResNet) gets SyncBatchNorm on CUDA and rank 0's
+  running statistics after every step elsewhere
+  (``SRDistributedDataParallel``), so all ranks validate one network.
 
 ``tests/models/test_gan_model.py`` trains both wrappers for a few
 iterations on two CPU processes (gloo) with either ``broadcast_buffers``
