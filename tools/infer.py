@@ -9,7 +9,10 @@ Outputs are PNGs named ``<stem><suffix>.png``: RGBA inputs keep an alpha
 (enlarged with bicubic), gray stays gray, 16-bit stays 16-bit. Existing
 outputs are kept unless ``--overwrite``; unreadable inputs are named and
 skipped. ``--tile`` bounds memory for any image size (see
-``srtoolbox/apis/tiling.py`` for how large ``--tile-pad`` must be).
+``srtoolbox/apis/tiling.py`` for how large ``--tile-pad`` must be); without
+it, an image whose untiled pass is estimated above the free memory (or
+``--max-memory``) is tiled with a size chosen and logged, or refused with
+``--no-auto-tile``.
 Exit status: 0, or 1 on an error or when an input was skipped.
 """
 import argparse
@@ -38,6 +41,13 @@ def parse_args(argv=None):
                         help='tile size in LR pixels (default: whole image)')
     parser.add_argument('--tile-pad', type=int, default=16,
                         help='LR pixels of context around each tile')
+    parser.add_argument('--max-memory', default=None,
+                        help="memory a pass may use, e.g. '8G' (default: "
+                        '90%% of the free RAM / GPU memory); an untiled '
+                        'pass estimated above it is tiled by itself')
+    parser.add_argument('--no-auto-tile', action='store_true',
+                        help='refuse (naming --tile) instead of choosing a '
+                        'tile when an untiled pass would not fit')
     parser.add_argument('--amp', action='store_true',
                         help='bf16 autocast where the hardware computes it '
                         'natively (fp32 otherwise, with a note)')
@@ -68,11 +78,12 @@ def main(argv=None):
             args.config, args.checkpoint, device=args.device, amp=args.amp,
             tile=args.tile, tile_pad=args.tile_pad,
             interp_checkpoint=args.interp_checkpoint, alpha=args.alpha,
-            prefer_ema=not args.no_ema)
+            prefer_ema=not args.no_ema, max_memory=args.max_memory,
+            auto_tile=not args.no_auto_tile)
         summary = inferencer.run(args.input, args.output,
                                  overwrite=args.overwrite,
                                  suffix=args.suffix)
-    except (OSError, ValueError, KeyError, RuntimeError,
+    except (OSError, ValueError, KeyError, RuntimeError, MemoryError,
             pickle.UnpicklingError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1

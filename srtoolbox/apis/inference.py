@@ -387,6 +387,11 @@ class SRInferencer:
             fit = choose_tile(model, budget, height, width, self.tile_pad,
                               self.size_divisor, extra)
         except InsufficientMemoryError as err:
+            if tile:  # the user's choice: tried as asked
+                logger.warning('SRInferencer: %s needs ~%s, more than %s '
+                               '(%s); %s', what, format_bytes(need),
+                               format_bytes(budget), source, err)
+                return tile
             raise InsufficientMemoryError(
                 f'{what} needs ~{format_bytes(need)}, more than '
                 f'{format_bytes(max(budget, 0))} ({source}); {err}') from None
