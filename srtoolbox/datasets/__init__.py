@@ -6,6 +6,7 @@ from .image_store import (CorruptEntryError, ImageStore, build_image_store,
                           read_meta_info)
 from .lmdb import (BuildResult, LmdbReport, create_lmdb, create_paired_lmdb,
                    inspect_lmdb)
+from .realesrgan_dataset import RealESRGANDataset  # noqa: F401
 from .sr_datasets import HRImageDataset, PairedImageDataset
 from .subimages import ExtractResult, crop_positions, extract_subimages
 

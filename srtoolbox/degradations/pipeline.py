@@ -61,8 +61,8 @@ class SecondOrderDegradation:
 
     Args:
         scale (int): SR scale.
-        gt_size (int | None): GT crop after degradation; None keeps the
-            whole (LR size must then be a multiple of nothing: H // scale).
+        gt_size (int | None): GT crop after degradation (paper: 256);
+            None keeps the whole image (LR size H // scale).
         usm_sharp (bool): sharpen the GT before degrading it.
         resize_prob, resize_range, gaussian_noise_prob, noise_range,
         poisson_scale_range, gray_noise_prob, jpeg_range: first stage.
@@ -174,6 +174,14 @@ class SecondOrderDegradation:
     @torch.no_grad()
     def __call__(self, gt, kernel1, kernel2, sinc_kernel):
         self.check_kernel_size(kernel1.shape[-1])
+        smallest = int(min(gt.shape[-2:]) * self.resize1.resize_range[0])
+        if smallest <= kernel2.shape[-1] // 2:
+            raise DegradationConfigError(
+                f'GT crops of {tuple(gt.shape[-2:])} shrink to {smallest} '
+                f'pixels at the smallest first resize '
+                f'({self.resize1.resize_range[0]}), too small for the '
+                f'{kernel2.shape[-1]}x{kernel2.shape[-1]} second blur; use '
+                'larger crops (crop_pad_size) or a larger resize_range min')
         if self.usm is not None:
             self.usm.to(gt.device)
             gt_usm = self.usm(gt)
