@@ -1,6 +1,8 @@
-"""Convert a BasicSR, ESRGAN or MMagic checkpoint into a srtoolbox one.
+"""Convert BasicSR, ESRGAN, MMagic or authors' checkpoints to srtoolbox's.
 
     python tools/convert_checkpoint.py --from basicsr IN.pth OUT.pth
+    python tools/convert_checkpoint.py --from edsr-pytorch \\
+        EDSR_x4.pt work_dirs/edsr_x4_authors.pth   # also RCAN, MSRN
     python tools/convert_checkpoint.py --from esrgan-legacy ESRGAN.pth OUT.pth
     python tools/convert_checkpoint.py --from mmagic iter_300000.pth OUT.pth
 
@@ -18,14 +20,14 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from srtoolbox.apis.convert import SOURCES, convert_checkpoint  # noqa
+from srtoolbox.apis.convert import CHOICES, convert_checkpoint  # noqa
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Convert a checkpoint into the srtoolbox layout')
     parser.add_argument('--from', dest='source', required=True,
-                        choices=sorted(SOURCES),
+                        choices=CHOICES,
                         help='layout of the input checkpoint')
     parser.add_argument('input', help='checkpoint to convert')
     parser.add_argument('output', help='srtoolbox checkpoint to write')
@@ -48,6 +50,10 @@ def main(argv=None):
         return 1
     print(f'wrote {out}')
     from srtoolbox.models.weights import read_generator_weights
+    from srtoolbox.utils.checkpoint_io import load_checkpoint_file
+    recorded = load_checkpoint_file(out)['meta'].get('generator_cfg')
+    if recorded:
+        print(f'generator (recorded in the file): {recorded}')
     settings = read_generator_weights(out).settings
     if settings:
         print('build the generator with ' + ', '.join(

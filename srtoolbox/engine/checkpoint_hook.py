@@ -98,6 +98,15 @@ class AtomicLocalBackend(LocalBackend):
 register_backend('atomic_local', AtomicLocalBackend, force=True)
 
 
+def _plain(value):
+    """Config values as dicts/lists/numbers/strings (weights_only-safe)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
 @HOOKS.register_module()
 class ResumableCheckpointHook(CheckpointHook):
     """``CheckpointHook`` with atomic writes, removals after the save, and
@@ -189,6 +198,15 @@ class ResumableCheckpointHook(CheckpointHook):
     def before_save_checkpoint(self, runner, checkpoint):
         if self._rng_states is not None:
             checkpoint['rng_states'] = self._rng_states
+        # the generator and its value range, as plain data, so the file
+        # loads without its config (srtoolbox.models.weights.detect)
+        model_cfg = runner.cfg.get('model') or {}
+        if isinstance(model_cfg.get('generator'), dict):
+            meta = checkpoint.setdefault('meta', {})
+            meta['generator_cfg'] = _plain(model_cfg['generator'])
+            pre = model_cfg.get('data_preprocessor') or {}
+            if 'gt_range' in pre:
+                meta['gt_range'] = [float(v) for v in pre['gt_range']]
 
     # -------------------------------------------------------------- resuming
     def after_load_checkpoint(self, runner, checkpoint):

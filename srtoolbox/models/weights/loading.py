@@ -51,6 +51,14 @@ def read_generator_weights(path, prefer_ema=True):
     Give the result to :func:`load_generator_weights`, which checks names,
     shapes and the settings.
     """
+    from .safetensors_io import is_safetensors, read_safetensors
+    if is_safetensors(path):  # srtoolbox's export or any bare state dict
+        import json
+        sd, meta = read_safetensors(path)
+        settings = json.loads(meta.get('generator_settings') or '{}')
+        sd, _, origin, more = extract_weights(sd, prefer_ema)
+        return GeneratorWeights(sd, {**more, **settings}, os.fspath(path),
+                                'safetensors ' + origin)
     sd, _, origin, settings = extract_weights(load_checkpoint_file(path),
                                               prefer_ema)
     return GeneratorWeights(sd, settings, os.fspath(path), origin)
