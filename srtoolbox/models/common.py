@@ -147,6 +147,9 @@ class MeanShiftResidualSR(nn.Module):
     in [0, 1] (not clamped).
     """
     SUPPORTED_SCALES = ()
+    # the mean shift subtracts a dataset mean of [0, 1] images: HR targets
+    # must be in [0, 1] too (checked by the training wrappers)
+    output_range = (0.0, 1.0)
 
     def __init__(self, *, in_channels, out_channels, num_feat, upscale,
                  img_range, rgb_mean):

@@ -64,6 +64,7 @@ class MSRN(nn.Module):
     nominally in [0, 1] (not clamped).
     """
     SUPPORTED_SCALES = (2, 3, 4, 8)
+    output_range = (0.0, 1.0)  # mean shift of [0, 1] images
 
     def __init__(self, *, in_channels: int = 3, out_channels: int = 3,
                  num_feat: int = 64, num_blocks: int = 8, upscale: int = 4,

@@ -33,6 +33,9 @@ class MSRResNet(nn.Module):
     Input ``(N, C, H, W)`` in [0, 1]; output ``(N, C, s*H, s*W)``.
     """
     SUPPORTED_SCALES = (2, 3, 4)
+    # the bilinear skip adds the [0, 1] input to the output: HR targets must
+    # be in [0, 1] too (checked by the training wrappers)
+    output_range = (0.0, 1.0)
 
     def __init__(self, *, in_channels=3, out_channels=3, num_feat=64,
                  num_blocks=16, upscale=4, upsample_lrelu=True):

@@ -85,6 +85,7 @@ class RRDBNet(nn.Module):
     (not clamped).
     """
     SUPPORTED_SCALES = (1, 2, 4, 8)
+    output_range = None  # no input skip: learns the targets' range
 
     def __init__(self, *, in_channels: int = 3, out_channels: int = 3,
                  num_feat: int = 64, num_blocks: int = 23,

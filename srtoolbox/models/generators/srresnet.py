@@ -59,6 +59,7 @@ class SRResNet(nn.Module):
     for. 1,550,659 parameters at x4 with the defaults.
     """
     SUPPORTED_SCALES = (2, 3, 4)
+    output_range = None  # no skip, no tanh: learns [0, 1] or [-1, 1]
 
     def __init__(self, *, in_channels=3, out_channels=3, num_feat=64,
                  num_blocks=16, upscale=4):
