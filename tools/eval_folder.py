@@ -1,8 +1,9 @@
-"""PSNR/SSIM of restored images against ground truth, matched by name.
+"""PSNR/SSIM (NIQE, LPIPS) of restored images against ground truth,
+matched by name.
 
     python tools/eval_folder.py --gt data/Set5/GTmod12 \\
         --restored results/set5 --crop-border 4 --test-y-channel \\
-        --suffix _x4 --out results/set5_eval
+        --suffix _x4 --metrics PSNR SSIM NIQE LPIPS --out results/set5_eval
 
 pairs ``GT/baby.png`` with ``RESTORED/baby_x4.*``, prints a table and, with
 ``--out PREFIX``, writes ``PREFIX.json`` and ``PREFIX.csv``.
@@ -26,6 +27,11 @@ def parse_args(argv=None):
                         help='measure on Y of YCbCr (BT.601)')
     parser.add_argument('--suffix', default='',
                         help="restored name = GT stem + suffix, e.g. '_x4'")
+    parser.add_argument('--metrics', nargs='+', default=['PSNR', 'SSIM'],
+                        choices=['PSNR', 'SSIM', 'NIQE', 'LPIPS'],
+                        help='what to measure (NIQE: of the restored image '
+                        'alone; LPIPS: AlexNet, skipped with a note when its '
+                        'weights are absent)')
     parser.add_argument('--out', default=None,
                         help='write OUT.json and OUT.csv')
     parser.add_argument('--overwrite', action='store_true',
@@ -40,7 +46,8 @@ def main(argv=None):
     try:
         rows, summary = evaluate_folder(
             args.gt, args.restored, crop_border=args.crop_border,
-            test_y_channel=args.test_y_channel, suffix=args.suffix)
+            test_y_channel=args.test_y_channel, suffix=args.suffix,
+            metrics=args.metrics)
         print(format_table(rows, summary))
         if args.out:
             for path in write_results(rows, summary, args.out,

@@ -6,6 +6,8 @@
 writes ``interp_alpha0.00.pth`` ... ``interp_alpha1.00.pth`` in ``--out``:
 ``(1 - alpha) * A + alpha * B``, as srtoolbox checkpoints with both sources
 and alpha in ``meta``. Existing files are kept unless ``--overwrite``.
+No config is needed: the checkpoints may be of any layout srtoolbox reads,
+and ``--strip-image`` detects their architecture when ``--config`` is absent.
 """
 import argparse
 import os.path as osp
@@ -30,16 +32,15 @@ def parse_args(argv=None):
                         help='take the plain weights even if EMA weights '
                         'are present')
     parser.add_argument('--strip-image', help='also write a strip bicubic | '
-                        'alpha... | HR for this HR image (needs --config)')
+                        'alpha... | HR for this HR image (needs --config), '
+                        'each panel labelled PSNR/SSIM and NIQE')
     parser.add_argument('--config', help='config of the generator (for '
-                        '--strip-image)')
+                        '--strip-image; default: detected from the '
+                        'checkpoints)')
     parser.add_argument('--crop', type=int, nargs=4,
                         metavar=('TOP', 'LEFT', 'H', 'W'),
                         help='HR region of the strip (default: centre)')
-    args = parser.parse_args(argv)
-    if args.strip_image and not args.config:
-        parser.error('--strip-image needs --config')
-    return args
+    return parser.parse_args(argv)
 
 
 def main(argv=None):

@@ -1,7 +1,13 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT``.
 
+``python tools/test.py CHECKPOINT [--data-root D --test-sets Set5 Set14]``
+tests a file without its config: the architecture is detected (srtoolbox
+metadata, the authors' EDSR/RCAN/MSRN releases, spandrel's architectures).
+
 Prints mean PSNR/SSIM per test set (the config's ``test_dataloader``, e.g.
-Set5 + Set14 + BSD68), writes per-image and mean results as JSON and CSV,
+Set5 + Set14 + BSD68; ``--metrics PSNR SSIM NIQE LPIPS`` for more, LPIPS
+skipped with one line when its weights are absent), writes per-image and
+mean results as JSON and CSV,
 and with ``--save-dir`` the SR images. Checkpoints of srtoolbox, BasicSR
 (``params``/``params_ema``), MMagic and the original ESRGAN load directly.
 """
@@ -25,8 +31,10 @@ from srtoolbox.engine.results import (collect_per_image,  # noqa: E402
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test an SR model')
-    parser.add_argument('config', help='config file (.py or .yaml)')
-    parser.add_argument('checkpoint', help='checkpoint file (any layout)')
+    parser.add_argument('config', help='config file (.py or .yaml); or, '
+                        'alone, a checkpoint whose architecture is detected')
+    parser.add_argument('checkpoint', nargs='?',
+                        help='checkpoint file (any layout)')
     parser.add_argument('--work-dir', help='where logs go')
     parser.add_argument('--out', help='results path prefix: writes '
                         'PREFIX.json and PREFIX.csv (default: '
@@ -40,6 +48,10 @@ def parse_args(argv=None):
                         help='replace the config\'s test sets by these HR '
                         'folders under --data-root, e.g. Set5 Set14 BSD68 '
                         '(LR made by bicubic downscaling)')
+    parser.add_argument('--metrics', nargs='+',
+                        choices=['PSNR', 'SSIM', 'NIQE', 'LPIPS'],
+                        help='replace the config\'s test metrics by these, '
+                        'with its crop_border and test_y_channel')
     parser.add_argument('--no-ema', action='store_true',
                         help='use the raw generator even if EMA is saved')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -52,7 +64,11 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.checkpoint is None:  # a checkpoint alone: see test_detected
+        return test_detected(args)
     cfg = load_config(args.config, args.cfg_options)
+    if args.metrics:
+        cfg.test_evaluator = replace_metrics(cfg.test_evaluator, args.metrics)
     if args.test_sets:
         if not args.data_root:
             sys.exit('--test-sets needs --data-root')
@@ -95,15 +111,77 @@ def main(argv=None):
     print(f'per-image results: {paths[0]} and {paths[1]}')
 
 
+def replace_metrics(evaluator, names):
+    """Metric configs ``names`` with the conventions (``crop_border``,
+    ``test_y_channel``) of the evaluator's first metric."""
+    first = evaluator[0] if isinstance(evaluator, (list, tuple)) \
+        else evaluator.get('metrics', evaluator)
+    if isinstance(first, (list, tuple)):
+        first = first[0]
+    keep = {k: first[k] for k in ('crop_border', 'test_y_channel')
+            if k in first}
+    return [dict(type=name, **keep) for name in names]
+
+
+_FORMATS = dict(PSNR='.2f', SSIM='.4f', NIQE='.4f', LPIPS='.4f')
+
+
+def test_detected(args):
+    """``tools/test.py CHECKPOINT [--data-root D] [--test-sets ...]``: the
+    network detected from the file, on the benchmarks (default: the vendored
+    Set5 and Set14) with PSNR/SSIM on Y, ``scale`` pixels cropped."""
+    from srtoolbox.apis.config_free import (load_detected_weights,
+                                            test_config_from_checkpoint)
+    args.checkpoint, args.config = args.config, None
+    try:
+        cfg, detected = test_config_from_checkpoint(
+            args.checkpoint, data_root=args.data_root or 'data/demo',
+            test_sets=args.test_sets or ('Set5', 'Set14'),
+            prefer_ema=not args.no_ema, work_dir=args.work_dir)
+    except (OSError, ValueError, KeyError, RuntimeError) as err:
+        sys.exit(f'error: {err}')
+    print(f'detected: {detected.describe()}')
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.save_dir:
+        cfg.custom_hooks = [dict(type='SaveSRImagesHook', out_dir=args.save_dir,
+                                 overwrite=args.overwrite)]
+    try:
+        cfg = prepare_test_config(cfg, args.checkpoint,
+                                  work_dir=args.work_dir,
+                                  launcher=args.launcher)
+    except (DataNotFoundError, FileNotFoundError) as err:
+        sys.exit(f'{args.checkpoint}: {err}')
+    runner = build_runner(cfg)
+    load_detected_weights(runner.model, detected)
+    metrics = runner.test()
+    from mmengine.dist import is_main_process
+    if not is_main_process():
+        return
+    rows = collect_per_image(runner.test_evaluator)
+    prefix = args.out or osp.join(cfg.work_dir, 'test_results')
+    paths = write_results(rows, dict(metrics), prefix,
+                          meta=dict(checkpoint=args.checkpoint,
+                                    generator=detected.generator_cfg),
+                          overwrite=True if args.out is None
+                          else args.overwrite)
+    print('\n' + format_summary(metrics))
+    print(f'per-image results: {paths[0]} and {paths[1]}')
+
+
 def format_summary(metrics):
-    sets = {}
+    sets, names = {}, []
     for name, value in metrics.items():
         dataset, _, metric = name.rpartition('/')
         sets.setdefault(dataset, {})[metric] = value
-    lines = [f'{"dataset":<10} {"PSNR":>8} {"SSIM":>8}']
+        if metric not in names:
+            names.append(metric)
+    names = names or ['PSNR', 'SSIM']
+    lines = [f'{"dataset":<10}' + ''.join(f' {m:>8}' for m in names)]
     for dataset, vals in sets.items():
-        lines.append(f'{dataset:<10} {vals.get("PSNR", float("nan")):>8.2f} '
-                     f'{vals.get("SSIM", float("nan")):>8.4f}')
+        lines.append(f'{dataset:<10}' + ''.join(
+            f' {vals.get(m, float("nan")):>8{_FORMATS.get(m, ".4f")}}'
+            for m in names))
     return '\n'.join(lines)
 
 

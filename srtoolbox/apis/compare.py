@@ -55,7 +55,7 @@ def labelled_strip(panels, labels, gap=4):
 
 
 def compare_models(models, hr_image, crop=None, zoom=2, device=None,
-                   tile=None):
+                   tile=None, niqe=False):
     """Upscale one image with several models and lay the results side by side.
 
     Args:
@@ -69,11 +69,14 @@ def compare_models(models, hr_image, crop=None, zoom=2, device=None,
         zoom (int): nearest-neighbour enlargement of the shown crops.
         device (str | None): e.g. ``'cuda'``; default: CUDA if available.
         tile (int | None): tile size for large images.
+        niqe (bool): also label each panel (HR included) with its NIQE
+            (no reference; Y, crop = scale; lower is more natural).
 
     Returns:
         tuple[np.ndarray, list[dict]]: the figure (HWC uint8 RGB) and, per
         panel, ``dict(label, psnr, ssim)`` on the whole image (Y channel,
-        crop = scale; ``None`` for the HR panel).
+        crop = scale; ``None`` for the HR panel), and ``niqe`` if asked
+        (``None`` where the image is too small for it).
     """
     from ..evaluation.functional import calculate_psnr, calculate_ssim
     from ..utils import imread, imresize
@@ -116,6 +119,13 @@ def compare_models(models, hr_image, crop=None, zoom=2, device=None,
             ssim = calculate_ssim(img, hr, scale, test_y_channel=True)
             labels.append(f'{label} {psnr:.2f}/{ssim:.3f}')
         rows.append(dict(label=label, psnr=psnr, ssim=ssim))
+        if niqe:
+            from ..evaluation.niqe import calculate_niqe
+            try:
+                rows[-1]['niqe'] = calculate_niqe(img, scale)
+                labels[-1] += f' NIQE {rows[-1]["niqe"]:.2f}'
+            except ValueError:  # smaller than two NIQE blocks
+                rows[-1]['niqe'] = None
         panel = img[top:top + ch, left:left + cw]
         panels.append(np.kron(panel, np.ones((zoom, zoom, 1), np.uint8)))
     return labelled_strip(panels, labels), rows

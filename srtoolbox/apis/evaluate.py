@@ -1,22 +1,31 @@
-"""PSNR/SSIM of a folder of restored images against their ground truth.
+"""PSNR/SSIM (and NIQE, LPIPS) of a folder of restored images against
+their ground truth.
 
     rows, summary = evaluate_folder('data/Set5/GTmod12', 'results/Set5',
                                     crop_border=4, test_y_channel=True,
-                                    suffix='_x4')
+                                    suffix='_x4',
+                                    metrics=('PSNR', 'SSIM', 'NIQE'))
     write_results(rows, summary, 'results/set5_eval')   # .json + .csv
 
 A restored image is found by name: ground truth ``baby.png`` pairs with
 ``<restored_dir>/baby<suffix>.<any image extension>``. Both are read with
 srtoolbox's rule (:func:`srtoolbox.utils.imread`: RGB uint8; gray
 replicated, alpha dropped, 16-bit / 257) and measured by
-:func:`~srtoolbox.evaluation.calculate_psnr` / ``calculate_ssim``.
+:func:`~srtoolbox.evaluation.calculate_psnr` / ``calculate_ssim`` /
+``calculate_niqe`` (of the restored image alone) / ``calculate_lpips``
+(AlexNet; skipped with one line in the summary's ``skipped`` when its
+weights are absent).
 """
 import math
 import os
 import os.path as osp
 
 __all__ = ['evaluate_folder', 'pair_images', 'write_results',
-           'format_table']
+           'format_table', 'FOLDER_METRICS']
+
+FOLDER_METRICS = ('PSNR', 'SSIM', 'NIQE', 'LPIPS')  # = IMAGE_METRICS
+# columns: width and decimals of each metric in tables
+_FORMATS = dict(PSNR=(8, 2), SSIM=(6, 4), NIQE=(6, 4), LPIPS=(6, 4))
 
 
 def _images_by_stem(folder):
@@ -68,27 +77,34 @@ def pair_images(gt_dir, restored_dir, suffix=''):
 
 
 def evaluate_folder(gt_dir, restored_dir, crop_border=0,
-                    test_y_channel=False, suffix=''):
-    """PSNR and SSIM of every pair, and their means.
+                    test_y_channel=False, suffix='',
+                    metrics=('PSNR', 'SSIM')):
+    """Metrics of every pair, and their means.
 
     Args:
         gt_dir (str): ground-truth images.
         restored_dir (str): restored images named ``<gt stem><suffix>.*``.
         crop_border (int): pixels cut from each side (the scale, for SR).
-        test_y_channel (bool): measure on Y of YCbCr (BT.601).
+        test_y_channel (bool): PSNR/SSIM on Y of YCbCr (BT.601); NIQE is
+            always on Y, LPIPS always on RGB.
         suffix (str): e.g. ``'_x4'``.
+        metrics (sequence[str]): any of ``FOLDER_METRICS``. LPIPS without
+            its weight files is left out and named in ``skipped``.
 
     Returns:
-        tuple[list[dict], dict]: rows ``{key, PSNR, SSIM, gt, restored}``
+        tuple[list[dict], dict]: rows ``{key, <metric>..., gt, restored}``
         (PSNR in dB, ``inf`` for identical images) and a summary with the
-        mean ``PSNR``/``SSIM``, ``num_images`` and the settings.
+        mean of each metric, ``num_images``, the settings and ``skipped``
+        (``{metric: reason}``, only when something was skipped).
 
     Raises:
         FileNotFoundError, ValueError: see :func:`pair_images`; a
-            ``ValueError`` naming both files when sizes differ.
+            ``ValueError`` naming both files when sizes differ, or naming
+            the file NIQE cannot measure (too small).
     """
-    from ..evaluation.functional import calculate_psnr, calculate_ssim
+    from ..evaluation.scorers import metric_functions
     from ..utils import imread
+    funcs, skipped = metric_functions(metrics, crop_border, test_y_channel)
     rows = []
     for stem, gt_path, sr_path in pair_images(gt_dir, restored_dir, suffix):
         gt, sr = imread(gt_path), imread(sr_path)
@@ -97,17 +113,21 @@ def evaluate_folder(gt_dir, restored_dir, crop_border=0,
                 f'size mismatch: {sr_path} is {sr.shape[1]}x{sr.shape[0]} '
                 f'but its ground truth {gt_path} is '
                 f'{gt.shape[1]}x{gt.shape[0]}')
-        rows.append(dict(
-            key=stem,
-            PSNR=calculate_psnr(sr, gt, crop_border, test_y_channel),
-            SSIM=calculate_ssim(sr, gt, crop_border, test_y_channel),
-            gt=gt_path, restored=sr_path))
-    summary = dict(
-        PSNR=sum(r['PSNR'] for r in rows) / len(rows),
-        SSIM=sum(r['SSIM'] for r in rows) / len(rows),
+        row = dict(key=stem)
+        for name, func in funcs.items():
+            try:
+                row[name] = func(sr, gt)
+            except ValueError as err:
+                raise ValueError(f'{name} of {sr_path}: {err}') from err
+        rows.append(dict(row, gt=gt_path, restored=sr_path))
+    summary = {name: sum(r[name] for r in rows) / len(rows)
+               for name in funcs}
+    summary.update(
         num_images=len(rows), crop_border=crop_border,
         test_y_channel=bool(test_y_channel), suffix=suffix,
         gt_dir=os.fspath(gt_dir), restored_dir=os.fspath(restored_dir))
+    if skipped:
+        summary['skipped'] = skipped
     return rows, summary
 
 
@@ -127,12 +147,15 @@ def _fmt(value, digits):
 
 
 def format_table(rows, summary):
-    """A plain-text table: one line per image and the mean."""
+    """A plain-text table: one line per image and the mean, a column per
+    metric measured (then one line per skipped metric)."""
+    names = [m for m in FOLDER_METRICS if m in summary]
     width = max([len('mean')] + [len(r['key']) for r in rows])
-    lines = [f'{"image":<{width}}  {"PSNR":>8}  {"SSIM":>6}']
-    for r in rows:
-        lines.append(f'{r["key"]:<{width}}  {_fmt(r["PSNR"], 2):>8}  '
-                     f'{_fmt(r["SSIM"], 4):>6}')
-    lines.append(f'{"mean":<{width}}  {_fmt(summary["PSNR"], 2):>8}  '
-                 f'{_fmt(summary["SSIM"], 4):>6}')
+    lines = [f'{"image":<{width}}' + ''.join(
+        f'  {m:>{_FORMATS[m][0]}}' for m in names)]
+    for r in rows + [dict(summary, key='mean')]:
+        lines.append(f'{r["key"]:<{width}}' + ''.join(
+            f'  {_fmt(r[m], _FORMATS[m][1]):>{_FORMATS[m][0]}}'
+            for m in names))
+    lines += list(summary.get('skipped', {}).values())
     return '\n'.join(lines)

@@ -145,11 +145,14 @@ def interpolate_checkpoints(path_a, path_b, alphas, out_dir, overwrite=False,
     return paths
 
 
-def interpolation_strip(config, checkpoints, hr_image, crop=None, zoom=2):
+def interpolation_strip(config, checkpoints, hr_image, crop=None, zoom=2,
+                        niqe=True):
     """``bicubic | alpha_0 | ... | alpha_n | HR`` crops of one image.
 
     The layout of :func:`srtoolbox.apis.compare.compare_models`: each panel
-    is labelled with its PSNR/SSIM on the whole image (Y, crop = scale).
+    is labelled with its PSNR/SSIM on the whole image (Y, crop = scale) and,
+    with ``niqe`` (the default), its NIQE: the perception-distortion
+    trade-off the sweep is for, in numbers.
 
     Args:
         config (str): config whose ``model.generator`` fits the checkpoints.
@@ -166,4 +169,5 @@ def interpolation_strip(config, checkpoints, hr_image, crop=None, zoom=2):
     """
     from .compare import compare_models
     models = [(f'a={alpha:g}', config, path) for alpha, path in checkpoints]
-    return compare_models(models, hr_image, crop=crop, zoom=zoom)[0]
+    return compare_models(models, hr_image, crop=crop, zoom=zoom,
+                          niqe=niqe)[0]

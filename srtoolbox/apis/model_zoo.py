@@ -4,8 +4,10 @@
 For every entry it measures, on this machine: parameters, MACs for a 320x180
 LR input, CPU time of one forward on that input (fp32; bf16 only where the
 CPU computes it natively), and reads PSNR/SSIM of the checkpoints trained
-here from ``tools/test.py`` result files. The papers' figures sit in their
-own columns with their sources. Every figure states its conventions.
+here from ``tools/test.py`` result files (and their NIQE, when the file was
+written with ``tools/test.py ... --metrics PSNR SSIM NIQE``). The papers'
+figures sit in their own columns with their sources. Every figure states its
+conventions.
 """
 import json
 import os.path as osp
@@ -161,9 +163,16 @@ def render_markdown(rows, command, machine, shape=(180, 320)):
         f'MACs and CPU time for one {w}x{h} LR input (x4 output '
         f'{4 * w}x{4 * h}); time is one forward pass, batch 1, 2 threads.',
         '',
+        'NIQE (lower is more natural): Y channel, crop 4, of the SR images '
+        'alone (Mittal et al. 2013, BasicSR-compatible); – where the result '
+        'file has none (`python tools/test.py CONFIG CKPT --metrics PSNR SSIM '
+        'NIQE --out model_zoo/results/NAME` adds it).',
+        '',
         '| model | config | params | GMACs | CPU s fp32 | CPU s bf16 | '
-        'Set5 PSNR / SSIM | Set14 | BSD68 | trained here |',
-        '| --- | --- | ---: | ---: | ---: | ---: | --- | --- | --- | --- |',
+        'Set5 PSNR / SSIM | Set14 | BSD68 | NIQE Set5 / Set14 / BSD68 | '
+        'trained here |',
+        '| --- | --- | ---: | ---: | ---: | ---: | --- | --- | --- | --- | '
+        '--- |',
     ]
     for row in rows:
         e, s, r = row['entry'], row['stats'], row['result']
@@ -176,6 +185,11 @@ def render_markdown(rows, command, machine, shape=(180, 320)):
         for dataset in ('Set5', 'Set14', 'BSD68'):
             m = measured.get(dataset)
             cells.append(_fmt((m['PSNR'], m['SSIM'])) if m else '–')
+        niqe = [measured.get(d, {}).get('NIQE')
+                for d in ('Set5', 'Set14', 'BSD68')]
+        cells.append(' / '.join('–' if v is None else f'{v:.2f}'
+                                for v in niqe) if any(
+                                    v is not None for v in niqe) else '–')
         budget = e.budget + (f'; {r["meta"].get("budget", "")}'
                              if r and r.get('meta', {}).get('budget')
                              else '') if r else 'not trained here'

@@ -1,7 +1,8 @@
 """Compare a GAN-trained generator with the network it started from.
 
-After SRGAN training, :class:`ReferenceComparisonHook` prints PSNR/SSIM of
-bicubic upsampling, of a reference generator (the SRResNet the SRGAN was
+After SRGAN training, :class:`ReferenceComparisonHook` prints PSNR/SSIM (and
+NIQE, LPIPS if asked: ``metrics=['PSNR', 'SSIM', 'NIQE']``) of bicubic
+upsampling, of a reference generator (the SRResNet the SRGAN was
 initialised from) and of the trained model on the last validation images,
 and writes ``bicubic | reference | model | HR`` crops side by side, so the
 perceptual difference the numbers do not show can be seen.
@@ -29,19 +30,29 @@ def center_crop(img, size):
     return img[top:top + ch, left:left + cw]
 
 
-def format_comparison(table, names, conventions):
-    """Text table: one row per dataset, PSNR/SSIM per method.
+_DIGITS = dict(PSNR=2, SSIM=4, NIQE=4, LPIPS=4)
+
+
+def format_comparison(table, names, conventions, metrics=('PSNR', 'SSIM')):
+    """Text table: one row per dataset, the metrics per method.
 
     Args:
-        table (dict): ``{dataset: {method: (psnr, ssim)}}``.
+        table (dict): ``{dataset: {method: (value per metric)}}``.
         names (list[str]): methods, in column order.
+        metrics (sequence[str]): the metrics of each tuple, in order.
     """
-    head1 = f'{"dataset":<10}' + ''.join(f' {n[:17]:>17}' for n in names)
-    head2 = f'{"":<10}' + ' {:>8} {:>8}'.format('PSNR', 'SSIM') * len(names)
+    width = 9 * len(metrics) - 1
+    head1 = f'{"dataset":<10}' + ''.join(
+        f' {n[:width]:>{width}}' for n in names)
+    head2 = f'{"":<10}' + ''.join(f' {m:>8}' for m in metrics) * len(names)
     rows = [f'{dataset:<10}' + ''.join(
-        ' {:>8.2f} {:>8.4f}'.format(*values[n]) for n in names)
+        f' {v:>8.{_DIGITS.get(m, 4)}f}'
+        for n in names for m, v in zip(metrics, values[n]))
         for dataset, values in table.items()]
-    return '\n'.join([f'PSNR/SSIM ({conventions}):', head1, head2] + rows)
+    lower = [m for m in metrics if m in ('NIQE', 'LPIPS')]
+    note = f'; lower is better for {", ".join(lower)}' if lower else ''
+    return '\n'.join([f'{"/".join(metrics)} ({conventions}{note}):', head1,
+                      head2] + rows)
 
 
 @HOOKS.register_module()
@@ -49,7 +60,8 @@ class ReferenceComparisonHook(Hook):
     """At the end of training, compare bicubic, a reference generator and
     the trained model on the images of the last validation.
 
-    Prints a PSNR/SSIM table, saves it to ``<work_dir>/comparison.json`` and
+    Prints a table of ``metrics``, saves it to ``<work_dir>/comparison.json``
+    and
     writes ``bicubic | reference | model | HR`` strips of the central
     ``crop_size`` HR crop to ``<work_dir>/comparison/<dataset>_<key>.png``.
     The reference network has the trained generator's architecture and
@@ -65,13 +77,20 @@ class ReferenceComparisonHook(Hook):
         num_images (int | None): strips to write; None writes all.
         crop_border (int), test_y_channel (bool): metric conventions, as the
             validation metrics. Defaults: 4, True.
+        metrics (sequence[str]): columns per method, any of ``'PSNR'``,
+            ``'SSIM'``, ``'NIQE'`` (no reference; an image too small for it
+            counts as NaN, with a warning) and ``'LPIPS'`` (left out with
+            one line when its weights are absent). Default: PSNR, SSIM.
     """
 
     priority = 'VERY_LOW'
 
     def __init__(self, reference=None, reference_name='SRResNet',
                  model_name=None, crop_size=128, num_images=None,
-                 crop_border=4, test_y_channel=True):
+                 crop_border=4, test_y_channel=True,
+                 metrics=('PSNR', 'SSIM')):
+        from ..evaluation.scorers import metric_functions
+        metric_functions(metrics)  # an unknown name fails at build time
         self.reference = reference
         self.reference_name = reference_name
         self.model_name = model_name
@@ -79,6 +98,8 @@ class ReferenceComparisonHook(Hook):
         self.num_images = num_images
         self.crop_border = crop_border
         self.test_y_channel = test_y_channel
+        self.metrics = tuple(metrics)
+        self.measured = self.metrics
         self._outputs = []
 
     def before_val_epoch(self, runner):
@@ -105,10 +126,18 @@ class ReferenceComparisonHook(Hook):
         return net.eval(), file
 
     @torch.no_grad()
-    def compare(self, model, work_dir):
-        """The table ``{dataset: {method: (psnr, ssim)}}``; writes strips."""
-        from ..evaluation.functional import calculate_psnr, calculate_ssim
+    def compare(self, model, work_dir, logger=None):
+        """The table ``{dataset: {method: (value per metric)}}`` and the
+        method names; writes strips. The measured metrics are in
+        ``self.measured`` (``self.metrics`` less any skipped)."""
+        from ..evaluation.scorers import metric_functions
         from ..models.sr_model import tensor2img
+        funcs, skipped = metric_functions(self.metrics, self.crop_border,
+                                          self.test_y_channel)
+        warn = logger.warning if logger is not None else print
+        for reason in skipped.values():
+            warn(reason)
+        self.measured = tuple(funcs)
         reference, _ = self.reference_network(model)
         device = next(reference.parameters()).device
         model_name = self.model_name or type(model).__name__
@@ -127,11 +156,16 @@ class ReferenceComparisonHook(Hook):
             }
             per_method = scores.setdefault(out.get('dataset', 'val'), {})
             for name, img in images.items():
-                per_method.setdefault(name, []).append((
-                    calculate_psnr(img, gt, self.crop_border,
-                                   self.test_y_channel),
-                    calculate_ssim(img, gt, self.crop_border,
-                                   self.test_y_channel)))
+                values = []
+                for metric, func in funcs.items():
+                    try:
+                        values.append(func(img, gt))
+                    except ValueError as err:  # e.g. too small for NIQE
+                        warn(f'{metric} of {name} on '
+                             f'{out.get("dataset", "val")}/'
+                             f'{out.get("key", i)} counts as NaN: {err}')
+                        values.append(float('nan'))
+                per_method.setdefault(name, []).append(tuple(values))
             if self.num_images is None or i < self.num_images:
                 strip = comparison_strip(
                     [center_crop(images[n], self.crop_size) for n in names] +
@@ -140,7 +174,10 @@ class ReferenceComparisonHook(Hook):
                 imwrite(strip, osp.join(work_dir, 'comparison',
                                         f"{out.get('dataset', 'val')}_"
                                         f'{key}.png'))
-        return {dataset: {n: tuple(float(np.mean(v)) for v in zip(*values))
+        def mean(column):
+            column = [v for v in column if not np.isnan(v)]
+            return float(np.mean(column)) if column else float('nan')
+        return {dataset: {n: tuple(mean(v) for v in zip(*values))
                           for n, values in methods.items()}
                 for dataset, methods in scores.items()}, names
 
@@ -155,16 +192,18 @@ class ReferenceComparisonHook(Hook):
                 'compare (make val_interval divide max_iters)')
             return
         model = unwrap_model(runner.model)
-        table, names = self.compare(model, runner.work_dir)
+        table, names = self.compare(model, runner.work_dir, runner.logger)
         conv = (f'Y channel, crop {self.crop_border}' if self.test_y_channel
                 else f'RGB, crop {self.crop_border}')
         runner.logger.info(
             f'\nAfter {runner.iter} iterations, on the last validation\'s '
-            'images:\n' + format_comparison(table, names, conv) +
+            'images:\n' + format_comparison(table, names, conv,
+                                            self.measured) +
             f'\nStrips (bicubic | {" | ".join(names[1:])} | HR): '
             f'{osp.join(runner.work_dir, "comparison")}')
-        summary = {dataset: {n: dict(psnr=p, ssim=s)
-                             for n, (p, s) in methods.items()}
+        keys = [m.lower() for m in self.measured]
+        summary = {dataset: {n: dict(zip(keys, values))
+                             for n, values in methods.items()}
                    for dataset, methods in table.items()}
         summary['iterations'] = runner.iter
         summary['conventions'] = conv
