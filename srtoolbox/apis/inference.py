@@ -101,7 +101,11 @@ class SRInferencer:
     Args:
         config (str | dict | Config | None): config file (``.py``/``.yaml``)
             or loaded config; the network is ``cfg.model.generator`` and the
-            output range ``cfg.model.data_preprocessor.gt_range``.
+            output range ``cfg.model.data_preprocessor.gt_range``. None
+            with a ``checkpoint``: the network is built from the file alone
+            (:func:`~srtoolbox.models.weights.load_generator_from_file`:
+            srtoolbox metadata, known layouts, spandrel's detection) and
+            described in the log; ``self.detected`` keeps what was found.
         checkpoint (str | None): weights in any layout
             :func:`~srtoolbox.apis.extract_generator_state_dict` reads
             (EMA weights preferred). None keeps the network's weights.
@@ -148,10 +152,22 @@ class SRInferencer:
                  max_memory=None, auto_tile=True):
         cfg = self._load_config(config)
         model_cfg = cfg.get('model', {}) if cfg is not None else {}
+        self.detected = None
+        if generator is None and cfg is None and checkpoint is not None:
+            # no config: the file says what it is (srtoolbox metadata,
+            # a known layout, or spandrel's detection)
+            self.detected = self._detect(checkpoint, interp_checkpoint,
+                                         alpha, prefer_ema)
+            generator = self.detected.network
+            checkpoint = interp_checkpoint = None  # loaded already
+            if output_range is None:
+                output_range = self.detected.output_range
         if generator is None:
             if not model_cfg or 'generator' not in model_cfg:
                 raise ValueError('SRInferencer needs a config with '
-                                 'model.generator, or generator=')
+                                 'model.generator, generator=, or a '
+                                 'checkpoint whose architecture it can '
+                                 'detect')
             generator = model_cfg['generator']
         if isinstance(generator, dict):
             generator = build_generator(generator)
@@ -211,6 +227,31 @@ class SRInferencer:
             from ..engine.launch import load_config
             return load_config(os.fspath(config))
         return config
+
+    @staticmethod
+    def _detect(checkpoint, interp_checkpoint, alpha, prefer_ema):
+        """The checkpoint's network, blended with ``interp_checkpoint``."""
+        from ..models.weights import (GeneratorWeights,
+                                      load_generator_from_file)
+        if interp_checkpoint is not None and alpha is None:
+            raise ValueError('interp_checkpoint needs alpha')
+        detected = load_generator_from_file(checkpoint, prefer_ema)
+        logger.info('detected %s', detected.describe())
+        if interp_checkpoint is not None:
+            from .interpolation import interpolate_weights
+            other = load_generator_from_file(interp_checkpoint, prefer_ema)
+            if other.generator_cfg != detected.generator_cfg:
+                raise ValueError(
+                    f'{detected.source} and {other.source} are different '
+                    f'networks ({detected.generator_cfg} vs '
+                    f'{other.generator_cfg}); interpolation needs one')
+            weights = interpolate_weights(
+                GeneratorWeights(detected.network.state_dict(), {},
+                                 detected.source),
+                GeneratorWeights(other.network.state_dict(), {},
+                                 other.source), alpha)
+            load_generator_weights(detected.network, weights)
+        return detected
 
     @staticmethod
     def _load_weights(generator, checkpoint, interp_checkpoint, alpha,
@@ -353,11 +394,23 @@ class SRInferencer:
         return y
 
     def _memory_model(self):
+        """The generator's :class:`~srtoolbox.apis.memory.MemoryModel`, or
+        None when no small probe runs (networks that need large inputs)."""
         key = (self.amp_dtype, self.channels_last)
         if key not in self._memory_models:
-            self._memory_models[key] = memory_model(
-                self.generator, self.device, self.amp_dtype,
-                self.channels_last, self.size_divisor)
+            self._memory_models[key] = None
+            for sizes in ((16, 32), (64, 96)):
+                try:
+                    self._memory_models[key] = memory_model(
+                        self.generator, self.device, self.amp_dtype,
+                        self.channels_last, self.size_divisor, sizes)
+                    break
+                except RuntimeError as err:
+                    logger.debug('memory probe at %s failed: %s', sizes, err)
+            else:
+                logger.warning('SRInferencer: no memory estimate for %s (its '
+                               'probe forwards failed); untiled passes are '
+                               'not checked', type(self.generator).__name__)
         return self._memory_models[key]
 
     def _plan_tile(self, height, width, itemsize):
@@ -366,14 +419,14 @@ class SRInferencer:
         chosen to fit (``auto_tile``) or an :class:`InsufficientMemoryError`
         naming ``--tile``."""
         budget, source = default_budget(self.device, self.max_memory)
-        if budget is None:
+        model = self._memory_model() if budget is not None else None
+        if model is None:
             return self.tile
         s2 = self.scale**2
         if self.device.type == 'cpu':  # the output image shares the RAM
             budget -= height * width * s2 * 3 * itemsize
         # the tile's result converted to float (bf16) or pixels (GPU)
         extra = s2 * 3 * 4
-        model = self._memory_model()
         tile = self.tile
         side = tile + 2 * self.tile_pad if tile else None
         h, w = (height, width) if not tile else (min(side, height),
