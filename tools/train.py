@@ -10,8 +10,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import DictAction  # noqa: E402
-
+from srtoolbox.engine.cfg_options import CfgOptionsAction  # noqa: E402
+from srtoolbox.engine.config_checks import ConfigError  # noqa: E402
 from srtoolbox.engine.launch import (DataNotFoundError,  # noqa: E402
                                      NotResumableError, load_config,
                                      prepare_train_config, train_from_config)
@@ -38,9 +38,10 @@ def parse_args(argv=None):
     parser.add_argument('--deterministic', action='store_true',
                         help='deterministic algorithms (bit-exact reruns '
                         'and resumes; slower on GPUs)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='override config keys, e.g. '
-                        'train_cfg.max_iters=1000')
+                        'train_cfg.max_iters=1000; quote paths with spaces, '
+                        'and commas twice: \'data_root="/a,b"\'')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
                         default='none', help='job launcher: torchrun '
                         '(tools/dist_train.sh) or srun (tools/slurm_train.sh)'
@@ -76,14 +77,16 @@ def main(argv=None):
     args = parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:  # torch.distributed.launch --use-env
         os.environ['LOCAL_RANK'] = str(args.local_rank)
-    cfg = load_config(args.config, args.cfg_options)
     try:
+        cfg = load_config(args.config, args.cfg_options)
         cfg = prepare_train_config(cfg, config_path=args.config,
                                    work_dir=args.work_dir, resume=args.resume,
                                    amp=args.amp, launcher=args.launcher,
                                    compile=args.compile or None,
                                    deterministic=args.deterministic or None)
         train_from_config(cfg)
+    except ConfigError as err:  # names its file already
+        sys.exit(f'config error: {err}')
     except (DataNotFoundError, NotResumableError,
             WorkDirLockedError) as err:
         sys.exit(f'{args.config}: {err}')

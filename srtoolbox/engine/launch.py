@@ -22,21 +22,43 @@ class DataNotFoundError(FileNotFoundError):
     """A dataset folder or LMDB named in a config does not exist."""
 
 
-def load_config(path, cfg_options=None):
+def load_config(path, cfg_options=None, check=True):
     """Read a Python (``.py``) or YAML (``.yaml``/``.yml``) config.
 
     Both may inherit with ``_base_``; ``cfg_options`` (``{'a.b': v}``) are
-    merged last, as ``--cfg-options a.b=v`` does.
+    merged last, as ``--cfg-options a.b=v`` does; a schedule that fitted
+    ``train_cfg.max_iters`` follows a new ``max_iters`` given there.
+    With ``check`` the mistakes of :mod:`.config_checks` raise
+    :class:`~.config_checks.ConfigError` naming the key and the file (a
+    syntax error names the file and line).
     """
+    from .config_checks import (ConfigError, check_config,
+                                explain_syntax_error, follow_max_iters)
     if not osp.isfile(path):
         raise FileNotFoundError(f'config file {path} does not exist')
     ext = osp.splitext(path)[1]
     if ext not in ('.py', '.yaml', '.yml', '.json'):
         raise ValueError(f'{path}: configs are .py, .yaml/.yml or .json, '
                          f'not {ext!r}')
-    cfg = Config.fromfile(path)
+    try:
+        cfg = Config.fromfile(path)
+    except Exception as err:  # noqa: B902 (SyntaxError, yaml errors, ...)
+        where = explain_syntax_error(path)
+        if where is None:
+            raise
+        raise ConfigError(where) from err
+    # mmengine formats the config text with yapf under a bare ``except:``
+    # whenever it logs or saves it; a DataLoader worker dying meanwhile
+    # (torch raises from its SIGCHLD handler) became "SyntaxError: Failed to
+    # format the config file", hiding the worker's own error. Unformatted
+    # text is still valid Python.
+    object.__setattr__(cfg, '_format_python_code', False)
     if cfg_options:
+        old_max_iters = (cfg.get('train_cfg') or {}).get('max_iters')
         cfg.merge_from_dict(cfg_options)
+        follow_max_iters(cfg, old_max_iters, cfg_options)
+    if check:
+        check_config(cfg)
     return cfg
 
 
@@ -138,6 +160,8 @@ def prepare_train_config(cfg, config_path=None, work_dir=None, resume=None,
         configure_distributed(cfg)
     if check_data:
         check_data_paths(cfg, ('train', 'val'))
+    from .config_checks import check_schedule
+    check_schedule(cfg)
     return cfg
 
 
