@@ -17,6 +17,7 @@ from srtoolbox.engine.launch import (DataNotFoundError,  # noqa: E402
                                      prepare_train_config, train_from_config)
 from srtoolbox.engine.preemption import Preempted  # noqa: E402
 from srtoolbox.engine.run_lock import WorkDirLockedError  # noqa: E402
+from srtoolbox.utils.checkpoint_io import UnsafeCheckpointError  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -87,7 +88,7 @@ def main(argv=None):
         train_from_config(cfg)
     except ConfigError as err:  # names its file already
         sys.exit(f'config error: {err}')
-    except (DataNotFoundError, NotResumableError,
+    except (DataNotFoundError, NotResumableError, UnsafeCheckpointError,
             WorkDirLockedError) as err:
         sys.exit(f'{args.config}: {err}')
     except Preempted as stop:

@@ -10,6 +10,7 @@ Writes go to a temporary file that replaces the target only when complete.
 import os
 import os.path as osp
 import pickle
+import re
 
 import torch
 
@@ -92,17 +93,27 @@ def load_checkpoint_file(path):
 
 
 # what torch's weights-only unpickler says when it refuses a global
-_REFUSALS = ('Unsupported global', 'Can only build', 'Can only create',
-             'Trying to call reduce', 'refusing getattr')
+_REFUSALS = ('Unsupported global', 'unsupported GLOBAL', 'Can only build',
+             'Can only create', 'Trying to call reduce', 'refusing getattr')
+_GLOBAL = re.compile(r'GLOBAL\s+([\w.]+)')
 
 
 def _refusal(err):
-    """The refusal line of a weights-only error, or None if it is not one."""
+    """What a weights-only error refused (``global posix.system``, ...),
+    or None if it is not a refusal. torch's advice to retry with
+    ``weights_only=False`` is never passed on."""
     if not isinstance(err, pickle.UnpicklingError):
         return None
-    for line in str(err).splitlines():
+    text = str(err)
+    if not any(r in text for r in _REFUSALS):
+        return None
+    found = _GLOBAL.search(text)
+    if found:
+        return f'global {found.group(1)}'
+    for line in text.splitlines():
         if any(r in line for r in _REFUSALS):
-            return line.replace('WeightsUnpickler error:', '').strip()
+            return line.replace('WeightsUnpickler error:', '').split(
+                '. Please use')[0].strip()
     return None
 
 
@@ -112,6 +123,10 @@ def _short(err, limit=300):
     _, found, rest = text.partition('WeightsUnpickler error:')
     text = rest.split(' Check the documentation')[0].strip() if found \
         else text
+    if 'weights_only' in text and 'False' in text:
+        text = text.split(' In PyTorch 2.6')[0]
+        text = re.sub(r'Re-running `torch\.load`.*?trusted source\.', '',
+                      text).strip()
     return text if len(text) <= limit else text[:limit] + '...'
 
 
