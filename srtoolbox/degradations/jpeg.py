@@ -10,8 +10,8 @@ a multiple of 16 and cropped back.
 It equals BasicSR 1.4.2's ``DiffJPEG(differentiable=False)`` (which
 Real-ESRGAN trains with) to one 8-bit level, including its one departure
 from the standard: the quantisation tables are applied transposed. The DCT
-is two 8x8 matrix products per block, so a batch runs on the training
-device.
+is one (blocks x 64) @ (64 x 64) matrix product per channel, so a batch
+runs on the training device.
 """
 import math
 
@@ -51,6 +51,7 @@ def _dct_matrix():
 
 
 _DCT = _dct_matrix()
+_DCT2 = torch.kron(_DCT, _DCT)  # row-major vec(C B C^T) = kron(C, C) vec(B)
 
 
 def quality_to_factor(quality):
@@ -60,23 +61,27 @@ def quality_to_factor(quality):
 
 
 def _blocks(channel):
-    """(B, H, W) -> (B, H/8, W/8, 8, 8)."""
+    """(B, H, W) -> (B, H/8 * W/8, 64): each 8x8 block as a row."""
     b, h, w = channel.shape
-    return channel.reshape(b, h // 8, 8, w // 8, 8).permute(0, 1, 3, 2, 4)
+    return channel.reshape(b, h // 8, 8, w // 8, 8).permute(
+        0, 1, 3, 2, 4).reshape(b, -1, 64)
 
 
-def _unblocks(blocks):
-    b, nh, nw = blocks.shape[:3]
-    return blocks.permute(0, 1, 3, 2, 4).reshape(b, nh * 8, nw * 8)
+def _unblocks(rows, h, w):
+    b = rows.shape[0]
+    return rows.reshape(b, h // 8, w // 8, 8, 8).permute(
+        0, 1, 3, 2, 4).reshape(b, h, w)
 
 
-def _code(channel, table, dct):
+def _code(channel, table, dct2):
     """DCT, quantise, round, dequantise, inverse DCT; values in 0..255.
 
-    ``table``: (B, 1, 1, 8, 8) quantisation steps."""
-    coeffs = dct @ (_blocks(channel) - 128) @ dct.t()
+    ``table``: (B, 1, 64) quantisation steps; ``dct2``: the 64x64 2-D DCT
+    (kron(C, C)), so a whole channel is one matrix product."""
+    h, w = channel.shape[-2:]
+    coeffs = (_blocks(channel) - 128) @ dct2.t()
     coeffs = torch.round(coeffs / table) * table
-    return _unblocks(dct.t() @ coeffs @ dct) + 128
+    return _unblocks(coeffs @ dct2, h, w) + 128
 
 
 def jpeg_compress(img, quality):
@@ -99,18 +104,19 @@ def jpeg_compress(img, quality):
     if ((quality < 1) | (quality > 100)).any():
         raise DegradationConfigError(
             f'JPEG quality must be in [1, 100], got {quality.tolist()}')
-    factor = quality_to_factor(quality).reshape(b, 1, 1, 1, 1)
+    factor = quality_to_factor(quality).reshape(b, 1, 1)
     dtype = img.dtype
     x = img.float()
     pad_h, pad_w = -h % 16, -w % 16
     x = F.pad(x, (0, pad_w, 0, pad_h)) * 255
     ycc = torch.einsum('bchw,dc->bdhw', x, _RGB2YCC.to(x.device))
-    dct = _DCT.to(x.device)
-    y = _code(ycc[:, 0], Y_TABLE.to(x.device) * factor, dct)
+    dct2 = _DCT2.to(x.device)
+    y = _code(ycc[:, 0], Y_TABLE.reshape(1, 1, 64).to(x.device) * factor,
+              dct2)
     chroma = F.avg_pool2d(ycc[:, 1:] + 128, 2)  # (B, 2, H/2, W/2)
-    c_table = C_TABLE.to(x.device) * factor
-    cb = _code(chroma[:, 0], c_table, dct)
-    cr = _code(chroma[:, 1], c_table, dct)
+    c_table = C_TABLE.reshape(1, 1, 64).to(x.device) * factor
+    cb = _code(chroma[:, 0], c_table, dct2)
+    cr = _code(chroma[:, 1], c_table, dct2)
     chroma = torch.stack([cb, cr], 1).repeat_interleave(2, -2) \
         .repeat_interleave(2, -1) - 128
     ycc = torch.cat([y[:, None], chroma], 1)
