@@ -7,6 +7,7 @@ import os
 import os.path as osp
 
 from ..models.weights import SOURCES, extract_weights, make_checkpoint
+from ..models.weights.loading import check_finite_weights
 from ..models.weights.detect import unwrap_state_dict
 from ..models.weights.edsr_pytorch import convert_edsr_pytorch
 from ..utils.checkpoint_io import load_checkpoint_file, save_checkpoint_file
@@ -53,6 +54,7 @@ def convert_checkpoint(in_path, out_path, source, overwrite=False,
         raise ValueError(
             f'{in_path} does not look like a {source} checkpoint '
             f'(detected layout: {layout})')
+    check_finite_weights(sd, os.fspath(in_path))  # never write NaN weights
     meta = {
         'converted_from': osp.abspath(os.fspath(in_path)),
         'source': source,

@@ -14,7 +14,13 @@ then leaves none) and writes ``last_checkpoint`` in place too.
 * stores the random generators of every process in the checkpoint and
   restores them when training resumes from it, and keeps validation from
   consuming the training generators, so a resumed run draws the same
-  random numbers as an uninterrupted one.
+  random numbers as an uninterrupted one;
+* never writes a checkpoint from non-finite weights (it raises
+  ``NonFiniteWeightsError`` naming the first bad tensor), nor while the
+  losses are non-finite (``nonfinite_loss='skip'`` skipping steps: the
+  weights that gave them are suspect; a warning says so), and lists the
+  checkpoints it wrote in the message hub (``saved_checkpoints``) so that a
+  non-finite stop can name the last one from before it.
 """
 import os
 import os.path as osp
@@ -25,8 +31,10 @@ from mmengine.dist import is_main_process
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook
 
+from ..models.weights.loading import NonFiniteWeightsError, find_nonfinite
 from ..registry import HOOKS
 from ..utils.fileio import TMP_NAME, atomic_path
+from ..utils.module_utils import unwrap_model
 from .resume import get_rng_states, set_rng_states
 
 __all__ = ['atomic_write', 'AtomicLocalBackend', 'ResumableCheckpointHook']
@@ -156,9 +164,44 @@ class ResumableCheckpointHook(CheckpointHook):
         else:
             yield
 
+    def weights_fit_to_save(self, runner, what):
+        """False (with a warning) while the model's losses are non-finite;
+        :class:`NonFiniteWeightsError` when its generator's weights are."""
+        model = unwrap_model(runner.model)
+        networks = [(name, getattr(model, name, None))
+                    for name in ('generator', 'generator_ema')]
+        networks = [(n, m) for n, m in networks if m is not None] or \
+            [('model', model)]
+        for name, net in networks:
+            found = find_nonfinite(unwrap_model(net).state_dict())
+            if found is not None:
+                key, bad, total = found
+                raise NonFiniteWeightsError(
+                    f'not writing {what}: {name}.{key} has {bad} of {total} '
+                    'values NaN or Inf (training diverged). Resume from an '
+                    'earlier checkpoint with a lower learning rate.')
+        since = getattr(model, 'nonfinite_since', None)
+        if since is not None:
+            runner.logger.warning(
+                f'not writing {what}: the loss has been non-finite since '
+                f'iteration {since + 1} (steps skipped), so the weights that '
+                'gave it are suspect')
+            return False
+        return True
+
+    def _record_saved(self, runner, step, path):
+        saved = [entry for entry in
+                 runner.message_hub.get_info('saved_checkpoints') or []
+                 if osp.isfile(entry[1]) and entry[1] != str(path)]
+        saved.append([int(step), str(path)])
+        runner.message_hub.update_info('saved_checkpoints', saved)
+
     def _save_checkpoint_with_step(self, runner, step, meta):
         # as CheckpointHook's, reordered: save, point last_checkpoint at the
         # new file, and only then delete the outdated one
+        if not self.weights_fit_to_save(
+                runner, self.filename_tmpl.format(step)):
+            return
         self._rng_states = self._gather_rng_states()
         outdated = None
         if self.max_keep_ckpts > 0 and not (
@@ -178,6 +221,7 @@ class ResumableCheckpointHook(CheckpointHook):
             save_param_scheduler=self.save_param_scheduler, meta=meta,
             by_epoch=self.by_epoch, backend_args=self.backend_args,
             **self.args)
+        self._record_saved(runner, step, self.last_ckpt)
         if not is_main_process():
             return
         atomic_write(str(self.last_ckpt).encode('utf-8'),
@@ -192,8 +236,13 @@ class ResumableCheckpointHook(CheckpointHook):
 
     def _save_best_checkpoint(self, runner, metrics):
         # the previous best is deleted after the new best is written
+        if not self.weights_fit_to_save(runner, 'the best checkpoint'):
+            return
         with self._removals_after_saving():
             super()._save_best_checkpoint(runner, metrics)
+        best = getattr(self, 'best_ckpt_path', None)
+        if best and self.file_backend.isfile(best):
+            self._record_saved(runner, runner.iter, best)
 
     def before_save_checkpoint(self, runner, checkpoint):
         if self._rng_states is not None:

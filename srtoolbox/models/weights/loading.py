@@ -23,11 +23,46 @@ from .layouts import extract_weights
 __all__ = ['GeneratorWeights', 'read_generator_weights',
            'state_dict_mismatches', 'make_checkpoint', 'WeightsMismatchError',
            'load_generator_weights', 'resolve_checkpoint',
-           'load_pretrained_generator']
+           'load_pretrained_generator', 'NonFiniteWeightsError',
+           'find_nonfinite', 'check_finite_weights']
 
 
 class WeightsMismatchError(RuntimeError):
     """A checkpoint's tensors do not fit the generator built from a config."""
+
+
+class NonFiniteWeightsError(FloatingPointError):
+    """Weights hold NaN or Inf values (a diverged training run)."""
+
+
+def find_nonfinite(state_dict):
+    """``(key, number of NaN/Inf values, number of values)`` of the first
+    floating-point tensor of ``state_dict`` that is not finite, or None."""
+    for key, value in state_dict.items():
+        if torch.is_tensor(value) and (value.is_floating_point()
+                                       or value.is_complex()):
+            finite = torch.isfinite(value)
+            if not finite.all():
+                return key, int((~finite).sum()), value.numel()
+    return None
+
+
+def check_finite_weights(state_dict, source='checkpoint'):
+    """Raise :class:`NonFiniteWeightsError` naming the first tensor of
+    ``state_dict`` with NaN/Inf values; ``source`` names the file."""
+    found = find_nonfinite(state_dict)
+    if found is not None:
+        key, bad, total = found
+        raise NonFiniteWeightsError(
+            f'{source}: {key} has {bad} of {total} values NaN or Inf; these '
+            'weights come from a diverged training run (a generator with '
+            'them outputs black or meaningless images). Use a checkpoint '
+            'saved before the loss became non-finite.')
+
+
+def _checked(weights):
+    check_finite_weights(weights.state_dict, weights.source)
+    return weights
 
 
 class GeneratorWeights(NamedTuple):
@@ -57,11 +92,12 @@ def read_generator_weights(path, prefer_ema=True):
         sd, meta = read_safetensors(path)
         settings = json.loads(meta.get('generator_settings') or '{}')
         sd, _, origin, more = extract_weights(sd, prefer_ema)
-        return GeneratorWeights(sd, {**more, **settings}, os.fspath(path),
-                                'safetensors ' + origin)
+        return _checked(GeneratorWeights(sd, {**more, **settings},
+                                         os.fspath(path),
+                                         'safetensors ' + origin))
     sd, _, origin, settings = extract_weights(load_checkpoint_file(path),
                                               prefer_ema)
-    return GeneratorWeights(sd, settings, os.fspath(path), origin)
+    return _checked(GeneratorWeights(sd, settings, os.fspath(path), origin))
 
 
 def state_dict_mismatches(sd_a, sd_b):
@@ -112,6 +148,7 @@ def load_generator_weights(generator, state_dict, source='checkpoint',
             or naming each generator setting (``settings``, e.g.
             ``upsample_lrelu=False`` for MMagic's MSRResNet) the network was
             built without.
+        NonFiniteWeightsError: a tensor holds NaN/Inf values (named).
     """
     if hasattr(state_dict, 'settings'):  # GeneratorWeights
         state_dict, settings, source = (state_dict.state_dict,
@@ -144,6 +181,7 @@ def load_generator_weights(generator, state_dict, source='checkpoint',
             f'with {", ".join(wrong)}; set it in the config, e.g. '
             + ' '.join(f'--cfg-options model.generator.{name}={value!r}'
                        for name, value in settings.items()))
+    check_finite_weights(state_dict, source)
     generator.load_state_dict(state_dict, strict=True)
 
 
