@@ -3,6 +3,8 @@
     python tools/infer.py --config configs/srresnet/srresnet_x4_demo.py \\
         --checkpoint work_dirs/srresnet_x4_demo/iter_1000.pth \\
         --input data/demo/Set5 --output results/set5 --tile 256
+    python tools/infer.py --checkpoint 4x-SPANkendata.safetensors \\
+        --input photos/ --output results/   # architecture detected
 
 ``--input`` is a file, a folder or a quoted glob (``'photos/*.jpg'``).
 Outputs are PNGs named ``<stem><suffix>.png``: RGBA inputs keep an alpha
@@ -27,11 +29,15 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Upscale images with a trained SR generator')
-    parser.add_argument('--config', required=True,
-                        help='config (.py/.yaml) with model.generator')
+    parser.add_argument('--config', default=None,
+                        help='config (.py/.yaml) with model.generator; '
+                        'without it the architecture is detected from the '
+                        'checkpoint (srtoolbox metadata, the authors\' '
+                        'EDSR/RCAN/MSRN, spandrel\'s architectures)')
     parser.add_argument('--checkpoint', required=True,
-                        help='weights: srtoolbox, mmengine, MMagic, BasicSR '
-                        'or ESRGAN checkpoint')
+                        help='weights (.pth/.pt/.safetensors): srtoolbox, '
+                        'mmengine, MMagic, BasicSR, ESRGAN, EDSR-PyTorch or '
+                        'any spandrel-detected network')
     parser.add_argument('--input', required=True, nargs='+',
                         help='image file(s), folder(s) or glob(s)')
     parser.add_argument('--output', required=True, help='output folder')
@@ -87,6 +93,8 @@ def main(argv=None):
             pickle.UnpicklingError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
+    if inferencer.detected is not None:
+        print(f'detected: {inferencer.detected.describe()}')
     print(f'{args.output}: {summary}')
     for path, reason in summary.skipped:
         print(f'  unreadable: {reason}', file=sys.stderr)

@@ -121,3 +121,30 @@ def test_build_train_and_tile(name):
     with torch.no_grad():
         net(x)
     assert torch.equal(x, x_before)
+
+
+# settings these tiny networks use that spandrel cannot read from shapes
+# (ATD's token/category sizes, DCTLSA's heads, GRL's stripes, SeemoRe's
+# kernel size): the released models use the values spandrel assumes
+NOT_FROM_SHAPES = {'ATD', 'DCTLSA', 'GRL', 'SeemoRe'}
+
+
+@pytest.mark.parametrize('name', sorted(set(SPANDREL_SR_ARCHS) -
+                                        NOT_FROM_SHAPES))
+def test_detected_from_state_dict_alone(name):
+    from srtoolbox.models.weights.detect import detect_generator
+    torch.manual_seed(0)
+    net = build_generator(tiny_cfg(name)).eval()
+    found, cfg, how = detect_generator(net.state_dict(), name)
+    # spandrel's RCAN file is the authors' layout: srtoolbox's RCAN loads it
+    assert cfg['type'] == ('RCAN' if name == 'SpandrelRCAN' else name)
+    assert found.upscale == net.upscale
+    size = INPUT_SIZE.get(name, 16)
+    x = torch.rand(1, 3, size, size)
+    with torch.no_grad():
+        torch.testing.assert_close(found.eval()(x), net(x))
+    # the recorded config rebuilds the same network
+    rebuilt = build_generator(cfg)
+    rebuilt.load_state_dict(found.state_dict())
+    with torch.no_grad():
+        torch.testing.assert_close(rebuilt.eval()(x), net(x))

@@ -23,7 +23,6 @@ pads for itself). spandrel itself is imported on the first build only.
 
 Input ``(N, C, H, W)`` in [0, 1]; output ``(N, C, s*H, s*W)``.
 """
-import functools
 import importlib
 import inspect
 
@@ -137,18 +136,19 @@ def adopt_spandrel_network(net, scale, arch_id, generator_type=None,
         net.upscale = int(scale)
     net.spandrel_arch = arch_id
     net.generator_type = generator_type or registered_name(
-        arch_id, type(net).__name__) or type(net).__name__
+        arch_id, type(net)) or type(net).__name__
     net.size_divisor = int(size_divisor)
     if arch_id in _MUTATE_INPUT:
         net.register_forward_pre_hook(_clone_input)
     return net
 
 
-@functools.lru_cache(maxsize=None)
-def registered_name(arch_id, class_name):
-    """The srtoolbox name of spandrel's ``class_name`` of ``arch_id``."""
-    for name, spec in SPANDREL_SR_ARCHS.items():
-        if spec[:2] == (arch_id, class_name):
+def registered_name(arch_id, cls):
+    """The srtoolbox name of spandrel's network class ``cls`` of
+    ``arch_id`` (class names differ from module names: spandrel's
+    ``Compact`` is class ``SRVGGNetCompact``), or None."""
+    for name, (arch, class_name, _, _) in SPANDREL_SR_ARCHS.items():
+        if arch == arch_id and spandrel_class(arch, class_name) is cls:
             return name
     return None
 

@@ -218,7 +218,7 @@ def _spandrel_network(sd, source):
                 'super-resolution network; srtoolbox runs networks that '
                 'upscale')
         net = desc.model
-        name = registered_name(arch.id, type(net).__name__)
+        name = registered_name(arch.id, type(net))
         divisor = SPANDREL_SR_ARCHS[name][3] if name else 1
         if not isinstance(divisor, int):
             divisor = net.hyperparameters.get(divisor, 1)
