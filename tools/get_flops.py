@@ -5,10 +5,12 @@
     python tools/get_flops.py --generator RRDBNet --upscale 4 --shape 180 320
 
 A config's ``model.generator`` is built as written; ``--generator`` builds a
-registered network with its defaults at ``--upscale``. MACs count the Conv2d
-and Linear layers for one ``(1, 3, H, W)`` input (FLOPs are about twice as
-many). Counting runs on PyTorch's meta device: no compute, no memory,
-seconds even for the largest networks.
+registered network with its defaults at ``--upscale``. Every operator of one
+``(1, 3, H, W)`` forward is seen by ``torch.utils.flop_counter``
+(convolutions, transposed convolutions, matrix products, attention);
+MACs = FLOPs / 2 as in model-zoo.md. Operators doing work no formula counts
+are listed with their modules. Counting runs on PyTorch's meta device: no
+compute, no memory, seconds even for the largest networks.
 """
 import argparse
 import os.path as osp
@@ -41,7 +43,7 @@ def main(argv=None):
     args = parse_args(argv)
     import torch
 
-    from srtoolbox.apis.flops import count_macs, count_params
+    from srtoolbox.apis.flops import count_complexity, count_params
     from srtoolbox.models.builder import build_generator
     try:
         if args.config:
@@ -60,14 +62,22 @@ def main(argv=None):
         return 1
     in_channels = args.in_channels or gen_cfg.get('in_channels', 3)
     shape = (1, in_channels, *args.shape)
-    macs = count_macs(model, shape)
+    result = count_complexity(model, shape)
+    macs = result.macs
     scale = getattr(model, 'upscale', gen_cfg.get('upscale', '?'))
     print(f'generator: {gen_cfg["type"]} x{scale}'
           + (f' ({args.config})' if args.config else ''))
     print(f'input:     {shape}')
     print(f'params:    {count_params(model):,} '
           f'({count_params(model) / 1e6:.2f} M)')
-    print(f'MACs:      {macs:,} ({macs / 1e9:.2f} G)')
+    print(f'MACs:      {macs:,} ({macs / 1e9:.2f} G; FLOPs = 2 x MACs)')
+    for op, n in sorted(result.by_op.items(), key=lambda kv: -kv[1]):
+        print(f'  {op:<28} {n:,}')
+    if result.uncounted:
+        print('not counted (no formula for these operators; the MACs above '
+              'leave them out):')
+        for module, ops in result.uncounted.items():
+            print(f'  {module}: {", ".join(ops)}')
     return 0
 
 
