@@ -13,6 +13,13 @@ The input is a real photograph (Set14 baboon) mirrored to the size asked.
 Throughput is output megapixels per second, including the first-call
 set-up of each tile shape. ``bf16`` forces bfloat16 autocast: on CPUs
 without native bf16 (AVX2-only) it is emulated and much slower than fp32.
+
+Beside each run the worker times the network alone, channels-last, on a
+random input of each distinct tile shape (tile plus context) and sums over
+the tiles (``bare s``): ``run/bare`` is what reading tiles, converting
+pixels and writing the output add (target: within 1.1x). ``--runs N``
+keeps the fastest of N runs (and of N bare forwards per shape). The first
+line names the machine (CPU model, avx2/avx512_bf16/amx, torch, threads).
 """
 import argparse
 import json
@@ -47,6 +54,11 @@ def parse_args(argv=None):
                         default=['untiled:fp32', 'tiled:fp32', 'tiled:bf16'],
                         help='untiled|tiled : fp32|bf16|auto')
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--runs', type=int, default=1,
+                        help='timed runs per mode, fastest kept (default 1)')
+    parser.add_argument('--no-bare', action='store_true',
+                        help='skip the bare per-tile forwards')
+    parser.add_argument('--json', help='also write the figures here')
     parser.add_argument('--worker', default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -78,6 +90,8 @@ def worker(spec):
     import torch
 
     from srtoolbox.apis.inference import SRInferencer
+    from srtoolbox.apis.tiling import tile_shape_counts
+    from srtoolbox.engine.benchmark import forward_seconds
     from srtoolbox.models.builder import build_generator
     torch.manual_seed(0)
     gen = build_generator(dict(type=spec['arch'], upscale=spec['upscale'],
@@ -92,12 +106,25 @@ def worker(spec):
     if sr.device.type == 'cuda':
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
-    start = time.perf_counter()
-    out = sr(img)
-    if sr.device.type == 'cuda':
-        torch.cuda.synchronize()
-    seconds = time.perf_counter() - start
+    tile = sr.plan_tile(*img.shape[:2])  # auto tiling may choose one
+    seconds = float('inf')
+    for _ in range(spec.get('runs', 1)):
+        start = time.perf_counter()
+        out = sr(img)
+        if sr.device.type == 'cuda':
+            torch.cuda.synchronize()
+        seconds = min(seconds, time.perf_counter() - start)
+    bare = None
+    if spec.get('bare', True):
+        # the network alone on each distinct tile shape, summed over tiles
+        bare = sum(count * forward_seconds(
+            sr.generator, (1, 3, h, w), sr.channels_last, sr.amp_dtype,
+            sr.device, iters=spec.get('runs', 1), warmup=0)
+            for (h, w), count in tile_shape_counts(
+                *img.shape[:2], tile, sr.tile_pad, sr.size_divisor).items())
     result = dict(
+        tile=tile, bare_seconds=bare,
+        run_over_bare=seconds / bare if bare else None,
         seconds=seconds, out_mpix=out.shape[0] * out.shape[1] / 1e6,
         peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         / 1024, baseline_rss_mib=baseline,
@@ -115,6 +142,9 @@ def main(argv=None):
     if args.worker:
         worker(json.loads(args.worker))
         return 0
+    from srtoolbox.engine.benchmark import machine_info, machine_line
+    machine = machine_info()
+    print(machine_line(machine))
     results = []
     tmp = tempfile.mkdtemp(prefix='srbench-')
     print(f'{args.arch} x{args.upscale} {json.loads(args.arch_args) or ""}, '
@@ -125,7 +155,8 @@ def main(argv=None):
                tile_boxes(args.size, args.size, args.tile, args.tile_pad))
     print(f'tiled work: {work / args.size**2:.2f}x the image (tile + pad '
           'context)')
-    header = (f'{"mode":<14} {"dtype":>9} {"time s":>8} {"out MP/s":>9} '
+    header = (f'{"mode":<14} {"dtype":>9} {"tile":>5} {"time s":>8} '
+              f'{"bare s":>8} {"run/bare":>8} {"out MP/s":>9} '
               f'{"peak RSS MiB":>13} {"(before run)":>13} {"max diff":>9}')
     print(header)
     ref = None
@@ -141,7 +172,8 @@ def main(argv=None):
                     upscale=args.upscale, size=args.size,
                     tile=args.tile if tiling == 'tiled' else None,
                     tile_pad=args.tile_pad, precision=precision,
-                    device=args.device, save=save)
+                    device=args.device, save=save, runs=args.runs,
+                    bare=not args.no_bare)
         proc = subprocess.run(
             [sys.executable, osp.abspath(__file__), '--worker',
              json.dumps(spec)], capture_output=True, text=True)
@@ -162,14 +194,23 @@ def main(argv=None):
             res['max_diff_levels'] = int(diff)
         os.remove(save)
         results.append(res)
-        print(f'{mode:<14} {res["amp_dtype"]:>9} {res["seconds"]:>8.2f} '
+        bare, ratio = res['bare_seconds'], res['run_over_bare']
+        print(f'{mode:<14} {res["amp_dtype"]:>9} {str(res["tile"]):>5} '
+              f'{res["seconds"]:>8.2f} '
+              f'{"-" if bare is None else format(bare, ".2f"):>8} '
+              f'{"-" if ratio is None else format(ratio, ".3f"):>8} '
               f'{res["out_mpix"] / res["seconds"]:>9.3f} '
               f'{res["peak_rss_mib"]:>13.0f} {res["baseline_rss_mib"]:>13.0f}'
               f' {diff:>9}' + (f'  GPU peak {res["gpu_peak_mib"]:.0f} MiB'
                                if 'gpu_peak_mib' in res else ''))
     os.rmdir(tmp)
     print('max diff: largest difference from the first mode, in 8-bit '
-          'levels of the output')
+          'levels of the output; bare s: the network alone on each tile '
+          'shape, summed over the tiles')
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(dict(machine=machine, machine_line=machine_line(machine),
+                           args=vars(args), results=results), f, indent=2)
     return 0 if all('failed' not in r for r in results) else 1
 
 

@@ -347,7 +347,7 @@ class SRInferencer:
         if ph or pw:
             rgb = np.pad(rgb, ((0, ph), (0, pw), (0, 0)), mode='edge')
         hp, wp = rgb.shape[:2]
-        tile = self._plan_tile(hp, wp, np.dtype(dtype).itemsize)
+        tile = self.plan_tile(hp, wp, np.dtype(dtype).itemsize)
         out = np.empty((hp * s, wp * s, 3), dtype=dtype)
         src, dst = _as_tensor(rgb), torch.from_numpy(out)
         boxes = list(tile_boxes(hp, wp, tile, self.tile_pad, d))
@@ -413,8 +413,10 @@ class SRInferencer:
                                'not checked', type(self.generator).__name__)
         return self._memory_models[key]
 
-    def _plan_tile(self, height, width, itemsize):
-        """The tile for a ``height x width`` (LR) image: ``self.tile``, None
+    def plan_tile(self, height, width, itemsize=1):
+        """The tile a pass over a ``height x width`` (LR, aligned to
+        ``size_divisor``) image with ``itemsize``-byte output pixels uses:
+        ``self.tile``, None
         (whole) when the untiled pass fits the memory budget, else one
         chosen to fit (``auto_tile``) or an :class:`InsufficientMemoryError`
         naming ``--tile``."""

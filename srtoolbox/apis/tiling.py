@@ -22,11 +22,12 @@ global pooling (RCAN's channel attention) see only the padded tile, so their
 tiled output always differs somewhat.
 """
 import math
+from collections import Counter
 
 import torch
 from torch import nn
 
-__all__ = ['receptive_field_radius', 'tile_boxes']
+__all__ = ['receptive_field_radius', 'tile_boxes', 'tile_shape_counts']
 
 
 @torch.no_grad()
@@ -97,3 +98,11 @@ def tile_boxes(height, width, tile, tile_pad, divisor=1):
             yield ((y0, y1, x0, x1),
                    (max(y0 - pad, 0), min(y1 + pad, height),
                     max(x0 - pad, 0), min(x1 + pad, width)))
+
+
+def tile_shape_counts(height, width, tile, tile_pad, divisor=1):
+    """``Counter`` of ``(h, w)`` -> tiles: the input shapes the network
+    sees over :func:`tile_boxes` (tile plus context), each distinct shape
+    once with how many tiles have it."""
+    return Counter((cy1 - cy0, cx1 - cx0) for _, (cy0, cy1, cx0, cx1) in
+                   tile_boxes(height, width, tile, tile_pad, divisor))

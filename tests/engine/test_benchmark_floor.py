@@ -130,3 +130,14 @@ def test_tool_writes_the_stable_json_keys(tmp_path):
     # upconv2, conv_hr, conv_last
     counts = sorted(t['count'] for t in row['floor_layers'])
     assert counts == [1, 1, 1, 1, 1, 2]
+
+
+def test_forward_seconds_runs_the_network_in_the_format_asked():
+    from srtoolbox.engine.benchmark import forward_seconds
+    seen = []
+    net = _tiny()
+    net[0].register_forward_hook(lambda m, i, o: seen.append(
+        i[0].is_contiguous(memory_format=torch.channels_last)))
+    assert forward_seconds(net, (1, 3, 8, 8), channels_last=True,
+                           iters=2, warmup=1) > 0
+    assert seen == [True, True, True]
