@@ -222,7 +222,10 @@ def test_pretrained_generator_is_loaded_weights_only(tmp_path):
     save_generator_checkpoint(tmp_path / 'srresnet.pth')
     other, _ = build(generator=dict(type='MSRResNet', num_feat=8,
                                     num_blocks=1),
-                     pretrained_generator=str(tmp_path / 'srresnet.pth'))
+                     pretrained_generator=str(tmp_path / 'srresnet.pth'),
+                     # MSRResNet works in [0, 1] (its bilinear skip)
+                     perceptual_loss=None,
+                     data_preprocessor=dict(type='SRDataPreprocessor'))
     with pytest.raises(RuntimeError, match='do not fit MSRResNet'):
         other.init_weights()
 
