@@ -106,6 +106,32 @@ class AtomicLocalBackend(LocalBackend):
 register_backend('atomic_local', AtomicLocalBackend, force=True)
 
 
+def _safetensors_path(ckpt_path):
+    return osp.splitext(str(ckpt_path))[0] + '.safetensors'
+
+
+def _write_generator_safetensors(runner, ckpt_path, step):
+    """``iter_N.safetensors`` beside ``iter_N.pth`` (see
+    :mod:`srtoolbox.models.weights.safetensors_io`)."""
+    import hashlib
+
+    from ..models.weights import write_safetensors
+    from ..utils.module_utils import unwrap_model
+    model = unwrap_model(runner.model)
+    net = getattr(model, 'generator_ema', None)
+    net = unwrap_model(model.generator if net is None else net)
+    model_cfg = runner.cfg.get('model') or {}
+    pre = model_cfg.get('data_preprocessor') or {}
+    write_safetensors(
+        net.state_dict(), _safetensors_path(ckpt_path),
+        generator_cfg=_plain(model_cfg.get('generator') or {}),
+        scale=getattr(net, 'upscale', None),
+        value_range=pre.get('gt_range', (0.0, 1.0)),
+        config_hash=hashlib.sha256(
+            runner.cfg.pretty_text.encode('utf-8')).hexdigest(),
+        iterations=step, overwrite=True)
+
+
 def _plain(value):
     """Config values as dicts/lists/numbers/strings (weights_only-safe)."""
     if isinstance(value, dict):
@@ -127,11 +153,14 @@ class ResumableCheckpointHook(CheckpointHook):
     """
 
     def __init__(self, *args, backend_args=None, file_client_args=None,
-                 **kwargs):
+                 save_safetensors=False, **kwargs):
         if backend_args is None and file_client_args is None:
             backend_args = dict(backend='atomic_local')
         super().__init__(*args, backend_args=backend_args,
                          file_client_args=file_client_args, **kwargs)
+        # also write iter_N.safetensors: the generator (EMA if kept) with
+        # its architecture and settings (srtoolbox.models.weights)
+        self.save_safetensors = save_safetensors
         self._rng_states = None
         self._resumed_rng = None
         self._val_rng = None
@@ -226,9 +255,13 @@ class ResumableCheckpointHook(CheckpointHook):
             return
         atomic_write(str(self.last_ckpt).encode('utf-8'),
                      osp.join(runner.work_dir, 'last_checkpoint'))
+        if self.save_safetensors:
+            _write_generator_safetensors(runner, self.last_ckpt, step)
         if outdated is not None:
             path = self.file_backend.join_path(
                 self.out_dir, self.filename_tmpl.format(outdated))
+            if self.save_safetensors and osp.isfile(_safetensors_path(path)):
+                os.remove(_safetensors_path(path))
             if self.file_backend.isfile(path):
                 self.file_backend.remove(path)
             elif self.file_backend.isdir(path):  # deepspeed checkpoints
