@@ -21,7 +21,9 @@ setup(
     long_description_content_type='text/markdown',
     python_requires='>=3.9',
     packages=find_packages(include=['srtoolbox', 'srtoolbox.*']),
-    package_data={'srtoolbox.evaluation': ['*.npz', 'README.md']},
+    package_data={'srtoolbox.evaluation': ['*.npz', 'README.md'],
+                  'srtoolbox': ['py.typed']},
+    entry_points={'console_scripts': ['srt = srtoolbox.cli:main']},
     install_requires=[
         'torch>=2.1',
         'torchvision>=0.16',
@@ -37,7 +39,9 @@ setup(
         'einops>=0.6',
     ],
     extras_require={
-        'tests': ['pytest>=7', 'lpips>=0.1.4'],
+        'tests': ['pytest>=7', 'lpips>=0.1.4', 'tensorboard>=2.10'],
+        # pip install -e '.[tensorboard]', then train with --tensorboard
+        'tensorboard': ['tensorboard>=2.10'],
         # LPIPS metric/loss: the calibrated linear layers ship in this package
         'lpips': ['lpips>=0.1.4'],
         'plot': ['matplotlib>=3.5'],

@@ -70,7 +70,9 @@ def resume_command(argv, work_dir):
     if not any(a == '--work-dir' or a.startswith('--work-dir=')
                for a in rest):
         rest[1:1] = ['--work-dir', work_dir]
-    return shlex.join(['python', 'tools/train.py', *rest, '--resume'])
+    prog = ['srt', 'train'] if osp.basename(sys.argv[0]).startswith('srt') \
+        else ['python', 'tools/train.py']
+    return shlex.join([*prog, *rest, '--resume'])
 
 
 def main(argv=None):

@@ -90,7 +90,14 @@ def check_data_paths(cfg, which=('train', 'val')):
             continue
         for path, field in _dataset_paths(loader.get('dataset')):
             if not osp.exists(path):
-                missing.append(f'{split}_dataloader.dataset.{field}: {path}')
+                root = (loader.get('dataset') or {}).get('data_root')
+                where = f" (under data_root {root!r})" if root else ''
+                if not osp.isabs(path):
+                    where += (' (relative: resolved against the current '
+                              f'directory {os.getcwd()}; set data_root or '
+                              'give an absolute path)')
+                missing.append(f'{split}_dataloader.dataset.{field}: {path}'
+                               + where)
     if missing:
         hint = cfg.get('data_preparation', '')
         raise DataNotFoundError(
