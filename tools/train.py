@@ -36,6 +36,10 @@ def parse_args(argv=None):
     parser.add_argument('--compile', action='store_true',
                         help='torch.compile the networks (first iterations '
                         'are slow while it compiles)')
+    parser.add_argument('--tensorboard', action='store_true',
+                        help='log losses, learning rate, validation metrics '
+                        "and images to TensorBoard (pip install -e "
+                        "'.[tensorboard]'; tensorboard --logdir WORK_DIR)")
     parser.add_argument('--deterministic', action='store_true',
                         help='deterministic algorithms (bit-exact reruns '
                         'and resumes; slower on GPUs)')
@@ -86,7 +90,8 @@ def main(argv=None):
                                    work_dir=args.work_dir, resume=args.resume,
                                    amp=args.amp, launcher=args.launcher,
                                    compile=args.compile or None,
-                                   deterministic=args.deterministic or None)
+                                   deterministic=args.deterministic or None,
+                                   tensorboard=args.tensorboard or None)
         train_from_config(cfg)
     except ConfigError as err:  # names its file already
         sys.exit(f'config error: {err}')

@@ -25,6 +25,11 @@ env_cfg = dict(
 )
 log_processor = dict(type='LogProcessor', window_size=100, by_epoch=False)
 log_level = 'INFO'
+# the environment, config and hook tables go to the log file only
+log_tables_to_console = False
+# True (or tools/train.py --tensorboard) also logs losses, learning rate,
+# validation metrics and images to TensorBoard: pip install -e '.[tensorboard]'
+tensorboard = False
 load_from = None
 resume = False
 randomness = dict(seed=0)

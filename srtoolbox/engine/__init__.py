@@ -7,6 +7,8 @@ from .gan_hooks import ReferenceComparisonHook  # noqa: F401
 from .hooks import (BicubicComparisonHook, SaveSRImagesHook,
                     SRVisualizationHook, comparison_strip)
 from .optim_wrapper import AutocastOptimWrapper, resolve_amp_dtype
+from .preemption import PreemptionHook  # noqa: F401 (registration)
+from .tensorboard_logging import ValImagesToVisualizerHook  # noqa: F401
 from .resume import (ResumableInfiniteSampler, ResumableIterBasedTrainLoop,
                      SeededSamples, get_rng_states, set_rng_states)
 from .safe_checkpoint import allow_mmengine_checkpoints

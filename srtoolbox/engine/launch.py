@@ -122,7 +122,7 @@ def _use_amp(cfg, amp):
 
 def prepare_train_config(cfg, config_path=None, work_dir=None, resume=None,
                          amp=False, launcher='none', check_data=True,
-                         compile=None, deterministic=None):
+                         compile=None, deterministic=None, tensorboard=None):
     """Apply the command-line choices of ``tools/train.py`` to ``cfg``.
 
     Args:
@@ -140,6 +140,9 @@ def prepare_train_config(cfg, config_path=None, work_dir=None, resume=None,
             dict; None keeps ``cfg.compile``.
         deterministic (None | bool): deterministic algorithms
             (``randomness.deterministic``); None keeps the config's.
+        tensorboard (None | bool): log losses, learning rate, validation
+            metrics and images to TensorBoard too; None keeps the config's
+            ``tensorboard`` key (:mod:`.tensorboard_logging`).
     """
     if work_dir is not None:
         cfg.work_dir = work_dir
@@ -165,6 +168,9 @@ def prepare_train_config(cfg, config_path=None, work_dir=None, resume=None,
     if launcher != 'none':
         from .distributed import configure_distributed
         configure_distributed(cfg)
+    if tensorboard if tensorboard is not None else cfg.get('tensorboard'):
+        from .tensorboard_logging import enable_tensorboard
+        enable_tensorboard(cfg)
     if check_data:
         check_data_paths(cfg, ('train', 'val'))
     from .config_checks import check_schedule
@@ -203,7 +209,6 @@ def build_runner(cfg):
     import srtoolbox.evaluation  # noqa: F401
     import srtoolbox.models  # noqa: F401
     from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
 
     from .distributed import init_distributed
     from .safe_checkpoint import allow_mmengine_checkpoints
@@ -216,8 +221,9 @@ def build_runner(cfg):
         os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
     if 'runner_type' in cfg:
         runner = RUNNERS.build(cfg)
-    else:
-        runner = Runner.from_cfg(cfg)
+    else:  # mmengine's, with the start-up tables in the log file only
+        from .runner import SRRunner
+        runner = SRRunner.from_cfg(cfg)
     if cfg.get('compile'):
         compile_networks(runner, cfg.compile)
     return runner
