@@ -53,6 +53,7 @@ from mmengine.config import DictAction  # noqa: E402
 
 from srtoolbox.engine.benchmark import (conv_floor, machine_info,  # noqa
                                         machine_line)
+from srtoolbox.engine.config_checks import follow_max_iters  # noqa: E402
 from srtoolbox.engine.launch import (build_runner, load_config,  # noqa: E402
                                      prepare_train_config)
 from srtoolbox.engine.optim_wrapper import resolve_amp_dtype  # noqa: E402
@@ -100,8 +101,11 @@ def setting_config(cfg, setting, iters, work_dir):
     _set_channels_last(cfg.model, channels_last)
     _set_precision(cfg.optim_wrapper, dtype)
     cfg.compile = True if compile_ else None
+    old_iters = cfg.train_cfg.get('max_iters')
     cfg.train_cfg = dict(type=cfg.train_cfg.get('type', 'IterBasedTrainLoop'),
                          max_iters=iters, val_interval=iters + 1)
+    # the schedule shrinks with the run (its per-step cost stays measured)
+    follow_max_iters(cfg, old_iters, {})
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook',
@@ -302,6 +306,9 @@ def main(argv=None):
             if not args.no_bare:
                 keep_min(row, 'bare_s_per_iter', time_bare_step(
                     cfg, row['setting'], args.warmup, args.iters, shapes))
+            print(f'{row["setting"]}: floor {_fmt(row["floor_s_per_iter"])}'
+                  f', bare {_fmt(row["bare_s_per_iter"])} s/iter, load '
+                  f'{os.getloadavg()[0]:.2f}', flush=True)
         for row in active:
             if not args.no_runner:
                 sec, data = time_runner(cfg, row['setting'], args.warmup,

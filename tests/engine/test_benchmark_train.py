@@ -30,3 +30,12 @@ def test_settings_change_only_format_precision_and_compile():
     assert bf16.model.data_preprocessor.channels_last is True
     assert bf16.optim_wrapper.dtype == 'bfloat16'
     assert tool.setting_config(cfg, 'compile', 7, 'w').compile is True
+
+
+def test_short_timing_runs_pass_the_schedule_check():
+    from srtoolbox.engine.config_checks import check_schedule
+    cfg = load_config(osp.join(REPO, 'configs', 'srresnet',
+                               'msrresnet_x4_demo.py'))
+    short = _tool().setting_config(cfg, 'channels_last', 4, 'w')
+    check_schedule(short)  # the cosine schedule ends with the run
+    assert short.param_scheduler[0].T_max == 4
