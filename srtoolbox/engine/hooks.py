@@ -110,64 +110,135 @@ class BicubicComparisonHook(Hook):
     Bicubic is MATLAB's imresize of the 8-bit LR image, rounded to 8 bits,
     measured with the same conventions as the model (``crop_border``,
     ``test_y_channel``).
+
+    Args:
+        crop_border (int), test_y_channel (bool): metric conventions, as the
+            validation metrics. Defaults: 4, True.
+        metrics (sequence[str]): the columns, any of ``'PSNR'``, ``'SSIM'``,
+            ``'NIQE'``, ``'LPIPS'`` (LPIPS left out with one line when its
+            weights are absent). The model's figure is the last
+            validation's ``<dataset>/<metric>``, or, when the validation
+            did not measure it, computed here from the last validation's
+            predictions. An image too small for NIQE counts as NaN.
+            Default: PSNR, SSIM.
     """
 
     priority = 'VERY_LOW'
 
-    def __init__(self, crop_border=4, test_y_channel=True):
+    def __init__(self, crop_border=4, test_y_channel=True,
+                 metrics=('PSNR', 'SSIM')):
+        from ..evaluation.scorers import metric_functions
+        metric_functions(metrics)  # an unknown name fails at build time
         self.crop_border = crop_border
         self.test_y_channel = test_y_channel
+        self.metrics = tuple(metrics)
         self.last_metrics = None
+        self._outputs = []
         self._started = None
 
     def before_run(self, runner):
         self._started = time.time()  # wall time in summary.json
 
+    def before_val_epoch(self, runner):
+        self._outputs = []
+
+    def after_val_iter(self, runner, batch_idx, data_batch=None,
+                       outputs=None):
+        if self.metrics == ('PSNR', 'SSIM'):
+            return  # the validation metrics say all
+        for out in outputs or []:
+            if 'gt' in out:
+                self._outputs.append(dict(pred=out['pred'], gt=out['gt'],
+                                          dataset=out.get('dataset', 'val')))
+
     def after_val_epoch(self, runner, metrics=None):
         if metrics:
             self.last_metrics = dict(metrics)
 
-    def bicubic_metrics(self, dataset):
-        from ..evaluation.functional import calculate_psnr, calculate_ssim
-        from ..models.sr_model import tensor2img
+    def _functions(self, warn):
+        from ..evaluation.scorers import metric_functions
+        funcs, skipped = metric_functions(self.metrics, self.crop_border,
+                                          self.test_y_channel)
+        for reason in skipped.values():
+            warn(reason)
+        return funcs
+
+    @staticmethod
+    def _grouped_means(pairs, funcs, warn):
+        """``{dataset: {metric: mean}}`` of ``(dataset, sr, gt)`` triples."""
         groups = {}
-        for i in range(len(dataset)):
-            item = dataset[i]
-            lq = tensor2img(item['inputs'])
-            gt = tensor2img(item['data_samples']['gt'])
-            bic = imresize(lq, gt.shape[0] // lq.shape[0])
-            name = item['data_samples'].get('dataset', 'val')
-            psnr = calculate_psnr(bic, gt, self.crop_border,
-                                  self.test_y_channel)
-            ssim = calculate_ssim(bic, gt, self.crop_border,
-                                  self.test_y_channel)
-            groups.setdefault(name, []).append((psnr, ssim))
-        return {name: (float(np.mean([v[0] for v in values])),
-                       float(np.mean([v[1] for v in values])))
-                for name, values in groups.items()}
+        for dataset, sr, gt in pairs:
+            values = groups.setdefault(dataset, {})
+            for name, func in funcs.items():
+                try:
+                    value = func(sr, gt)
+                except ValueError as err:  # e.g. too small for NIQE
+                    warn(f'{name} of an image of {dataset} counts as NaN: '
+                         f'{err}')
+                    value = float('nan')
+                values.setdefault(name, []).append(value)
+        return {dataset: {name: float(np.nanmean(v)) if not np.isnan(v).all()
+                          else float('nan') for name, v in values.items()}
+                for dataset, values in groups.items()}
+
+    def bicubic_metrics(self, dataset, warn=print):
+        """``{dataset name: {metric: mean}}`` of bicubic upsampling."""
+        from ..models.sr_model import tensor2img
+
+        def pairs():
+            for i in range(len(dataset)):
+                item = dataset[i]
+                lq = tensor2img(item['inputs'])
+                gt = tensor2img(item['data_samples']['gt'])
+                yield (item['data_samples'].get('dataset', 'val'),
+                       imresize(lq, gt.shape[0] // lq.shape[0]), gt)
+        return self._grouped_means(pairs(), self._functions(warn), warn)
+
+    def model_metrics(self, datasets, warn=print):
+        """``{dataset: {metric: value}}`` of the model: the last
+        validation's figures, the rest computed from its predictions."""
+        funcs = self._functions(lambda msg: None)  # warned once, by bicubic
+        last = self.last_metrics or {}
+        missing = {name: f for name, f in funcs.items()
+                   if any(f'{d}/{name}' not in last for d in datasets)}
+        computed = self._grouped_means(
+            ((o['dataset'], o['pred'], o['gt']) for o in self._outputs),
+            missing, warn) if missing else {}
+        return {d: {name: last.get(f'{d}/{name}',
+                                   computed.get(d, {}).get(name,
+                                                           float('nan')))
+                    for name in funcs} for d in datasets}
 
     def after_train(self, runner):
-        import json
         from mmengine.dist import is_main_process
         if self.last_metrics is None or not is_main_process():
             return
-        bicubic = self.bicubic_metrics(runner.val_dataloader.dataset)
+        warn = runner.logger.warning
+        bicubic = self.bicubic_metrics(runner.val_dataloader.dataset, warn)
+        model = self.model_metrics(list(bicubic), warn)
+        names = [m for m in self.metrics if m in next(iter(bicubic.values()),
+                                                       {})]
+        digits = dict(PSNR=2)
         rows, summary = [], {}
-        for name, (b_psnr, b_ssim) in bicubic.items():
-            psnr = self.last_metrics.get(f'{name}/PSNR')
-            ssim = self.last_metrics.get(f'{name}/SSIM')
-            summary[name] = dict(model_psnr=psnr, model_ssim=ssim,
-                                 bicubic_psnr=b_psnr, bicubic_ssim=b_ssim)
-            rows.append(f'{name:<10} {b_psnr:>8.2f} {b_ssim:>8.4f}   '
-                        f'{psnr if psnr is not None else float("nan"):>8.2f} '
-                        f'{ssim if ssim is not None else float("nan"):>8.4f}')
+        for name, b_values in bicubic.items():
+            m_values = model[name]
+            summary[name] = {}
+            for metric in names:
+                summary[name][f'model_{metric.lower()}'] = m_values[metric]
+                summary[name][f'bicubic_{metric.lower()}'] = b_values[metric]
+            rows.append(f'{name:<10}' + ''.join(
+                f' {values[m]:>8.{digits.get(m, 4)}f}'
+                for values in (b_values, m_values) for m in names))
         conv = (f'Y channel, crop {self.crop_border}' if self.test_y_channel
                 else f'RGB, crop {self.crop_border}')
+        lower = [m for m in names if m in ('NIQE', 'LPIPS')]
+        if lower:
+            conv += f'; lower is better for {", ".join(lower)}'
+        width = 9 * len(names) - 1
         table = '\n'.join(
             [f'Result after {runner.iter} iterations ({conv}):',
-             f'{"dataset":<10} {"bicubic":>8} {"":>8}   {"model":>8}',
-             f'{"":<10} {"PSNR":>8} {"SSIM":>8}   {"PSNR":>8} {"SSIM":>8}'] +
-            rows)
+             f'{"dataset":<10} {"bicubic":>{width}} {"model":>{width}}',
+             f'{"":<10}' + ''.join(f' {m:>8}' for m in names) * 2] + rows)
         runner.logger.info('\n' + table)
         summary['iterations'] = runner.iter
         summary['conventions'] = conv

@@ -183,3 +183,33 @@ def test_compare_models_labels_niqe(tmp_path):
     assert rows[2]['niqe'] == pytest.approx(calculate_niqe(hr, 2))
     assert rows[0]['niqe'] == pytest.approx(
         calculate_niqe(imresize(imresize(hr, 1 / 2), 2), 2))
+
+
+def test_bicubic_hook_metric_list(no_lpips_weights, tmp_path):
+    """What a demo (e.g. Real-ESRGAN's) gets from metrics=[..., 'NIQE']:
+    PSNR from the validation, NIQE computed from its predictions."""
+    from srtoolbox.engine.hooks import BicubicComparisonHook
+    hook = BicubicComparisonHook(crop_border=4,
+                                 metrics=['PSNR', 'NIQE', 'LPIPS'])
+    gt = imread(osp.join(SET5, 'bird.png'))
+    lq = imresize(gt, 1 / 4)
+    pred = imresize(lq, 4)[:, ::-1].copy()  # any image of the right size
+
+    def tensor(img):
+        return torch.from_numpy(img.transpose(2, 0, 1) / 255.).float()
+    dataset = [dict(inputs=tensor(lq),
+                    data_samples=dict(gt=tensor(gt), dataset='Set5'))]
+    hook.before_val_epoch(None)
+    hook.after_val_iter(None, 0, outputs=[dict(pred=pred, gt=gt, lq=lq,
+                                               dataset='Set5')])
+    hook.after_val_epoch(None, {'Set5/PSNR': 30.0})
+    warnings = []
+    bicubic = hook.bicubic_metrics(dataset, warnings.append)
+    assert warnings[0].startswith('LPIPS skipped')
+    assert bicubic['Set5']['NIQE'] == pytest.approx(
+        calculate_niqe(imresize(lq, 4), 4))
+    assert bicubic['Set5']['PSNR'] == pytest.approx(
+        calculate_psnr(imresize(lq, 4), gt, 4, True))
+    model = hook.model_metrics(['Set5'], warnings.append)
+    assert model == {'Set5': {'PSNR': 30.0,
+                              'NIQE': pytest.approx(calculate_niqe(pred, 4))}}
