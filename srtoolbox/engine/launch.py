@@ -3,14 +3,23 @@
 The command-line tools are thin wrappers over these functions, so everything
 they do can be done from Python::
 
-    from srtoolbox.engine.launch import load_config, prepare_train_config
+    from srtoolbox.engine.launch import (load_config, prepare_train_config,
+                                         train_from_config)
     cfg = prepare_train_config(load_config('configs/srresnet/...py'))
-    build_runner(cfg).train()
+    train_from_config(cfg)   # work dir locked, SIGTERM saves a checkpoint
+
+(``build_runner(cfg).train()`` trains without the lock and signal handling.)
 """
+from __future__ import annotations
+
 import os
 import os.path as osp
+from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Union
 
 from mmengine.config import Config
+
+if TYPE_CHECKING:
+    from mmengine.runner import Runner
 
 __all__ = ['load_config', 'prepare_train_config', 'prepare_test_config',
            'build_runner', 'check_data_paths', 'DataNotFoundError',
@@ -22,7 +31,8 @@ class DataNotFoundError(FileNotFoundError):
     """A dataset folder or LMDB named in a config does not exist."""
 
 
-def load_config(path, cfg_options=None, check=True):
+def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None,
+                check: bool = True) -> Config:
     """Read a Python (``.py``) or YAML (``.yaml``/``.yml``) config.
 
     Both may inherit with ``_base_``; ``cfg_options`` (``{'a.b': v}``) are
@@ -77,7 +87,8 @@ def _dataset_paths(dataset):
     return paths
 
 
-def check_data_paths(cfg, which=('train', 'val')):
+def check_data_paths(cfg: Config,
+                     which: Sequence[str] = ('train', 'val')) -> None:
     """Raise :class:`DataNotFoundError` naming every missing data path.
 
     The message includes the config's ``data_preparation`` text (how to make
@@ -120,9 +131,13 @@ def _use_amp(cfg, amp):
             w.setdefault('dtype', 'auto')
 
 
-def prepare_train_config(cfg, config_path=None, work_dir=None, resume=None,
-                         amp=False, launcher='none', check_data=True,
-                         compile=None, deterministic=None, tensorboard=None):
+def prepare_train_config(cfg: Config, config_path: Optional[str] = None,
+                         work_dir: Optional[str] = None,
+                         resume: Optional[str] = None, amp: bool = False,
+                         launcher: str = 'none', check_data: bool = True,
+                         compile: Union[None, bool, dict] = None,
+                         deterministic: Optional[bool] = None,
+                         tensorboard: Optional[bool] = None) -> Config:
     """Apply the command-line choices of ``tools/train.py`` to ``cfg``.
 
     Args:
@@ -178,8 +193,11 @@ def prepare_train_config(cfg, config_path=None, work_dir=None, resume=None,
     return cfg
 
 
-def prepare_test_config(cfg, checkpoint, config_path=None, work_dir=None,
-                        launcher='none', check_data=True):
+def prepare_test_config(cfg: Config, checkpoint: str,
+                        config_path: Optional[str] = None,
+                        work_dir: Optional[str] = None,
+                        launcher: str = 'none',
+                        check_data: bool = True) -> Config:
     """Apply the command-line choices of ``tools/test.py`` to ``cfg``."""
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint {checkpoint} does not exist')
@@ -201,7 +219,7 @@ def prepare_test_config(cfg, checkpoint, config_path=None, work_dir=None,
     return cfg
 
 
-def build_runner(cfg):
+def build_runner(cfg: Config) -> 'Runner':
     """``mmengine.runner.Runner`` (or ``cfg.runner_type``) from ``cfg``."""
     # registering srtoolbox's modules before the runner looks them up
     import srtoolbox.datasets  # noqa: F401
@@ -233,7 +251,7 @@ class NotResumableError(ValueError):
     """``--resume`` was given a file that is not a training checkpoint."""
 
 
-def check_resumable(path):
+def check_resumable(path: str) -> None:
     """Raise :class:`NotResumableError` unless ``path`` is a checkpoint
     written by training (``meta`` with the iteration, ``state_dict``).
 
@@ -263,7 +281,7 @@ def check_resumable(path):
             'load_from=PATH for a srtoolbox checkpoint).')
 
 
-def train_from_config(cfg):
+def train_from_config(cfg: Config) -> 'Runner':
     """Train ``cfg`` (from :func:`prepare_train_config`): what
     ``tools/train.py`` does after parsing its options.
 
