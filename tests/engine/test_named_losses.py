@@ -14,6 +14,7 @@ def test_two_named_losses_train_and_log_both(tiny_data, tmp_path,
               "losses=dict(l1=dict(type='L1Loss', loss_weight=1.0), "
               "fft=dict(type='FFTLoss', loss_weight=0.05)))",
         train_cfg='dict(max_iters=3, val_interval=100)', val_cfg='None',
+        param_scheduler='[]',
         val_dataloader='None', val_evaluator='None',
         default_hooks='dict(checkpoint=dict(interval=100, save_best=None))')
     runner, state = train_in_process(cfg, tmp_path / 'work')
