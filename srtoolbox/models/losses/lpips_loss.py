@@ -12,7 +12,6 @@ import copy
 import torch
 from torch import nn
 
-from ...evaluation.lpips import LPIPSNet
 from ...registry import LOSSES
 
 __all__ = ['LPIPSLoss']
@@ -40,6 +39,9 @@ class LPIPSLoss(nn.Module):
 
     def __init__(self, *, net='vgg', loss_weight=1.0, input_range=(0, 1),
                  pretrained='torchvision', linear_weights='lpips'):
+        # the network lives with the metric; imported when a loss is built,
+        # so importing srtoolbox.models does not load srtoolbox.evaluation
+        from ...evaluation.lpips import LPIPSNet
         super().__init__()
         self.loss_weight = loss_weight
         lpips_net = LPIPSNet(net, pretrained, linear_weights, input_range)
