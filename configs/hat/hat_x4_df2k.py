@@ -1,0 +1,40 @@
+# HAT x4 (Chen et al., CVPR 2023; the authors' options
+# train_HAT_SRx4_finetune_from_SRx2.yml): spandrel's HAT with 6 groups x 6
+# blocks, 180 channels, 6 heads, window 16, channel attention (compress 3,
+# squeeze 30, scale 0.01), overlapping cross-attention (ratio 0.5), MLP
+# ratio 2; DF2K (DIV2K + Flickr2K), 64x64 LR patches (256 HR), batch 32,
+# L1, Adam (0.9, 0.99) at 1e-4 halved at 125k/200k/225k/240k, 250k
+# iterations, EMA 0.999, fine-tuned from the x2 model: set load_from to it.
+# Paper: Set5 33.04 / 0.9056, Set14 29.23 / 0.7973.
+# DF2K sub-image LMDBs: prepare them as the DIV2K ones
+# (configs/_base_/datasets/div2k_lmdb_x4.py) from DIV2K + Flickr2K.
+_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/div2k_lmdb_x4.py']
+
+gt_size = 256
+train_dataloader = dict(batch_size=32, dataset=dict(
+    data_root='data/DF2K', gt_folder='DF2K_HR_sub.lmdb',
+    lq_folder='DF2K_bicx4_sub.lmdb', pipeline=[
+        dict(type='PairedRandomCrop', gt_size=gt_size, scale=4),
+        dict(type='RandomFlipRotate'),
+        dict(type='PackSRInputs'),
+    ]))
+
+model = dict(
+    type='SRModel',
+    generator=dict(type='HAT', upscale=4, in_chans=3, img_size=64,
+                   window_size=16, compress_ratio=3, squeeze_factor=30,
+                   conv_scale=0.01, overlap_ratio=0.5, img_range=1.,
+                   depths=[6, 6, 6, 6, 6, 6], embed_dim=180,
+                   num_heads=[6, 6, 6, 6, 6, 6], mlp_ratio=2,
+                   upsampler='pixelshuffle', resi_connection='1conv'),
+    pixel_loss=dict(type='L1Loss'),
+    ema_decay=0.999,
+    data_preprocessor=dict(type='SRDataPreprocessor', gt_range=[0.0, 1.0]))
+
+optim_wrapper = dict(
+    type='AutocastOptimWrapper', dtype='auto',
+    optimizer=dict(type='Adam', lr=1e-4, betas=[0.9, 0.99]))
+param_scheduler = [
+    dict(type='MultiStepLR', by_epoch=False, gamma=0.5,
+         milestones=[125000, 200000, 225000, 240000])]
+train_cfg = dict(max_iters=250000, val_interval=5000)
