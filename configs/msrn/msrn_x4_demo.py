@@ -2,7 +2,8 @@
 # L1 loss and Adam, with the demo data and 360-iteration budget that every
 # x4 demo shares (MSRN is much heavier than SRResNet on a CPU). The paper's
 # recipe: msrn_x4_div2k.py.
-_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/demo_x4.py']
+_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/demo_x4.py',
+          '../_base_/schedules/demo_360it.py']
 
 model = dict(
     type='SRModel',
@@ -12,17 +13,9 @@ model = dict(
     data_preprocessor=dict(
         type='SRDataPreprocessor', gt_range=[0.0, 1.0], channels_last=True))
 
-# autocast where the hardware computes bf16 natively (AVX-512 BF16/AMX CPUs,
-# Ampere+ GPUs); fp32 elsewhere, where emulated bf16 is far slower
-optim_wrapper = dict(
-    type='AutocastOptimWrapper', dtype='auto',
-    optimizer=dict(type='Adam', lr=5e-4, betas=[0.9, 0.999]))
-
-# The demo budget: 360 iterations, a higher learning rate than the papers'
-# annealed to zero, validation at the end.
+# the demo budget (see ../_base_/schedules/demo_360it.py): validation, a
+# checkpoint, strips and the bicubic comparison table at the end
 train_cfg = dict(max_iters=360, val_interval=360)
-param_scheduler = [
-    dict(type='CosineAnnealingLR', by_epoch=False, T_max=360, eta_min=1e-6)]
 default_hooks = dict(
     logger=dict(interval=20),
     checkpoint=dict(interval=360, max_keep_ckpts=2))
