@@ -44,8 +44,8 @@ def main(argv=None):
         times.append(time.perf_counter() - start)
     print(f'{args.image}: {img.shape[1]}x{img.shape[0]}, NIQE {value:.4f}; '
           f'one thread, {args.repeat} calls: median '
-          f'{1000 * np.median(times):.1f} ms, best {1000 * min(times):.1f} ms; '
-          f'first call {1000 * first:.1f} ms')
+          f'{1000 * np.median(times):.1f} ms, best '
+          f'{1000 * min(times):.1f} ms; first call {1000 * first:.1f} ms')
 
 
 if __name__ == '__main__':

@@ -174,6 +174,7 @@ class ReferenceComparisonHook(Hook):
                 imwrite(strip, osp.join(work_dir, 'comparison',
                                         f"{out.get('dataset', 'val')}_"
                                         f'{key}.png'))
+
         def mean(column):
             column = [v for v in column if not np.isnan(v)]
             return float(np.mean(column)) if column else float('nan')

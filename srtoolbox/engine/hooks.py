@@ -216,8 +216,8 @@ class BicubicComparisonHook(Hook):
         warn = runner.logger.warning
         bicubic = self.bicubic_metrics(runner.val_dataloader.dataset, warn)
         model = self.model_metrics(list(bicubic), warn)
-        names = [m for m in self.metrics if m in next(iter(bicubic.values()),
-                                                       {})]
+        measured = next(iter(bicubic.values()), {})
+        names = [m for m in self.metrics if m in measured]
         digits = dict(PSNR=2)
         rows, summary = [], {}
         for name, b_values in bicubic.items():

@@ -83,8 +83,9 @@ def test_calculate_lpips_on_uint8(alex):
     rng = np.random.default_rng(0)
     a = rng.integers(0, 256, (40, 52, 3), dtype=np.uint8)
     b = np.clip(a + rng.integers(-30, 31, a.shape), 0, 255).astype(np.uint8)
-    to_t = lambda im: torch.from_numpy(  # noqa: E731
-        im.transpose(2, 0, 1) / 255.).float()[None]
+
+    def to_t(im):
+        return torch.from_numpy(im.transpose(2, 0, 1) / 255.).float()[None]
     expected = float(ref(to_t(a), to_t(b), normalize=True).detach())
     assert calculate_lpips(a, b, model=model) == pytest.approx(expected,
                                                                rel=1e-5)
