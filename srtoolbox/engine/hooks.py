@@ -166,17 +166,20 @@ class BicubicComparisonHook(Hook):
     @staticmethod
     def _grouped_means(pairs, funcs, warn):
         """``{dataset: {metric: mean}}`` of ``(dataset, sr, gt)`` triples."""
-        groups = {}
+        groups, failed = {}, {}
         for dataset, sr, gt in pairs:
             values = groups.setdefault(dataset, {})
             for name, func in funcs.items():
                 try:
                     value = func(sr, gt)
                 except ValueError as err:  # e.g. too small for NIQE
-                    warn(f'{name} of an image of {dataset} counts as NaN: '
-                         f'{err}')
+                    failed.setdefault((dataset, name), []).append(str(err))
                     value = float('nan')
                 values.setdefault(name, []).append(value)
+        for (dataset, name), errors in failed.items():  # one line each
+            warn(f'{name}: {len(errors)} of {len(groups[dataset][name])} '
+                 f'images of {dataset} count as NaN, left out of the mean '
+                 f'({errors[0]})')
         return {dataset: {name: float(np.nanmean(v)) if not np.isnan(v).all()
                           else float('nan') for name, v in values.items()}
                 for dataset, values in groups.items()}

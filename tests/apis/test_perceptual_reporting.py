@@ -213,3 +213,19 @@ def test_bicubic_hook_metric_list(no_lpips_weights, tmp_path):
     model = hook.model_metrics(['Set5'], warnings.append)
     assert model == {'Set5': {'PSNR': 30.0,
                               'NIQE': pytest.approx(calculate_niqe(pred, 4))}}
+
+
+def test_bicubic_hook_too_small_for_niqe_is_one_line(no_lpips_weights):
+    from srtoolbox.engine.hooks import BicubicComparisonHook
+    hook = BicubicComparisonHook(metrics=['PSNR', 'NIQE'])
+    gt = imread(osp.join(SET5, 'bird.png'))[:128, :128]
+
+    def tensor(img):
+        return torch.from_numpy(img.transpose(2, 0, 1) / 255.).float()
+    dataset = [dict(inputs=tensor(imresize(gt, 1 / 4)),
+                    data_samples=dict(gt=tensor(gt), dataset='val'))] * 3
+    warnings = []
+    values = hook.bicubic_metrics(dataset, warnings.append)
+    assert np.isnan(values['val']['NIQE']) and values['val']['PSNR'] > 20
+    assert len(warnings) == 1
+    assert warnings[0].startswith('NIQE: 3 of 3 images of val count as NaN')
