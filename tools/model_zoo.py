@@ -29,6 +29,9 @@ def main(argv=None):
                         'named in the result files)')
     parser.add_argument('--zoom', type=int, default=2,
                         help='enlargement of the strip crops')
+    parser.add_argument('--only', nargs='+', metavar='NAME',
+                        help='measure only these zoo rows (names as in '
+                        'srtoolbox/apis/model_zoo.py), e.g. to add new ones')
     args = parser.parse_args(argv)
     strips = []  # checked before the minutes of timing, not after
     for image, *box in args.strip:
@@ -46,7 +49,15 @@ def main(argv=None):
                                           render_markdown, zoo_strip)
     from srtoolbox.engine.results import atomic_write_text
     root = osp.dirname(osp.dirname(osp.abspath(__file__)))
-    rows = build_zoo(root, time_inference=not args.no_timing)
+    from srtoolbox.apis.model_zoo import ZOO
+    entries = ZOO
+    if args.only:
+        entries = [e for e in ZOO if e.name in args.only]
+        unknown = set(args.only) - {e.name for e in entries}
+        if unknown:
+            parser.error(f'--only: no zoo rows named {sorted(unknown)}; '
+                         f'rows: {[e.name for e in ZOO]}')
+    rows = build_zoo(root, entries=entries, time_inference=not args.no_timing)
     cpu = platform.processor() or platform.machine()
     try:
         with open('/proc/cpuinfo', encoding='utf-8') as f:
@@ -58,7 +69,9 @@ def main(argv=None):
     machine = (f'{cpu}, torch {torch.__version__}, '
                f'{torch.get_num_threads()} threads')
     command = ' '.join(['python tools/model_zoo.py'] + (
-        ['--no-timing'] if args.no_timing else []) + [
+        ['--no-timing'] if args.no_timing else []) + (
+        ['--only ' + ' '.join(repr(n) for n in args.only)]
+        if args.only else []) + [
         '--strip ' + ' '.join(strip) for strip in args.strip] + (
         [f'--zoom {args.zoom}'] if args.strip and args.zoom != 2 else []))
     text = render_markdown(rows, command, machine)

@@ -79,6 +79,24 @@ ZOO = [
              {'Set5': (32.73, 0.9011), 'Set14': (28.99, 0.7917),
               'BSD100': (27.85, 0.7455)},
              'Wang et al., ECCVW 2018 (ESRGAN), Table 4'),
+    # community architectures, built from spandrel's reference code
+    ZooEntry('SwinIR classical', 'configs/swinir/swinir_classical_x4_div2k.py',
+             {'Set5': (32.72, 0.9021), 'Set14': (28.94, 0.7914),
+              'BSD100': (27.83, 0.7459)},
+             'Liang et al., ICCVW 2021, Table 2 (DIV2K-trained)'),
+    ZooEntry('SwinIR lightweight',
+             'configs/swinir/swinir_lightweight_x4_div2k.py',
+             {'Set5': (32.44, 0.8976), 'Set14': (28.77, 0.7858),
+              'BSD100': (27.69, 0.7406)},
+             'Liang et al., ICCVW 2021, Table 3',
+             'model_zoo/results/swinir_lightweight_x4_demo.json',
+             'configs/swinir/swinir_lightweight_x4_demo.py: 60 iterations '
+             'x 8 crops of 64x64 from 80 SunHays80 photos (CPU)'),
+    ZooEntry('HAT', 'configs/hat/hat_x4_df2k.py',
+             {'Set5': (33.04, 0.9056), 'Set14': (29.23, 0.7973),
+              'BSD100': (28.00, 0.7517)},
+             'Chen et al., CVPR 2023 (DF2K, x4 fine-tuned from x2)'),
+    ZooEntry('SPAN', 'configs/span/span_x4_df2k.py'),
 ]
 
 
