@@ -103,10 +103,14 @@ def _same_range(a, b):
         math.isclose(float(x), float(y)) for x, y in zip(a, b))
 
 
+def _distributed():
+    return torch_dist.is_available() and torch_dist.is_initialized() and \
+        torch_dist.get_world_size() > 1
+
+
 def _count_over_ranks(flag, model):
     """``flag`` (0-dim, 0 or 1) summed over the processes of a DDP run."""
-    if torch_dist.is_available() and torch_dist.is_initialized() and \
-            torch_dist.get_world_size() > 1:
+    if _distributed():
         param = next(model.parameters(), None)
         if param is not None:
             flag = flag.to(param.device)
@@ -334,18 +338,24 @@ class SRModel(BaseModel):
         ranks skip or raise together, before any of them reaches the next
         gradient all-reduce); one host synchronisation.
         """
-        tensors, host_ok = [], True
+        host_ok, device_values = True, []
         for value in log_vars.values():
             if isinstance(value, torch.Tensor):
-                tensors.append(value.detach().reshape(-1).float())
+                if value.device.type == 'cpu' and value.numel() == 1:
+                    host_ok = host_ok and math.isfinite(value.item())
+                else:  # checked on the device, synchronised once below
+                    device_values.append(value.detach().reshape(-1).float())
             elif isinstance(value, float):
                 host_ok = host_ok and math.isfinite(value)
-        device = tensors[0].device if tensors else None
-        bad = torch.zeros((), device=device) if host_ok else \
-            torch.ones((), device=device)
-        if tensors:
-            bad = bad + (~torch.isfinite(torch.cat(tensors)).all()).float()
-        bad_ranks = _count_over_ranks(bad, self)
+        if device_values or _distributed():
+            bad = torch.tensor(0.0 if host_ok else 1.0)
+            if device_values:
+                values = torch.cat(device_values)
+                bad = bad.to(values.device) + \
+                    (~torch.isfinite(values).all()).float()
+            bad_ranks = _count_over_ranks(bad, self)
+        else:  # CPU scalars, one process: no tensor work at all
+            bad_ranks = 0 if host_ok else 1
         if bad_ranks == 0:
             self.nonfinite_since = None
             self._skipped_iters.clear()

@@ -4,7 +4,8 @@ import torch
 
 import srtoolbox.engine.optim_wrapper as ow
 
-INTEL_SPR = 'processor : 0\nflags : fpu sse avx2 avx512f avx512_bf16 amx_bf16\n'
+INTEL_SPR = ('processor : 0\nflags : fpu sse avx2 avx512f avx512_bf16 '
+             'amx_bf16\n')
 EPYC_AVX2 = 'processor : 0\nflags : fpu sse avx avx2 fma\n'
 SKYLAKE = 'processor : 0\nflags : fpu avx2 avx512f avx512bw avx512vl\n'
 GRAVITON3 = 'processor : 0\nFeatures : fp asimd sve bf16 i8mm\n'
