@@ -8,8 +8,9 @@ Each check raises :class:`ConfigError` naming the key and the file:
 * a negative learning rate; a batch size below 1;
 * a generator ``upscale`` different from a dataset's or transform's
   ``scale``; an HR crop different from a discriminator's ``input_size``;
-* (training) a cosine/step schedule whose length does not fit
-  ``train_cfg.max_iters``. When only ``--cfg-options`` changed
+* (training) a cosine schedule whose length does not fit
+  ``train_cfg.max_iters`` (step decays it never reaches are logged as a
+  warning: a short debugging run may mean it). When only ``--cfg-options`` changed
   ``max_iters`` and the file's schedule fitted the file's length, the
   schedule follows (:func:`follow_max_iters`) and says so.
 
@@ -399,25 +400,35 @@ def _schedulers(cfg) -> List[Tuple[str, dict]]:
     return []
 
 
+def _step_notes(cfg, max_iters: int) -> List[str]:
+    """Step decays a run of ``max_iters`` never reaches (a short debug run
+    may mean it: said, not refused)."""
+    notes = []
+    for key, s in _schedulers(cfg):
+        if s.get('by_epoch', True):
+            continue
+        kind = s.get('type')
+        if kind == 'MultiStepLR':
+            late = [m for m in s.get('milestones', []) if m >= max_iters]
+            if late:
+                notes.append(f'{key}.milestones {late} are at or beyond '
+                             f'train_cfg.max_iters = {max_iters}: that decay '
+                             'never happens')
+        elif kind == 'StepLR' and (s.get('step_size') or 0) >= max_iters:
+            notes.append(f'{key}.step_size = {s.get("step_size")} is at or '
+                         f'beyond train_cfg.max_iters = {max_iters}: the '
+                         'rate never decays')
+    return notes
+
+
 def _schedule_problem(cfg, max_iters: int) -> Optional[str]:
     ends = []
     for key, s in _schedulers(cfg):
         if s.get('by_epoch', True):
             continue
-        kind = s.get('type')
-        if kind in _COSINE:
+        if s.get('type') in _COSINE:
             end = s.get('end', s.get('begin', 0) + (s.get('T_max') or 0))
             ends.append((key, end))
-        elif kind == 'MultiStepLR':
-            late = [m for m in s.get('milestones', []) if m >= max_iters]
-            if late:
-                return (f'{key}.milestones {late} are at or beyond '
-                        f'train_cfg.max_iters = {max_iters}: that decay '
-                        'never happens')
-        elif kind == 'StepLR' and (s.get('step_size') or 0) >= max_iters:
-            return (f'{key}.step_size = {s.get("step_size")} is at or beyond '
-                    f'train_cfg.max_iters = {max_iters}: the rate never '
-                    'decays')
     if ends:
         key, end = max(ends, key=lambda e: e[1])
         if end != max_iters:
@@ -433,10 +444,14 @@ def check_schedule(cfg) -> None:
     max_iters = (cfg.get('train_cfg') or {}).get('max_iters')
     if not isinstance(max_iters, int):
         return
+    path = getattr(cfg, 'filename', None) or '<config>'
     problem = _schedule_problem(cfg, max_iters)
     if problem:
-        path = getattr(cfg, 'filename', None) or '<config>'
         raise ConfigError(f'{path}: {problem}')
+    for note in _step_notes(cfg, max_iters):
+        from mmengine.logging import print_log
+        print_log(f'{path}: {note}', logger='current',
+                  level=logging.WARNING)
 
 
 def follow_max_iters(cfg, old_max_iters: Any, options: Dict[str, Any]
@@ -448,7 +463,8 @@ def follow_max_iters(cfg, old_max_iters: Any, options: Dict[str, Any]
     if (not isinstance(old_max_iters, int) or not isinstance(new, int)
             or new == old_max_iters or old_max_iters <= 0
             or any(k.startswith('param_scheduler') for k in options)
-            or _schedule_problem(cfg, old_max_iters) is not None):
+            or _schedule_problem(cfg, old_max_iters) is not None
+            or _step_notes(cfg, old_max_iters)):
         return None
     ratio = new / old_max_iters
     changes = []

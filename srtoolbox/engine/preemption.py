@@ -14,6 +14,7 @@ every rank saves and stops at the same iteration.
 """
 from __future__ import annotations
 
+import os
 import os.path as osp
 import signal
 from typing import Dict, Optional
@@ -26,7 +27,8 @@ from ..registry import HOOKS
 from ..utils.fileio import atomic_path
 
 __all__ = ['Preempted', 'PreemptionHook', 'install_preemption_handlers',
-           'restore_signal_handlers', 'preemption_requested']
+           'restore_signal_handlers', 'preemption_requested',
+           'IgnoreStopSignalsInWorker']
 
 _requested: Dict[str, Optional[int]] = {'signum': None}
 _previous: Dict[int, object] = {}
@@ -55,18 +57,74 @@ def _handler(signum, frame):
     _requested['signum'] = signum
 
 
+# shared with forked DataLoader workers: 0 while the main process handles
+# stop signals, 1 once it is ending (then a worker may die of SIGTERM, as
+# multiprocessing's exit handler and torch's shutdown expect)
+_workers_may_stop: Dict[str, object] = {'flag': None}
+
+
+def _let_workers_stop(final: bool = False) -> None:
+    flag = _workers_may_stop['flag']
+    if flag is not None:
+        flag.value = 1
+    if final and flag is not None:
+        # the process is ending: workers dying now are expected, not the
+        # failure torch's SIGCHLD handler would report at exit
+        try:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        except (ValueError, AttributeError):  # not the main thread; Windows
+            pass
+
+
+class IgnoreStopSignalsInWorker:
+    """A DataLoader ``worker_init_fn`` wrapper for forked workers.
+
+    Slurm and the terminal send SIGTERM/SIGINT to every process; a worker
+    killed by them aborts the main process (torch's SIGCHLD handler) before
+    it can save. While the main process handles these signals
+    (:func:`install_preemption_handlers`), its workers ignore them; once it
+    is ending (saved and stopping, finished, or exiting for any other
+    reason) they die of them as usual. Then calls the wrapped function.
+    """
+
+    def __init__(self, worker_init_fn=None):
+        self.worker_init_fn = worker_init_fn
+
+    def __call__(self, worker_id):
+        flag = _workers_may_stop['flag']
+        if _previous and flag is not None:  # forked while handling
+            def handler(signum, frame):
+                if flag.value:  # the main process is ending: die
+                    signal.signal(signum, signal.SIG_DFL)
+                    os.kill(os.getpid(), signum)
+            # after torch's own worker handlers, which re-raise SIGTERM
+            for sig in list(_previous):
+                signal.signal(sig, handler)
+        if self.worker_init_fn is not None:
+            self.worker_init_fn(worker_id)
+
+
 def install_preemption_handlers(signals=(signal.SIGTERM, signal.SIGINT)):
     """Route ``signals`` to a request checked at iteration boundaries.
 
-    Call from the main thread; :func:`restore_signal_handlers` undoes it.
+    DataLoader workers built by :class:`~.runner.SRRunner` (forked) ignore
+    them (:class:`IgnoreStopSignalsInWorker`). Call from the main thread;
+    :func:`restore_signal_handlers` undoes it.
     """
     _requested['signum'] = None
+    if _workers_may_stop['flag'] is None:
+        import atexit
+        import multiprocessing
+        _workers_may_stop['flag'] = multiprocessing.RawValue('b', 0)
+        atexit.register(_let_workers_stop, True)  # before multiprocessing's
+    _workers_may_stop['flag'].value = 0
     for sig in signals:
         _previous.setdefault(sig, signal.getsignal(sig))
         signal.signal(sig, _handler)
 
 
 def restore_signal_handlers() -> None:
+    _let_workers_stop()
     for sig, old in list(_previous.items()):
         signal.signal(sig, old)
         del _previous[sig]
@@ -116,4 +174,5 @@ class PreemptionHook(Hook):
         runner.logger.warning(
             f'{signal.Signals(signum).name}: checkpoint {path} saved after '
             f'iteration {step}; stopping')
+        _let_workers_stop(final=True)
         raise Preempted(signum, step, str(path))

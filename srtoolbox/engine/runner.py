@@ -26,7 +26,20 @@ class FileOnlyTables(logging.Filter):
 
 
 class SRRunner(Runner):
-    """``Runner`` whose console handler leaves out the start-up tables."""
+    """``Runner`` whose console handler leaves out the start-up tables, and
+    whose DataLoader workers ignore SIGTERM/SIGINT while the main process
+    handles them (:mod:`.preemption`)."""
+
+    @staticmethod
+    def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
+        from .preemption import IgnoreStopSignalsInWorker
+        loader = Runner.build_dataloader(dataloader, seed=seed,
+                                         diff_rank_seed=diff_rank_seed)
+        if getattr(loader, 'num_workers', 0) and not isinstance(
+                loader.worker_init_fn, IgnoreStopSignalsInWorker):
+            loader.worker_init_fn = IgnoreStopSignalsInWorker(
+                loader.worker_init_fn)
+        return loader
 
     def build_logger(self, *args, **kwargs):
         logger = super().build_logger(*args, **kwargs)

@@ -116,3 +116,19 @@ def test_cfg_options_keep_paths_with_spaces_and_commas():
     for bad in (['work_dir=/tmp/a,b'], ['work_dir=/tmp/my', 'runs']):
         with pytest.raises(SystemExit):
             parse_args([DEMO, '--cfg-options', *bad])
+
+
+def test_step_decay_beyond_the_end_is_said_not_refused(tmp_path):
+    path = _child(tmp_path, 'train_cfg = dict(max_iters=100)\n'
+                  "param_scheduler = [dict(type='MultiStepLR', by_epoch=False,"
+                  ' milestones=[50, 200], gamma=0.5)]\n')
+    cfg = _train(path)  # no error
+    assert cfg.param_scheduler[0]['milestones'] == [50, 200]
+    # and a max_iters override stretches the milestones with it
+    cfg = _train(path, {'train_cfg.max_iters': 1000})
+    assert cfg.param_scheduler[0]['milestones'] == [50, 200]  # not followed
+
+
+def test_step_milestones_follow_max_iters():
+    rrdb = load_config(RRDB, {'train_cfg.max_iters': 1000})
+    assert rrdb.param_scheduler[0]['milestones'] == [200, 400, 600, 800]

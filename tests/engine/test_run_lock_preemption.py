@@ -36,8 +36,10 @@ class WaitForSignalHook(Hook):
 @pytest.fixture
 def waiting_config(tiny_data, tmp_path):
     (tiny_data / 'srtoolbox_signal_helper.py').write_text(WAITER)
+    # two loader workers: Slurm and the terminal signal every process of
+    # the job, and a worker killed by it used to abort the main process
     return tiny_config(
-        tiny_data, tmp_path / 'cfg.py',
+        tiny_data, tmp_path / 'cfg.py', num_workers=2,
         custom_imports="dict(imports=['srtoolbox_test_helper', "
                        "'srtoolbox_signal_helper'], "
                        'allow_failed_imports=False)',
@@ -49,7 +51,8 @@ def _start(data, config, work_dir, *args, **env):
     return subprocess.Popen(
         [sys.executable, TRAIN, config, '--work-dir', str(work_dir), *args],
         env=train_env(data, **env), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, cwd=str(work_dir.parent))
+        stderr=subprocess.STDOUT, text=True, cwd=str(work_dir.parent),
+        start_new_session=True)  # its own process group, as a Slurm job
 
 
 def _wait_for(proc, marker, timeout=180):
@@ -62,18 +65,21 @@ def _wait_for(proc, marker, timeout=180):
 
 
 def _stop_with(proc, signum):
-    os.kill(proc.pid, signum)
+    os.killpg(proc.pid, signum)  # every process: main and loader workers
     try:
         out, _ = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     return out
 
 
 def _assert_saved_and_told(proc, out, signum, work):
     assert proc.returncode == 128 + signum, out[-3000:]
+    assert 'Traceback' not in out, out[-3000:]
+    with pytest.raises(ProcessLookupError):  # no worker left behind
+        os.killpg(proc.pid, 0)
     # iteration 3 (index 2) finished, then saved: iter_3.pth
     assert (work / 'iter_3.pth').exists(), out[-3000:]
     assert (work / 'last_checkpoint').read_text().endswith('iter_3.pth')
