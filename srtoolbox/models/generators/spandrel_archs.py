@@ -118,6 +118,20 @@ def _clone_input(module, args):
     return (args[0].clone(), ) + tuple(args[1:])
 
 
+def _tensors_as_buffers(net):
+    """Plain tensor attributes (SwinIR's and HAT's ``mean``, reassigned
+    with ``type_as(x)`` in forward) become non-persistent buffers: they move
+    with ``.to()`` and are swapped by ``functional_call`` (FLOP counting on
+    the meta device) instead of being overwritten for good; the state dict
+    is unchanged."""
+    import torch
+    for module in net.modules():
+        for name, value in list(vars(module).items()):
+            if torch.is_tensor(value) and not name.startswith('_'):
+                del module.__dict__[name]
+                module.register_buffer(name, value, persistent=False)
+
+
 def adopt_spandrel_network(net, scale, arch_id, generator_type=None,
                            size_divisor=1):
     """Give a spandrel network srtoolbox's attributes (in place).
@@ -138,6 +152,7 @@ def adopt_spandrel_network(net, scale, arch_id, generator_type=None,
     net.generator_type = generator_type or registered_name(
         arch_id, type(net)) or type(net).__name__
     net.size_divisor = int(size_divisor)
+    _tensors_as_buffers(net)
     if arch_id in _MUTATE_INPUT:
         net.register_forward_pre_hook(_clone_input)
     return net
