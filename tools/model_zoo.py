@@ -29,6 +29,11 @@ def main(argv=None):
                         'named in the result files)')
     parser.add_argument('--zoom', type=int, default=2,
                         help='enlargement of the strip crops')
+    parser.add_argument('--records', metavar='DIR',
+                        help='also publish each checkpoint trained here as '
+                        'DIR/<name>-<sha8>.safetensors + .json (an '
+                        'OpenModelDB-style record; srtoolbox.apis.'
+                        'zoo_records)')
     parser.add_argument('--only', nargs='+', metavar='NAME',
                         help='measure only these zoo rows (names as in '
                         'srtoolbox/apis/model_zoo.py), e.g. to add new ones')
@@ -95,6 +100,18 @@ def main(argv=None):
         print(f'wrote {out}')
     atomic_write_text(text, args.out)
     print(f'wrote {args.out}')
+    if args.records:
+        from srtoolbox.apis.model_zoo import record_paths
+        from srtoolbox.apis.zoo_records import publish_weights
+        for row in rows:
+            config, ckpt = record_paths((row['result'] or {}).get('meta'))
+            if not ckpt or not osp.isfile(osp.join(root, ckpt)):
+                continue
+            name = osp.splitext(osp.basename(row['entry'].result))[0]
+            rec = publish_weights(osp.join(root, ckpt), args.records, name,
+                                  config=config,
+                                  overwrite=True)
+            print(f'published {args.records}/{rec["resources"][0]["file"]}')
     return 0
 
 
