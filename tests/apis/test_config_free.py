@@ -196,3 +196,26 @@ def test_test_tool_without_config(tmp_path, capsys):
     results = json.loads((tmp_path / 'work' / 'test_results.json')
                          .read_text())
     assert results['meta']['generator']['type'] == 'Compact'
+
+
+def test_interpolate_tool_without_config(tmp_path):
+    from tools.interpolate import main
+    a, _ = net_and_input(COMPACT)
+    torch.manual_seed(1)
+    b = build_generator(COMPACT)
+    torch.save({'params_ema': a.state_dict()}, tmp_path / 'a.pth')
+    torch.save(b.state_dict(), tmp_path / 'b.pth')
+    hr = tmp_path / 'hr.png'
+    import cv2
+    cv2.imwrite(str(hr), (np.random.default_rng(0).random((32, 32, 3)) * 255)
+                .astype(np.uint8))
+    assert main([str(tmp_path / 'a.pth'), str(tmp_path / 'b.pth'),
+                 '--alpha', '0', '0.5', '--out', str(tmp_path / 'out'),
+                 '--strip-image', str(hr)]) == 0
+    half = load_generator_from_file(tmp_path / 'out' / 'interp_alpha0.50.pth')
+    assert half.generator_cfg['type'] == 'Compact'
+    expected = (a.state_dict()['body.0.weight'] +
+                b.state_dict()['body.0.weight']) / 2
+    torch.testing.assert_close(half.network.state_dict()['body.0.weight'],
+                               expected)
+    assert (tmp_path / 'out' / 'strip_hr.png').is_file()
