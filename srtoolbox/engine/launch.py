@@ -74,16 +74,22 @@ def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None,
 
 def _dataset_paths(dataset):
     """(path, field) of every folder/LMDB a dataset config reads."""
+    return [(path, field) for path, field, _ in _dataset_paths_roots(dataset)]
+
+
+def _dataset_paths_roots(dataset):
+    """(path, field, data_root) of every folder/LMDB a dataset config
+    reads."""
     if dataset is None:
         return []
     if dataset.get('type') in ('ConcatDataset', 'RepeatDataset'):
         inner = dataset.get('datasets') or [dataset.get('dataset')]
-        return [p for d in inner for p in _dataset_paths(d)]
+        return [p for d in inner for p in _dataset_paths_roots(d)]
     root = dataset.get('data_root', '') or ''
     paths = []
     for field in ('gt_folder', 'lq_folder'):
         if dataset.get(field):
-            paths.append((osp.join(root, dataset[field]), field))
+            paths.append((osp.join(root, dataset[field]), field, root))
     return paths
 
 
@@ -99,9 +105,9 @@ def check_data_paths(cfg: Config,
         loader = cfg.get(f'{split}_dataloader')
         if not loader:
             continue
-        for path, field in _dataset_paths(loader.get('dataset')):
+        for path, field, root in _dataset_paths_roots(
+                loader.get('dataset')):
             if not osp.exists(path):
-                root = (loader.get('dataset') or {}).get('data_root')
                 where = f" (under data_root {root!r})" if root else ''
                 if not osp.isabs(path):
                     where += (' (relative: resolved against the current '
