@@ -10,7 +10,7 @@
 #   tools/dist_train.sh configs/realesrgan/realesrgan_x4plus.py 4
 _base_ = ['../_base_/default_runtime.py',
           '../_base_/datasets/set5_set14_x4_val.py',
-          './_base_/df2k_ost_degradations.py']
+          '../_base_/datasets/df2k_ost_realesrgan_x4.py']
 
 # RealESRNet x4plus (params_ema): the authors' RealESRNet_x4plus.pth
 # (https://github.com/xinntao/Real-ESRGAN/releases/download/v0.1.1/

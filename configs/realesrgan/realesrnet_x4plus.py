@@ -8,7 +8,7 @@
 #   tools/dist_train.sh configs/realesrgan/realesrnet_x4plus.py 4
 _base_ = ['../_base_/default_runtime.py',
           '../_base_/datasets/set5_set14_x4_val.py',
-          './_base_/df2k_ost_degradations.py']
+          '../_base_/datasets/df2k_ost_realesrgan_x4.py']
 
 # ESRGAN's DF2K+OST weights (BasicSR layout, params_ema), or a work dir
 pretrained_generator = \

@@ -1,5 +1,5 @@
 # Real-ESRGAN's training data and degradation model, shared by the
-# configs of this folder (released options/train_realesrnet_x4plus.yml and
+# configs in configs/realesrgan/ (released options/train_realesrnet_x4plus.yml and
 # train_realesrgan_x4plus.yml use the same): DF2K multi-scale + OST
 # sub-images, GT crops of 256, kernels drawn in the dataset, the
 # second-order degradation run by the model.
