@@ -59,6 +59,10 @@ def parse_args(argv=None):
     parser.add_argument('--no-bare', action='store_true',
                         help='skip the bare per-tile forwards')
     parser.add_argument('--json', help='also write the figures here')
+    parser.add_argument('--estimate-only', action='store_true',
+                        help='print the memory estimates of an untiled and '
+                        'a tiled pass over SIZE x SIZE (and the tile auto '
+                        'tiling would choose) without running them')
     parser.add_argument('--worker', default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -122,8 +126,10 @@ def worker(spec):
             sr.device, iters=spec.get('runs', 1), warmup=0)
             for (h, w), count in tile_shape_counts(
                 *img.shape[:2], tile, sr.tile_pad, sr.size_divisor).items())
+    need = sr.memory_needed(*img.shape[:2], tile)
     result = dict(
         tile=tile, bare_seconds=bare,
+        estimate_mib=need / 2**20 if need is not None else None,
         run_over_bare=seconds / bare if bare else None,
         seconds=seconds, out_mpix=out.shape[0] * out.shape[1] / 1e6,
         peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -137,6 +143,30 @@ def worker(spec):
     print(json.dumps(result))
 
 
+def estimate(args):
+    """Memory estimates only (SRInferencer.memory_needed), no pass."""
+    from srtoolbox.apis.inference import SRInferencer
+    from srtoolbox.apis.memory import default_budget, format_bytes
+    from srtoolbox.models.builder import build_generator
+    gen = build_generator(dict(type=args.arch, upscale=args.upscale,
+                               **json.loads(args.arch_args)))
+    sr = SRInferencer(generator=gen, device=args.device, progress=False,
+                      tile_pad=args.tile_pad)
+    size = args.size
+    model = sr._memory_model()
+    print(f'{args.arch} x{args.upscale}: {model.per_pixel:.0f} B per LR '
+          f'pixel in the probe forwards (before the x1.25 margin)')
+    for tile in (None, args.tile):
+        need = sr.memory_needed(size, size, tile)
+        print(f'{size}x{size} ' + (f'tile {tile} pad {args.tile_pad}'
+                                   if tile else 'untiled')
+              + f': ~{format_bytes(need)}')
+    budget, source = default_budget(sr.device)
+    print(f'budget: {format_bytes(budget)} ({source}); auto tiling would '
+          f'use tile {sr.plan_tile(size, size)}')
+    return 0
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.worker:
@@ -145,6 +175,8 @@ def main(argv=None):
     from srtoolbox.engine.benchmark import machine_info, machine_line
     machine = machine_info()
     print(machine_line(machine))
+    if args.estimate_only:
+        return estimate(args)
     results = []
     tmp = tempfile.mkdtemp(prefix='srbench-')
     print(f'{args.arch} x{args.upscale} {json.loads(args.arch_args) or ""}, '
@@ -157,7 +189,8 @@ def main(argv=None):
           'context)')
     header = (f'{"mode":<14} {"dtype":>9} {"tile":>5} {"time s":>8} '
               f'{"bare s":>8} {"run/bare":>8} {"out MP/s":>9} '
-              f'{"peak RSS MiB":>13} {"(before run)":>13} {"max diff":>9}')
+              f'{"peak RSS MiB":>13} {"(before run)":>13} {"est MiB":>8} '
+              f'{"max diff":>9}')
     print(header)
     ref = None
     for mode in args.modes:
@@ -195,18 +228,22 @@ def main(argv=None):
         os.remove(save)
         results.append(res)
         bare, ratio = res['bare_seconds'], res['run_over_bare']
+        est = ('-' if res['estimate_mib'] is None
+               else f'{res["estimate_mib"]:.0f}')
         print(f'{mode:<14} {res["amp_dtype"]:>9} {str(res["tile"]):>5} '
               f'{res["seconds"]:>8.2f} '
               f'{"-" if bare is None else format(bare, ".2f"):>8} '
               f'{"-" if ratio is None else format(ratio, ".3f"):>8} '
               f'{res["out_mpix"] / res["seconds"]:>9.3f} '
               f'{res["peak_rss_mib"]:>13.0f} {res["baseline_rss_mib"]:>13.0f}'
+              f' {est:>8}'
               f' {diff:>9}' + (f'  GPU peak {res["gpu_peak_mib"]:.0f} MiB'
                                if 'gpu_peak_mib' in res else ''))
     os.rmdir(tmp)
     print('max diff: largest difference from the first mode, in 8-bit '
           'levels of the output; bare s: the network alone on each tile '
-          'shape, summed over the tiles')
+          'shape, summed over the tiles; est MiB: SRInferencer.memory_needed '
+          '(compare with peak RSS minus before run)')
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(machine=machine, machine_line=machine_line(machine),

@@ -413,13 +413,30 @@ class SRInferencer:
                                'not checked', type(self.generator).__name__)
         return self._memory_models[key]
 
+    def memory_needed(self, height, width, tile=None, itemsize=1):
+        """Estimated bytes of a pass over ``height x width`` LR pixels with
+        ``tile`` (None: untiled): the forward of the largest tile with its
+        context and its result's conversion, plus, on a CPU, the output
+        image. None when the network's memory probe does not run."""
+        model = self._memory_model()
+        if model is None:
+            return None
+        side = tile + 2 * self.tile_pad if tile else None
+        h, w = (height, width) if not tile else (min(side, height),
+                                                 min(side, width))
+        s2 = self.scale**2
+        need = model.forward_bytes(h, w) + s2 * 3 * 4 * h * w
+        if self.device.type == 'cpu':
+            need += height * width * s2 * 3 * itemsize
+        return need
+
     def plan_tile(self, height, width, itemsize=1):
         """The tile a pass over a ``height x width`` (LR, aligned to
         ``size_divisor``) image with ``itemsize``-byte output pixels uses:
         ``self.tile``, None
-        (whole) when the untiled pass fits the memory budget, else one
-        chosen to fit (``auto_tile``) or an :class:`InsufficientMemoryError`
-        naming ``--tile``."""
+        (whole) when the untiled pass fits the memory budget, else the
+        largest tile needing at most half of it (``auto_tile``) or an
+        :class:`InsufficientMemoryError` naming ``--tile``."""
         budget, source = default_budget(self.device, self.max_memory)
         model = self._memory_model() if budget is not None else None
         if model is None:
@@ -439,8 +456,10 @@ class SRInferencer:
         what = (f'a {w}x{h} tile (tile {tile} + pad)' if tile else
                 f'an untiled x{self.scale} pass over {width}x{height}')
         try:
-            fit = choose_tile(model, budget, height, width, self.tile_pad,
-                              self.size_divisor, extra)
+            # half the budget: headroom for the rest of the machine, and
+            # smaller tiles cost no speed on CPUs (docs/benchmarks.md)
+            fit = choose_tile(model, budget // 2, height, width,
+                              self.tile_pad, self.size_divisor, extra)
         except InsufficientMemoryError as err:
             if tile:  # the user's choice: tried as asked
                 logger.warning('SRInferencer: %s needs ~%s, more than %s '

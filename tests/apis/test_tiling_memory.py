@@ -160,7 +160,7 @@ def test_infer_tool_no_auto_tile_exits_with_the_hint(tmp_path, capsys):
     cv2.imwrite(str(tmp_path / 'a.png'), _photo(96))
     argv = ['--config', str(config), '--checkpoint', str(ckpt), '--input',
             str(tmp_path / 'a.png'), '--output', str(tmp_path / 'out'),
-            '--device', 'cpu', '--max-memory', '6M']
+            '--device', 'cpu', '--max-memory', '8M']
     assert tool.main(argv + ['--no-auto-tile']) == 1
     assert '--tile' in capsys.readouterr().err
     assert tool.main(argv) == 0  # tiles by itself
