@@ -111,3 +111,15 @@ def test_compact_bad_options():
         GENERATORS.build(dict(type='SRVGGNetCompact', upscale=5))
     with pytest.raises(ValueError, match='act_type'):
         GENERATORS.build(dict(type='SRVGGNetCompact', act_type='gelu'))
+
+
+def test_compact_residual_init_scale():
+    torch.manual_seed(0)
+    plain = GENERATORS.build(dict(type='SRVGGNetCompact', num_feat=16,
+                                  num_conv=2))
+    scaled = GENERATORS.build(dict(type='SRVGGNetCompact', num_feat=16,
+                                   num_conv=2, residual_init_scale=0.1))
+    last = float(scaled.body[-1].weight.std())
+    assert last < 0.2 * float(scaled.body[0].weight.std())
+    assert float(scaled.body[-1].bias.abs().max()) == 0
+    assert float(plain.body[-1].bias.abs().max()) > 0  # torch's default

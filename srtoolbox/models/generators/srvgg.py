@@ -14,7 +14,7 @@ is imported on the first build, not when srtoolbox is imported: the import
 takes ~4 s.
 """
 from ...registry import GENERATORS
-from ..common import check_scale
+from ..common import check_scale, default_init_weights
 
 __all__ = ['SRVGGNetCompact']
 
@@ -23,7 +23,8 @@ SUPPORTED_SCALES = (1, 2, 3, 4, 8)
 
 @GENERATORS.register_module()
 def SRVGGNetCompact(*, upscale=4, num_feat=64, num_conv=16, in_channels=3,
-                    out_channels=3, act_type='prelu'):
+                    out_channels=3, act_type='prelu',
+                    residual_init_scale=None):
     """Build the compact generator.
 
     Args:
@@ -33,6 +34,11 @@ def SRVGGNetCompact(*, upscale=4, num_feat=64, num_conv=16, in_channels=3,
             parameters; 32: 1,213,296, ``realesr-general-x4v3``).
         in_channels, out_channels (int): Default: 3.
         act_type (str): 'prelu' (Real-ESRGAN), 'relu' or 'leakyrelu'.
+        residual_init_scale (float | None): None keeps PyTorch's default
+            initialisation (BasicSR's); a number re-initialises every conv
+            Kaiming-normal and scales the last one by it (0.1: the output
+            starts near the nearest-upsampled input with gradients that
+            reach the first layers, which short runs need).
 
     Returns:
         nn.Module: ``(N, in_channels, h, w)`` -> ``(N, out_channels,
@@ -49,6 +55,9 @@ def SRVGGNetCompact(*, upscale=4, num_feat=64, num_conv=16, in_channels=3,
     net = Compact(num_in_ch=in_channels, num_out_ch=out_channels,
                   num_feat=num_feat, num_conv=num_conv, upscale=upscale,
                   act_type=act_type)
+    if residual_init_scale is not None:
+        default_init_weights(list(net.body)[:-1])
+        default_init_weights(net.body[-1], scale=residual_init_scale)
     # what srtoolbox's other spandrel-built generators carry
     net.generator_type = 'SRVGGNetCompact'
     net.spandrel_arch = 'Compact'
