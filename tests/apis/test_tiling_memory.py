@@ -216,3 +216,11 @@ def test_forward_never_writes_into_the_callers_image():
     out = sr(img)
     np.testing.assert_array_equal(img, keep)
     np.testing.assert_allclose(out, (keep + 1) / 2, atol=1e-6)
+
+
+def test_progress_bar_over_tiles_only_when_cut(capsys):
+    gen = _small()
+    SRInferencer(generator=gen, tile=16, tile_pad=2)(_photo(40))
+    assert '40x40 tiles' in capsys.readouterr().err  # 9 tiles
+    SRInferencer(generator=gen)(_photo(40))
+    assert 'tiles' not in capsys.readouterr().err  # one whole pass
