@@ -19,8 +19,10 @@ val_root = 'data/demo/realesrgan_val'
 
 model = dict(
     type='RealESRNet',
+    # Kaiming init, last conv x0.1: the default init leaves the residual at
+    # zero for the first few hundred iterations of such a short run
     generator=dict(type='SRVGGNetCompact', upscale=scale, num_feat=32,
-                   num_conv=8),
+                   num_conv=8, residual_init_scale=0.1),
     pixel_loss=dict(type='L1Loss'),
     # the paper's degradation options (SecondOrderDegradation's defaults)
     # but no USM: the validation LR images were made from the plain HR, and

@@ -97,6 +97,13 @@ ZOO = [
               'BSD100': (28.00, 0.7517)},
              'Chen et al., CVPR 2023 (DF2K, x4 fine-tuned from x2)'),
     ZooEntry('SPAN', 'configs/span/span_x4_df2k.py'),
+    # Real-ESRGAN (Wang et al., ICCVW 2021): trained on synthetic
+    # degradations, judged on real photographs (the paper reports NIQE
+    # only), so no bicubic-benchmark figures
+    ZooEntry('RealESRNet x4plus', 'configs/realesrgan/realesrnet_x4plus.py'),
+    ZooEntry('RealESRGAN x4plus', 'configs/realesrgan/realesrgan_x4plus.py'),
+    ZooEntry('Real-ESRGAN compact (general-x4v3 layout)',
+             'configs/realesrgan/realesr_compact_x4.py'),
 ]
 
 
