@@ -32,6 +32,9 @@ def test_short_training_run_lowers_the_loss(tmp_path):
     options = dict(TINY, **{'train_cfg.max_iters': 40,
                             'train_cfg.val_interval': 1000,
                             'optim_wrapper.optimizer.lr': 1e-3,
+                            # constant rate: the demo's cosine would follow
+                            # max_iters=40 and anneal to zero here
+                            'param_scheduler': [],
                             'val_dataloader': None, 'val_evaluator': None,
                             'val_cfg': None, 'custom_hooks': [],
                             'default_hooks.checkpoint.save_best': None})

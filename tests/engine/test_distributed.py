@@ -132,7 +132,7 @@ def test_srgan_two_processes_keep_identical_weights(tiny_data, tmp_path):
               "gan_loss=dict(type='GANLoss', gan_type='vanilla', "
               "loss_weight=1e-2), pixel_loss=dict(type='L1Loss'), "
               "ema_decay=0.9, data_preprocessor=dict("
-              "type='SRDataPreprocessor', gt_range=(-1.0, 1.0)))",
+              "type='SRDataPreprocessor', gt_range=(0.0, 1.0)))",
         optim_wrapper="dict(constructor='MultiOptimWrapperConstructor', "
                       "generator=dict(type='OptimWrapper', optimizer=dict("
                       "type='Adam', lr=1e-3)), discriminator=dict("
