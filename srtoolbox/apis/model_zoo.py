@@ -88,10 +88,7 @@ ZOO = [
              'configs/swinir/swinir_lightweight_x4_div2k.py',
              {'Set5': (32.44, 0.8976), 'Set14': (28.77, 0.7858),
               'BSD100': (27.69, 0.7406)},
-             'Liang et al., ICCVW 2021, Table 3',
-             'model_zoo/results/swinir_lightweight_x4_demo.json',
-             'configs/swinir/swinir_lightweight_x4_demo.py: 60 iterations '
-             'x 8 crops of 64x64 from 80 SunHays80 photos (CPU)'),
+             'Liang et al., ICCVW 2021, Table 3'),
     ZooEntry('HAT', 'configs/hat/hat_x4_df2k.py',
              {'Set5': (33.04, 0.9056), 'Set14': (29.23, 0.7973),
               'BSD100': (28.00, 0.7517)},
