@@ -8,7 +8,6 @@ for the checkpoints trained here; see srtoolbox/apis/model_zoo.py.
 """
 import argparse
 import os.path as osp
-import platform
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -63,16 +62,9 @@ def main(argv=None):
             parser.error(f'--only: no zoo rows named {sorted(unknown)}; '
                          f'rows: {[e.name for e in ZOO]}')
     rows = build_zoo(root, entries=entries, time_inference=not args.no_timing)
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo', encoding='utf-8') as f:
-            names = [ln.split(':', 1)[1].strip() for ln in f
-                     if ln.startswith('model name')]
-        cpu = f'{names[0]} x{len(names)}' if names else cpu
-    except OSError:
-        pass
-    machine = (f'{cpu}, torch {torch.__version__}, '
-               f'{torch.get_num_threads()} threads')
+    # the machine line and the bf16 footnote come from this record
+    from srtoolbox.utils.provenance import machine_info
+    machine = dict(machine_info('cpu'), torch=torch.__version__)
     command = ' '.join(['python tools/model_zoo.py'] + (
         ['--no-timing'] if args.no_timing else []) + (
         ['--only ' + ' '.join(repr(n) for n in args.only)]

@@ -168,8 +168,36 @@ def _secs(value):
     return f'{value:.2f}' if value is not None else '–'
 
 
+def _result_origin(name, result):
+    """One footnote line: where a row's accuracy figures came from."""
+    from ..utils.provenance import describe_machine
+    meta = (result or {}).get('meta') or {}
+    if 'machine' not in meta:  # written before results recorded provenance
+        config, ckpt = record_paths(meta)
+        return (f'- {name}: `{ckpt}` tested with `{config}` (recorded before '
+                'result files carried commit, hashes and machine)')
+    git = meta.get('git') or {}
+    commit = git.get('commit', '?')[:10] + (' (dirty tree)'
+                                           if git.get('dirty') else '')
+    ckpt = meta.get('checkpoint') or {}
+    return (f'- {name}: commit {commit}, `{ckpt.get("path")}` (sha256 '
+            f'{(ckpt.get("sha256") or "?")[:12]}), '
+            f'{meta.get("precision", "?")} on '
+            f'{describe_machine(meta["machine"])}')
+
+
 def render_markdown(rows, command, machine, shape=(180, 320)):
-    """``model-zoo.md`` text from :func:`build_zoo` rows."""
+    """``model-zoo.md`` text from :func:`build_zoo` rows.
+
+    ``machine`` is :func:`srtoolbox.utils.provenance.machine_info`'s record
+    of the machine that timed the rows (or a line of text): the machine line
+    and the bf16 footnote are written from it.
+    """
+    from ..utils.provenance import describe_machine
+    record = machine if isinstance(machine, dict) else None
+    if record is not None:
+        machine = describe_machine(record) + (
+            f', torch {record["torch"]}' if record.get('torch') else '')
     h, w = shape
     lines = [
         '# Model zoo',
@@ -221,10 +249,21 @@ def render_markdown(rows, command, machine, shape=(180, 320)):
             f'{_secs(s.get("seconds_fp32")) if "seconds_fp32" in s else "–"}'
             f' | {_secs(s.get("seconds_bf16")) if "seconds_bf16" in s else "–"}'
             f' | {" | ".join(cells)} | {budget} |')
+    untimed = any('seconds_bf16' in row['stats']
+                  and row['stats']['seconds_bf16'] is None for row in rows)
+    if untimed:
+        cpu = (record or {}).get('cpu', 'the timing CPU')
+        flags = ', '.join((record or {}).get('cpu_flags') or []) or 'none'
+        lines += ['', f'¹ bf16 not timed: {cpu} has no native bf16 (its '
+                  f'flags: {flags}; native needs AVX-512 BF16 or AMX), where '
+                  'emulated bf16 is far slower than fp32 '
+                  '(docs/benchmarks.md).']
+    origins = [_result_origin(row['entry'].name, row['result'])
+               for row in rows if row['result']]
+    if origins:
+        lines += ['', 'Where the accuracy figures come from (the result '
+                  'files in model_zoo/results):', ''] + origins
     lines += [
-        '',
-        '¹ not timed: this CPU has no native bf16 (no AVX-512 BF16/AMX), '
-        'where emulated bf16 is far slower than fp32 (docs/benchmarks.md).',
         '',
         '## Reported by the papers',
         '',

@@ -88,3 +88,30 @@ def test_cli_checks_strip_arguments_before_timing(tmp_path, capsys):
         assert exc.value.code == 2
         assert message in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_machine_line_and_footnotes_come_from_records(tmp_path):
+    from srtoolbox.utils.provenance import provenance
+    entry = _tiny(tmp_path)
+    # a result file with a provenance record, as tools/test.py writes now
+    record = provenance(checkpoint=str(tmp_path / 'tiny.pth'),
+                        precision='fp32')
+    data = json.loads((tmp_path / 'tiny.json').read_text())
+    data['meta'] = record
+    (tmp_path / 'tiny.json').write_text(json.dumps(data))
+    rows = build_zoo(str(tmp_path), entries=[entry], time_inference=False)
+    rows[0]['stats']['seconds_bf16'] = None  # as measure() leaves it
+    emulated = {'cpu': 'Old CPU', 'cpu_flags': ['avx2'], 'threads': 2,
+                'native_bf16_cpu': False, 'gpu': None, 'torch': '2.x'}
+    text = render_markdown(rows, 'cmd', emulated)
+    assert 'Machine for the timings: Old CPU, 2 threads (avx2; no native ' \
+        'bf16), torch 2.x.' in text
+    assert '¹ bf16 not timed: Old CPU has no native bf16' in text
+    assert record['checkpoint']['sha256'][:12] in text
+    assert record['git'] is None or record['git']['commit'][:10] in text
+    # a machine with native bf16 times it: no such footnote
+    rows[0]['stats']['seconds_bf16'] = 1.0
+    native = dict(emulated, cpu='New CPU', cpu_flags=['avx2', 'amx_bf16'],
+                  native_bf16_cpu=True)
+    text = render_markdown(rows, 'cmd', native)
+    assert 'no native bf16' not in text and 'native bf16' in text
