@@ -114,4 +114,6 @@ def test_machine_line_and_footnotes_come_from_records(tmp_path):
     native = dict(emulated, cpu='New CPU', cpu_flags=['avx2', 'amx_bf16'],
                   native_bf16_cpu=True)
     text = render_markdown(rows, 'cmd', native)
-    assert 'no native bf16' not in text and 'native bf16' in text
+    assert 'Machine for the timings: New CPU, 2 threads (avx2, amx_bf16; ' \
+        'native bf16)' in text
+    assert 'bf16 not timed' not in text
