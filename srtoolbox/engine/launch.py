@@ -181,6 +181,9 @@ def prepare_train_config(cfg: Config, config_path: Optional[str] = None,
         cfg.resume = True
         cfg.load_from = resume
     _use_amp(cfg, amp)
+    if cfg.get('optim_wrapper'):
+        from .optim_wrapper import use_foreach_optimizers
+        use_foreach_optimizers(cfg.optim_wrapper)
     if compile is not None:
         cfg.compile = compile
     if deterministic is not None:

