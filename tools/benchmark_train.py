@@ -158,8 +158,13 @@ def time_bare_step(cfg, setting, warmup, iters, shapes):
         net = GENERATORS.build(copy.deepcopy(cfg.model.generator)).to(device)
         loss_fn = LOSSES.build(copy.deepcopy(
             cfg.model.get('pixel_loss') or dict(type='L1Loss'))).to(device)
-    optim_cfg = dict(cfg.optim_wrapper.get('optimizer') or dict(
-        type='Adam', lr=1e-4))
+    # the optimizer the runner gets: prepare_train_config turns on the
+    # multi-tensor step of optimizers left at the default
+    from srtoolbox.engine.optim_wrapper import use_foreach_optimizers
+    wrapper = dict(optimizer=dict(cfg.optim_wrapper.get('optimizer') or dict(
+        type='Adam', lr=1e-4)))
+    use_foreach_optimizers(wrapper)
+    optim_cfg = wrapper['optimizer']
     optimizer = getattr(torch.optim, optim_cfg.pop('type'))(
         net.parameters(), **optim_cfg)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
