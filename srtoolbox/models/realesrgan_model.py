@@ -24,14 +24,12 @@ from mmengine.optim import OptimWrapperDict
 
 from ..degradations import TrainingPairPool
 from ..registry import DEGRADATIONS, MODELS
-from .gan_model import SRGAN, load_pretrained_generator
+from ..utils.module_utils import unwrap_model
+from .gan_model import SRGAN
 from .sr_model import SRModel
+from .weights import load_pretrained_generator
 
 __all__ = ['RealESRNet', 'RealESRGAN']
-
-
-def _unwrap(module):
-    return getattr(module, 'module', module)
 
 
 class _SynthesisMixin:
@@ -76,7 +74,7 @@ class _SynthesisMixin:
     def _load_pretrained(self):
         if self.pretrained_generator is None:
             return
-        generator = _unwrap(self.generator)
+        generator = unwrap_model(self.generator)
         file = load_pretrained_generator(generator, self.pretrained_generator)
         if self.ema_decay is not None:
             self.generator_ema.load_state_dict(generator.state_dict())
@@ -193,7 +191,7 @@ class RealESRGAN(_SynthesisMixin, SRGAN):
     def real_generator_step(self, fake, l1_gt, percep_gt, optim_wrapper):
         """L1 (vs ``l1_gt``) + perceptual (vs ``percep_gt``) + GAN with the
         frozen discriminator; one generator update and the EMA."""
-        disc = _unwrap(self.discriminator)  # no DDP: D gets no gradients
+        disc = unwrap_model(self.discriminator)  # no DDP: D gets no gradients
         disc.requires_grad_(False)
         try:
             with optim_wrapper.optim_context(self.generator):
