@@ -34,8 +34,13 @@ def test_range_agnostic_generators_take_either_range():
     for gen in (dict(type='SRResNet', **TINY),
                 dict(type='RRDBNet', num_feat=8, num_blocks=1,
                      num_grow_ch=4)):
-        sr(gen, data_preprocessor=MINUS_ONE)
-        sr(gen)
+        # no output_range declared: the model takes whatever gt_range the
+        # config gives, and keeps it (the paper's SRResNet learns [-1, 1])
+        for pre, expected in ((MINUS_ONE, (-1.0, 1.0)), (None, (0.0, 1.0))):
+            model = sr(gen, **({'data_preprocessor': pre} if pre else {}))
+            assert model.generator.output_range is None
+            assert tuple(map(float, model.data_preprocessor.gt_range)) == \
+                expected
 
 
 def test_perceptual_loss_range_must_match_gt_range():
