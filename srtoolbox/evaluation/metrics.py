@@ -15,7 +15,7 @@ from ..registry import METRICS
 from .functional import calculate_psnr, calculate_ssim
 from .niqe import calculate_niqe
 
-__all__ = ['PSNR', 'SSIM', 'NIQE', 'LPIPS']
+__all__ = ['PSNR', 'SSIM', 'NIQE', 'LPIPS', 'DISTS']
 
 
 class _ImageMetric(BaseMetric):
@@ -150,3 +150,42 @@ class LPIPS(_ImageMetric):
             self.per_image = []
             return OrderedDict()
         return super().compute_metrics(results)
+
+
+@METRICS.register_module()
+class DISTS(LPIPS):
+    """DISTS (Ding et al. 2020) of uint8 predictions against their HR
+    images, in RGB (lower is closer; see
+    :func:`~srtoolbox.evaluation.dists.calculate_dists`).
+
+    Args:
+        pretrained (str | None): the VGG16 weights, as
+            :class:`~srtoolbox.evaluation.dists.DISTSNet` (None: a random
+            backbone, for tests only).
+        missing_weights, device, crop_border: as :class:`LPIPS`.
+    """
+    metric_name = 'DISTS'
+
+    def __init__(self, pretrained='torchvision', missing_weights='skip',
+                 device='cpu', crop_border=0, test_y_channel=True,
+                 collect_device='cpu', prefix=None):
+        from .dists import dists_unavailable_reason
+        _ImageMetric.__init__(self, crop_border=crop_border,
+                              test_y_channel=test_y_channel,
+                              collect_device=collect_device, prefix=prefix)
+        if missing_weights not in ('skip', 'error'):
+            raise ValueError(f"DISTS: missing_weights must be 'skip' or "
+                             f"'error', got {missing_weights!r}")
+        self.pretrained, self.device = pretrained, device
+        self.skip_reason = dists_unavailable_reason(pretrained)
+        if self.skip_reason is not None:
+            if missing_weights == 'error':
+                raise FileNotFoundError(self.skip_reason)
+            print_log(self.skip_reason, logger='current', level=30)
+        self._model = None
+
+    def compute_one(self, pred, gt):
+        from .dists import DISTSNet, calculate_dists
+        if self._model is None:
+            self._model = DISTSNet(self.pretrained).to(self.device)
+        return calculate_dists(pred, gt, self.crop_border, model=self._model)

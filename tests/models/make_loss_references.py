@@ -8,7 +8,11 @@ reference implementations (not run by the tests):
   ``data_range=1``);
 * focal frequency loss: the authors' ``focal-frequency-loss`` package;
 * LDL: :func:`ldl_reference` below, written from the equations of Liang et
-  al. (CVPR 2022, Sec. 3.2) with explicit loops, not from srtoolbox.
+  al. (CVPR 2022, Sec. 3.2) with explicit loops, not from srtoolbox;
+* DISTS: the authors' ``dists-pytorch`` package (``pip install
+  dists-pytorch``) on the random VGG16 of :func:`shared_dists_backbone`
+  (the package would download ImageNet weights: its ``vgg16`` is replaced
+  by one holding the shared weights).
 """
 import os.path as osp
 import sys
@@ -47,6 +51,29 @@ def ldl_reference(gt, sr, ema, ksize=7):
     return total / gt.numel()
 
 
+def shared_dists_backbone():
+    """srtoolbox's DISTSNet on a seeded random VGG16 (the test's)."""
+    from srtoolbox.evaluation.dists import DISTSNet
+    torch.manual_seed(0)
+    return DISTSNet(pretrained=None)
+
+
+def dists_reference(x, y, ours):
+    """The dists-pytorch package's score with ``ours``'s VGG16 weights."""
+    import torchvision
+    from DISTS_pytorch import DISTS_pt
+    with torch.device('meta'):  # the classifier is never allocated
+        vgg = torchvision.models.vgg16(weights=None)
+    vgg.features = vgg.features.to_empty(device='cpu')
+    vgg.features.load_state_dict(ours.features.state_dict(), strict=False)
+    assert [k for k in vgg.features.state_dict()] == [
+        k for k in ours.features.state_dict()]
+    # the package calls models.vgg16(pretrained=True), which downloads
+    DISTS_pt.models = type('Models', (), {
+        'vgg16': staticmethod(lambda pretrained=True: vgg)})
+    return DISTS_pt.DISTS()(x, y).reshape(-1).tolist()
+
+
 def main():
     from focal_frequency_loss import FocalFrequencyLoss
     from pytorch_msssim import ms_ssim, ssim
@@ -65,6 +92,12 @@ def main():
     ldl_pred, ldl_gt = image_pair(n=2, h=24, w=20, seed=5)
     ema = ema_output(ldl_pred, ldl_gt)
     print('ldl ema', repr(ldl_reference(ldl_gt, ldl_pred, ema)))
+    # a close pair and two unrelated images
+    dists_pred = image_pair(n=2, h=64, w=64, seed=7)[0]
+    dists_gt = torch.stack([image_pair(n=1, h=64, w=64, seed=7)[1][0],
+                            image_pair(n=1, h=64, w=64, seed=8)[1][0]])
+    print('dists', dists_reference(dists_pred, dists_gt,
+                                   shared_dists_backbone()))
     # an EMA output equal to gt never masks: the unrefined map
     print('ldl no-ema', repr(ldl_reference(ldl_gt, ldl_pred, ldl_gt)))
 

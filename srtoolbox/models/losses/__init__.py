@@ -2,6 +2,7 @@
 structural (SSIM), frequency, colour and artifact (LDL)."""
 from .adversarial import GANLoss, TVLoss
 from .color import ColorLoss, LumaLoss
+from .dists_loss import DISTSLoss
 from .focal_frequency import FocalFrequencyLoss
 from .ldl import LDLLoss
 from .lpips_loss import LPIPSLoss  # noqa: F401 (registers it)
@@ -12,4 +13,4 @@ from .ssim_loss import MSSSIML1Loss, MSSSIMLoss, SSIMLoss
 __all__ = ['L1Loss', 'MSELoss', 'CharbonnierLoss', 'FFTLoss',
            'PerceptualLoss', 'GANLoss', 'TVLoss', 'SSIMLoss', 'MSSSIMLoss',
            'MSSSIML1Loss', 'FocalFrequencyLoss', 'ColorLoss', 'LumaLoss',
-           'LDLLoss']
+           'LDLLoss', 'DISTSLoss']
