@@ -13,7 +13,9 @@ default_hooks = dict(
         by_epoch=False,
         max_keep_ckpts=3,
         save_best='auto',  # the first metric of the evaluator (PSNR)
-        rule='greater'),
+        # None: inferred from the metric (PSNR/SSIM greater; LPIPS, DISTS,
+        # NIQE less), so save_best='Set5/LPIPS' alone keeps the lowest
+        rule=None),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 custom_hooks = [dict(type='SRVisualizationHook', num_images=3)]

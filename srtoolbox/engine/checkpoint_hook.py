@@ -35,6 +35,7 @@ from ..models.weights.loading import NonFiniteWeightsError, find_nonfinite
 from ..registry import HOOKS
 from ..utils.fileio import TMP_NAME, atomic_path
 from ..utils.module_utils import unwrap_model
+from .best_metric import BestMetricMixin
 from .resume import get_rng_states, set_rng_states
 
 __all__ = ['atomic_write', 'AtomicLocalBackend', 'ResumableCheckpointHook']
@@ -142,14 +143,16 @@ def _plain(value):
 
 
 @HOOKS.register_module()
-class ResumableCheckpointHook(CheckpointHook):
+class ResumableCheckpointHook(BestMetricMixin, CheckpointHook):
     """``CheckpointHook`` with atomic writes, removals after the save, and
     random generator states (see the module docstring).
 
     Arguments as mmengine's ``CheckpointHook``; without ``backend_args`` or
     ``file_client_args`` it writes with :class:`AtomicLocalBackend`.
     Checkpoints get ``rng_states``: one entry per process, restored at the
-    first iteration after resuming from them.
+    first iteration after resuming from them. ``save_best`` takes any
+    srtoolbox metric key with its rule inferred (PSNR/SSIM higher,
+    LPIPS/DISTS/NIQE lower; see :mod:`.best_metric`).
     """
 
     def __init__(self, *args, backend_args=None, file_client_args=None,
