@@ -32,7 +32,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .image_input import to_rgb_255
+from .image_input import rgb_pair_tensors
 from .lpips import _build_features, lpips_backbone_path
 
 __all__ = ['DISTSNet', 'calculate_dists', 'dists_unavailable_reason',
@@ -183,26 +183,10 @@ def calculate_dists(img, img2, crop_border=0, pretrained='torchvision',
     """DISTS between two ``(H, W, 3)`` RGB uint8 images of the same size
     (lower is closer); ``crop_border`` pixels cut from each side. The
     network is built once per ``pretrained`` unless ``model`` is given."""
-    if img.shape[:2] != img2.shape[:2]:
-        raise ValueError(f'DISTS compares images of the same size, got '
-                         f'{img.shape} and {img2.shape}')
-    if crop_border < 0:
-        raise ValueError(f'crop_border must be >= 0, got {crop_border}')
-    a, b = to_rgb_255(img), to_rgb_255(img2)
-    if crop_border:
-        if min(a.shape[:2]) <= 2 * crop_border:
-            raise ValueError(f'image of shape {img.shape} is too small for '
-                             f'crop_border={crop_border}')
-        a = a[crop_border:-crop_border, crop_border:-crop_border]
-        b = b[crop_border:-crop_border, crop_border:-crop_border]
     model = _cached_net(pretrained) if model is None else model
     if model.input_range != (0, 1):
         raise ValueError('calculate_dists needs a model with input_range '
                          '(0, 1)')
-    device = model.mean.device
-
-    def tensor(arr):
-        arr = np.ascontiguousarray(arr.transpose(2, 0, 1)) / 255.0
-        return torch.from_numpy(arr).float().unsqueeze(0).to(device)
-
-    return float(model(tensor(a), tensor(b))[0])
+    a, b = rgb_pair_tensors(img, img2, crop_border, model.mean.device,
+                            'DISTS')
+    return float(model(a, b)[0])

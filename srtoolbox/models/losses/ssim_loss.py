@@ -105,7 +105,9 @@ def ms_ssim(x, y, data_range=1.0, win_size=11, win_sigma=1.5,
 
 
 class _StructuralLoss(nn.Module):
-    """Shared arguments: ``loss_weight``, ``input_range``, the window."""
+    """Shared arguments: ``loss_weight``, ``input_range``, the window;
+    ``index`` is the similarity the loss is one minus."""
+    index = staticmethod(ssim)
 
     def __init__(self, *, loss_weight=1.0, input_range=(0, 1), win_size=11,
                  win_sigma=1.5):
@@ -123,6 +125,15 @@ class _StructuralLoss(nn.Module):
         dtype = torch.promote_types(pred.dtype, torch.float32)
         return (to_unit_range(pred.to(dtype), self.input_range),
                 to_unit_range(target.to(dtype), self.input_range))
+
+    def dissimilarity(self, pred, target):
+        """``1 - index`` over the batch, on images already in [0, 1]."""
+        return 1 - self.index(pred, target, 1.0, self.win_size,
+                              self.win_sigma).mean()
+
+    def forward(self, pred, target):
+        pred, target = self._unit(pred, target)
+        return self.loss_weight * self.dissimilarity(pred, target)
 
     def extra_repr(self):
         return (f'loss_weight={self.loss_weight}, '
@@ -144,11 +155,6 @@ class SSIMLoss(_StructuralLoss):
     at least ``win_size``; a scalar.
     """
 
-    def forward(self, pred, target):
-        pred, target = self._unit(pred, target)
-        return self.loss_weight * (1 - ssim(
-            pred, target, 1.0, self.win_size, self.win_sigma).mean())
-
 
 @LOSSES.register_module()
 class MSSSIMLoss(_StructuralLoss):
@@ -156,11 +162,7 @@ class MSSSIMLoss(_StructuralLoss):
     :class:`SSIMLoss`. The smaller side of the images must exceed
     ``(win_size - 1) * 16`` (160 px with the default window: use
     ``win_size=7`` for 128 px crops, ``win_size=5`` for 96 px)."""
-
-    def forward(self, pred, target):
-        pred, target = self._unit(pred, target)
-        return self.loss_weight * (1 - ms_ssim(
-            pred, target, 1.0, self.win_size, self.win_sigma).mean())
+    index = staticmethod(ms_ssim)
 
 
 @LOSSES.register_module()
@@ -185,10 +187,11 @@ class MSSSIML1Loss(_StructuralLoss):
                              f'{alpha!r}')
         self.alpha = alpha
 
+    index = staticmethod(ms_ssim)
+
     def forward(self, pred, target):
         pred, target = self._unit(pred, target)
-        structural = 1 - ms_ssim(pred, target, 1.0, self.win_size,
-                                 self.win_sigma).mean()
+        structural = self.dissimilarity(pred, target)
         l1 = F.l1_loss(pred, target)
         return self.loss_weight * (self.alpha * structural +
                                    (1 - self.alpha) * l1)
