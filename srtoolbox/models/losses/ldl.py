@@ -21,7 +21,8 @@ written from the paper's equations in the tests.
 The refinement needs the EMA generator's output: ``forward(pred, target,
 pred_ema)``. Without it (``pred_ema=None``, a model that calls losses as
 ``loss(output, gt)``) the map is used unrefined, as neosr's ``ldl_loss``
-does.
+does. The class declares ``needs_ema_output = True`` for the training
+wrappers to see.
 """
 import torch
 from torch import nn
@@ -67,6 +68,10 @@ class LDLLoss(nn.Module):
     W larger than ``ksize // 2`` (reflect padding); ``pred_ema`` is the EMA
     generator's output for the same input (no gradient needed). A scalar.
     """
+
+    # a model that keeps an EMA generator may pass its output as the third
+    # argument when a loss declares it wants it
+    needs_ema_output = True
 
     def __init__(self, *, loss_weight=1.0, ksize=7):
         super().__init__()
