@@ -24,7 +24,6 @@ pred_ema)``. Without it (``pred_ema=None``, a model that calls losses as
 does. The class declares ``needs_ema_output = True`` for the training
 wrappers to see.
 """
-import torch
 from torch import nn
 from torch.nn import functional as F
 
