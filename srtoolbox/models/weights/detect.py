@@ -91,7 +91,10 @@ def unwrap_state_dict(ckpt, prefer_ema=True):
             f'a checkpoint must be a dict, got {type(ckpt).__name__}')
     layout = detect_layout(ckpt) if ckpt else 'state_dict'
     if layout in ('mmengine', 'basicsr'):
-        sd, _, origin, _ = extract_weights(ckpt, prefer_ema)
+        # MMagic's names stay: detection maps them with the settings they
+        # imply (no LeakyReLU after MMagic's MSRResNet shuffles)
+        sd, _, origin, _ = extract_weights(ckpt, prefer_ema,
+                                           mmagic_names=False)
         return _strip_prefixes(sd), origin
     for key in _WRAPPERS:
         if isinstance(ckpt.get(key), dict) and is_state_dict(ckpt[key]):
@@ -143,9 +146,11 @@ def _basicsr_rcan(sd):
 
 
 def _msrresnet(sd):
-    ups = _count(sd, r'^upconv(\d)\.weight$')
+    # upconv1 (x2, x3: one shuffle by 2 or 3) or upconv1 + upconv2 (x4);
+    # numbered from 1, so the count of convs, not the highest index + 1
     nf = sd['conv_first.weight'].shape[0]
-    scale = 3 if sd['upconv1.weight'].shape[0] == 9 * nf else 2 ** ups
+    scale = 3 if sd['upconv1.weight'].shape[0] == 9 * nf else \
+        4 if 'upconv2.weight' in sd else 2
     return dict(type='MSRResNet', num_feat=nf,
                 num_blocks=_count(sd, r'^body\.(\d+)\.conv1\.weight$'),
                 upscale=scale,
