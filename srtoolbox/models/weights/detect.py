@@ -34,8 +34,8 @@ from ..builder import build_generator
 from .edsr_pytorch import convert_edsr_pytorch, detect_edsr_pytorch
 from .layouts import (_from_mmagic_names, _strip_module, detect_layout,
                       extract_weights, is_state_dict)
-from .loading import (GeneratorWeights, load_generator_weights,
-                      resolve_checkpoint)
+from .loading import (GeneratorWeights, check_finite_weights,
+                      load_generator_weights, resolve_checkpoint)
 from .safetensors_io import is_safetensors, read_safetensors
 
 __all__ = ['DetectedGenerator', 'UnknownArchitectureError',
@@ -255,7 +255,10 @@ def detect_generator(sd, source='state dict'):
         UnknownArchitectureError: nothing matches; the message lists the
             architectures tried and the first keys.
         NotSuperResolutionError: a denoiser, face restorer, inpainter.
+        NonFiniteWeightsError: a tensor holds NaN/Inf values (named).
     """
+    # before any detection: spandrel's loaders take NaN weights silently
+    check_finite_weights(sd, source)
     own = _detect_own(sd)
     if own is not None:
         cfg, converted, how = own

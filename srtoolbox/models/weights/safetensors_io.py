@@ -102,14 +102,19 @@ def write_safetensors(state_dict, path, generator_cfg=None, scale=None,
 
     Returns:
         str: ``path``.
+
+    Raises:
+        NonFiniteWeightsError: a tensor holds NaN/Inf (nothing is written).
     """
     from safetensors.torch import save_file
 
     from ...version import __version__
+    from .loading import check_finite_weights
     path = os.fspath(path)
     if osp.exists(path) and not overwrite:
         raise FileExistsError(
             f'{path} exists; pass overwrite=True (--overwrite) to replace it')
+    check_finite_weights(state_dict, f'weights for {path}')
     tensors = {k: v.detach().to('cpu').contiguous().clone()
                for k, v in state_dict.items() if torch.is_tensor(v)}
     cfg = dict(generator_cfg or {})
