@@ -36,7 +36,8 @@ from .layouts import (_from_mmagic_names, _strip_module, detect_layout,
                       extract_weights, is_state_dict)
 from .loading import (GeneratorWeights, check_finite_weights,
                       load_generator_weights, resolve_checkpoint)
-from .safetensors_io import is_safetensors, read_safetensors
+from .safetensors_io import (decode_generator_cfg, is_safetensors,
+                             read_safetensors)
 
 __all__ = ['DetectedGenerator', 'UnknownArchitectureError',
            'NotSuperResolutionError', 'load_generator_from_file',
@@ -305,7 +306,7 @@ def load_generator_from_file(path, prefer_ema=True):
     if is_safetensors(path):
         sd, meta = read_safetensors(path)
         if meta.get('generator_cfg'):
-            cfg = json.loads(meta['generator_cfg'])
+            cfg = decode_generator_cfg(meta['generator_cfg'], source)
             settings = json.loads(meta.get('generator_settings') or '{}')
             if meta.get('value_range'):
                 output_range = tuple(json.loads(meta['value_range']))
