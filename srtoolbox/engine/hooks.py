@@ -90,7 +90,10 @@ def write_summary(runner, summary, name='summary.json', started=None):
 
     from .results import atomic_write_text, run_provenance
     from .work_dir import latest_checkpoint
-    ckpt = latest_checkpoint(runner.work_dir)
+    try:
+        ckpt = latest_checkpoint(runner.work_dir)
+    except FileNotFoundError:  # a record of a file gone: no provenance
+        ckpt = None
     summary = dict(summary)
     summary['provenance'] = run_provenance(
         runner, checkpoint=ckpt, started=started)

@@ -98,3 +98,15 @@ def test_an_absolute_marker_of_a_moved_work_dir_finds_the_own_file(
         latest_checkpoint(str(new))
     os.remove(new / 'last_checkpoint')
     assert latest_checkpoint(str(new)) is None
+
+
+def test_loading_from_a_work_dir_takes_its_own_file(tmp_path, monkeypatch):
+    # a relative last_checkpoint never means a file of the cwd
+    from srtoolbox.models.weights import resolve_checkpoint
+    work, elsewhere = tmp_path / 'work', tmp_path / 'elsewhere'
+    for folder in (work, elsewhere):
+        folder.mkdir()
+        (folder / 'iter_4.pth').write_bytes(b'x')
+    (work / 'last_checkpoint').write_text('iter_4.pth')
+    monkeypatch.chdir(elsewhere)
+    assert resolve_checkpoint(str(work)) == str(work / 'iter_4.pth')
