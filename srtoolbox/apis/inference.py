@@ -94,6 +94,31 @@ def _as_tensor(array):
         return torch.from_numpy(np.ascontiguousarray(array))
 
 
+def _refuse_writing_over_inputs(targets):
+    """ValueError when an output path (``targets``: output -> [input]) is
+    one of the input files, by name (symlinks and ``..`` resolved) or as
+    the same file (a hard link)."""
+    by_name, by_inode = {}, {}
+    for sources in targets.values():
+        for path in sources:
+            by_name[osp.realpath(path)] = path
+            st = os.stat(path)
+            by_inode[(st.st_dev, st.st_ino)] = path
+    for target in targets:
+        real = osp.realpath(target)
+        source = by_name.get(real)
+        if source is None and osp.exists(real):
+            st = os.stat(real)
+            source = by_inode.get((st.st_dev, st.st_ino))
+        if source is not None:
+            raise ValueError(
+                f'output {target} is the input file {source}'
+                + (f' (both are {real})' if real != target else '')
+                + ': upscaling would replace the photograph, so this is '
+                'refused even with --overwrite; choose another --output '
+                'folder or a --suffix')
+
+
 # ------------------------------------------------------------ inferencer
 class SRInferencer:
     """Upscale images with one generator, tiled or whole.
@@ -509,8 +534,10 @@ class SRInferencer:
         Raises:
             FileNotFoundError: an input path does not exist (before any
                 work is done).
-            ValueError: no images found, or two inputs would write the
-                same output (``a.jpg`` and ``a.png``).
+            ValueError: no images found, two inputs would write the same
+                output (``a.jpg`` and ``a.png``), or an output is an input
+                file (also through symlinks or ``..``), refused whatever
+                ``overwrite`` says.
         """
         from tqdm import tqdm
         from tqdm.contrib.logging import logging_redirect_tqdm
@@ -527,6 +554,7 @@ class SRInferencer:
             raise ValueError('several inputs would write the same output; '
                              'rename them or run them separately: '
                              + '; '.join(clashes))
+        _refuse_writing_over_inputs(targets)
         os.makedirs(out_dir, exist_ok=True)
         summary = RunSummary()
         bar = tqdm(files, desc=f'x{self.scale}', unit='img',

@@ -37,6 +37,7 @@ from ..utils.fileio import TMP_NAME, atomic_path
 from ..utils.module_utils import unwrap_model
 from .best_metric import BestMetricMixin
 from .resume import get_rng_states, set_rng_states
+from .work_dir import record_last_checkpoint
 
 __all__ = ['atomic_write', 'AtomicLocalBackend', 'ResumableCheckpointHook']
 
@@ -256,8 +257,8 @@ class ResumableCheckpointHook(BestMetricMixin, CheckpointHook):
         self._record_saved(runner, step, self.last_ckpt)
         if not is_main_process():
             return
-        atomic_write(str(self.last_ckpt).encode('utf-8'),
-                     osp.join(runner.work_dir, 'last_checkpoint'))
+        # relative to the work dir: a copied work dir resumes its own files
+        record_last_checkpoint(runner.work_dir, self.last_ckpt)
         if self.save_safetensors:
             _write_generator_safetensors(runner, self.last_ckpt, step)
         if outdated is not None:

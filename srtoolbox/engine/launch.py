@@ -266,16 +266,8 @@ def check_resumable(path: str) -> None:
 
     Read memory-mapped where torch can, so a large file costs no copy.
     """
-    import torch
-
-    from ..utils.checkpoint_io import (checkpoint_safe_globals,
-                                       load_checkpoint_file)
-    try:
-        with torch.serialization.safe_globals(checkpoint_safe_globals()):
-            obj = torch.load(path, map_location='cpu', weights_only=True,
-                             mmap=True)
-    except Exception:  # noqa: B902 (legacy format, refusal: explain below)
-        obj = load_checkpoint_file(path)
+    from .work_dir import open_training_checkpoint
+    obj = open_training_checkpoint(path)
     meta = obj.get('meta') if isinstance(obj, dict) else None
     if not (isinstance(meta, dict) and 'iter' in meta
             and 'state_dict' in obj):

@@ -24,7 +24,7 @@ from mmengine.dist import all_reduce, get_world_size, is_main_process
 from mmengine.hooks import CheckpointHook, Hook
 
 from ..registry import HOOKS
-from ..utils.fileio import atomic_path
+from .work_dir import record_last_checkpoint
 
 __all__ = ['Preempted', 'PreemptionHook', 'install_preemption_handlers',
            'restore_signal_handlers', 'preemption_requested',
@@ -167,10 +167,7 @@ class PreemptionHook(Hook):
                                    meta=dict(epoch=runner.epoch, iter=step))
             path = osp.join(runner.work_dir, name)
             if is_main_process():  # what --resume without a path reads
-                with atomic_path(osp.join(runner.work_dir,
-                                          'last_checkpoint')) as tmp:
-                    with open(tmp, 'x', encoding='utf-8') as f:
-                        f.write(path)
+                record_last_checkpoint(runner.work_dir, path)
         runner.logger.warning(
             f'{signal.Signals(signum).name}: checkpoint {path} saved after '
             f'iteration {step}; stopping')

@@ -41,6 +41,28 @@ class SRRunner(Runner):
                 loader.worker_init_fn)
         return loader
 
+    def load_or_resume(self) -> None:
+        """mmengine's, with ``resume`` reading the work dir's own
+        ``last_checkpoint`` (:mod:`.work_dir`): no checkpoint yet starts
+        afresh saying so (not "resumed from None"), and a checkpoint that
+        does not fit the model is refused naming the keys."""
+        if not self._has_loaded and self._resume:
+            from .work_dir import check_resume_fits, latest_checkpoint
+            if self._load_from is None:
+                self._load_from = latest_checkpoint(self.work_dir)
+                if self._load_from is None:
+                    self.logger.warning(
+                        f'--resume: {self.work_dir} holds no checkpoint yet '
+                        '(no last_checkpoint): training starts from '
+                        'iteration 0')
+                    self._resume = False
+                else:
+                    self.logger.info(f'--resume: the latest checkpoint of '
+                                     f'{self.work_dir} is {self._load_from}')
+            if self._resume:
+                check_resume_fits(self.model, self._load_from)
+        return super().load_or_resume()
+
     def build_logger(self, *args, **kwargs):
         logger = super().build_logger(*args, **kwargs)
         cfg = getattr(self, 'cfg', None)

@@ -26,7 +26,7 @@ import torch
 from ...utils.fileio import atomic_path
 
 __all__ = ['SafetensorsError', 'is_safetensors', 'read_safetensors',
-           'write_safetensors', 'METADATA_KEYS']
+           'write_safetensors', 'decode_generator_cfg', 'METADATA_KEYS']
 
 METADATA_KEYS = ('architecture', 'generator_cfg', 'scale', 'value_range',
                  'generator_settings', 'srtoolbox_version', 'config_hash',
@@ -82,9 +82,35 @@ def _json(value):
     return json.dumps(value, sort_keys=True, default=_not_json)
 
 
+# a torch.nn class in a generator's settings (SwinIR's and HAT's
+# norm_layer=nn.LayerNorm), written by name: {"__class__": "torch.nn.X"}
+_CLASS_KEY = '__class__'
+
+
 def _not_json(value):
+    if isinstance(value, type) and \
+            getattr(torch.nn, value.__name__, None) is value:
+        return {_CLASS_KEY: f'torch.nn.{value.__name__}'}
     raise TypeError(f'{value!r} ({type(value).__name__}) cannot be written '
                     'to safetensors metadata')
+
+
+def decode_generator_cfg(text, source='metadata'):
+    """The ``generator_cfg`` metadata (JSON) as a dict, classes written by
+    name turned back into classes; only ``torch.nn`` modules are read back
+    (metadata never imports anything)."""
+    def restore(obj):
+        if set(obj) != {_CLASS_KEY}:
+            return obj
+        name = str(obj[_CLASS_KEY])
+        cls = getattr(torch.nn, name[len('torch.nn.'):], None) \
+            if name.startswith('torch.nn.') else None
+        if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+            raise SafetensorsError(
+                f'{source}: generator_cfg names the class {name!r}; only '
+                'torch.nn modules are read back from metadata')
+        return cls
+    return json.loads(text, object_hook=restore)
 
 
 def write_safetensors(state_dict, path, generator_cfg=None, scale=None,
@@ -102,14 +128,19 @@ def write_safetensors(state_dict, path, generator_cfg=None, scale=None,
 
     Returns:
         str: ``path``.
+
+    Raises:
+        NonFiniteWeightsError: a tensor holds NaN/Inf (nothing is written).
     """
     from safetensors.torch import save_file
 
     from ...version import __version__
+    from .loading import check_finite_weights
     path = os.fspath(path)
     if osp.exists(path) and not overwrite:
         raise FileExistsError(
             f'{path} exists; pass overwrite=True (--overwrite) to replace it')
+    check_finite_weights(state_dict, f'weights for {path}')
     tensors = {k: v.detach().to('cpu').contiguous().clone()
                for k, v in state_dict.items() if torch.is_tensor(v)}
     cfg = dict(generator_cfg or {})
