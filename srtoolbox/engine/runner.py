@@ -26,9 +26,18 @@ class FileOnlyTables(logging.Filter):
 
 
 class SRRunner(Runner):
-    """``Runner`` whose console handler leaves out the start-up tables, and
+    """``Runner`` whose console handler leaves out the start-up tables,
     whose DataLoader workers ignore SIGTERM/SIGINT while the main process
-    handles them (:mod:`.preemption`)."""
+    handles them (:mod:`.preemption`), and whose runtime-info hook reads
+    the logged values at the logging interval instead of every iteration
+    (:class:`.deferred_logging.DeferredRuntimeInfoHook`, unless the config
+    names a ``default_hooks.runtime_info`` of its own)."""
+
+    def register_default_hooks(self, hooks=None):
+        hooks = dict(hooks or {})
+        hooks.setdefault('runtime_info',
+                         dict(type='DeferredRuntimeInfoHook'))
+        super().register_default_hooks(hooks)
 
     @staticmethod
     def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
