@@ -122,15 +122,19 @@ def flush_scalars(runner):
 
 def _logs_after(runner, batch_idx):
     """Whether a ``LoggerHook`` logs after training iteration
-    ``batch_idx`` (its own conditions), or this is the last iteration."""
-    if runner.iter + 1 >= runner.max_iters:
-        return True
-    for hook in runner.hooks:
-        if isinstance(hook, LoggerHook) and (
-                hook.every_n_inner_iters(batch_idx, hook.interval)
-                or hook.end_of_epoch(runner.train_dataloader, batch_idx)):
-            return True
-    return False
+    ``batch_idx`` (its own conditions), or this is the last iteration;
+    worked out once per iteration for both deferred hooks."""
+    cached = getattr(runner, '_deferred_logs_after', None)
+    if cached is not None and cached[0] == runner.iter:
+        return cached[1]
+    loggers = [h for h in runner.hooks if isinstance(h, LoggerHook)]
+    logs = runner.iter + 1 >= runner.max_iters
+    if not logs and loggers:
+        epoch_len = len(runner.train_dataloader)
+        logs = any(hook.every_n_inner_iters(batch_idx, hook.interval)
+                   or batch_idx + 1 == epoch_len for hook in loggers)
+    runner._deferred_logs_after = (runner.iter, logs)
+    return logs
 
 
 @HOOKS.register_module()
