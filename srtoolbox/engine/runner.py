@@ -28,8 +28,8 @@ class FileOnlyTables(logging.Filter):
 
 # mmengine's Hook methods that only forward to a shared private one
 _FORWARDS = {f'{when}_{mode}_{what}': f'_{when}_{what}'
-             for when in ('before', 'after') for mode in ('train', 'val',
-                                                         'test')
+             for when in ('before', 'after')
+             for mode in ('train', 'val', 'test')
              for what in ('iter', 'epoch')}
 
 

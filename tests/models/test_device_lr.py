@@ -3,7 +3,6 @@ preprocessor's lq_from_gt) gives the batches the data workers would."""
 import os.path as osp
 import random
 
-import numpy as np
 import pytest
 import torch
 from torch.utils.data import default_collate
