@@ -123,18 +123,22 @@ def flush_scalars(runner):
 def _logs_after(runner, batch_idx):
     """Whether a ``LoggerHook`` logs after training iteration
     ``batch_idx`` (its own conditions), or this is the last iteration;
-    worked out once per iteration for both deferred hooks."""
-    cached = getattr(runner, '_deferred_logs_after', None)
-    if cached is not None and cached[0] == runner.iter:
-        return cached[1]
-    loggers = [h for h in runner.hooks if isinstance(h, LoggerHook)]
-    logs = runner.iter + 1 >= runner.max_iters
-    if not logs and loggers:
-        epoch_len = len(runner.train_dataloader)
-        logs = any(hook.every_n_inner_iters(batch_idx, hook.interval)
-                   or batch_idx + 1 == epoch_len for hook in loggers)
-    runner._deferred_logs_after = (runner.iter, logs)
-    return logs
+    worked out once per iteration for both deferred hooks, from the
+    loggers, epoch length and ``max_iters`` noted at the first call."""
+    plan = getattr(runner, '_deferred_plan', None)
+    if plan is None:
+        plan = runner._deferred_plan = dict(
+            loggers=[h for h in runner.hooks if isinstance(h, LoggerHook)],
+            epoch_len=len(runner.train_dataloader),
+            max_iters=runner.max_iters, batch_idx=None, logs=False)
+    if plan['batch_idx'] != batch_idx:
+        plan['batch_idx'] = batch_idx
+        # IterBasedTrainLoop: batch_idx is runner.iter
+        plan['logs'] = batch_idx + 1 >= plan['max_iters'] or any(
+            hook.every_n_inner_iters(batch_idx, hook.interval)
+            or batch_idx + 1 == plan['epoch_len']
+            for hook in plan['loggers'])
+    return plan['logs']
 
 
 @HOOKS.register_module()
@@ -142,6 +146,10 @@ class DeferredRuntimeInfoHook(RuntimeInfoHook):
     """``RuntimeInfoHook`` whose per-iteration learning rates and
     ``log_vars`` wait in a :class:`ScalarBuffer` until they are read (see
     the module docstring); no ``.item()`` per iteration."""
+
+    def before_train(self, runner):
+        runner._deferred_plan = None  # hooks and loader as this run has them
+        super().before_train(runner)
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         runner.message_hub.update_info('iter', runner.iter)
