@@ -223,22 +223,17 @@ def run_tiny(cfg, args):
     best['runner_pipeline']['data_seconds'] = min(
         r['data_seconds'] for r in rows['runner_pipeline'])
     ms = {k: {f: v * 1e3 for f, v in r.items()} for k, r in best.items()}
-    result = dict(
-        bare_ms=ms['bare']['seconds'],
-        runner_ms=ms['runner_in_memory']['seconds'],
-        fixed_cost_ms=ms['runner_in_memory']['seconds']
-        - ms['bare']['seconds'],
-        fastest_bare_ms=ms['bare']['fastest_seconds'],
-        fastest_runner_ms=ms['runner_in_memory']['fastest_seconds'],
-        fastest_fixed_cost_ms=ms['runner_in_memory']['fastest_seconds']
-        - ms['bare']['fastest_seconds'],
-        bare_cpu_ms=ms['bare']['cpu_seconds'],
-        runner_cpu_ms=ms['runner_in_memory']['cpu_seconds'],
-        fixed_cost_cpu_ms=ms['runner_in_memory']['cpu_seconds']
-        - ms['bare']['cpu_seconds'],
-        runner_with_data_ms=ms['runner_pipeline']['seconds'],
-        data_time_ms=ms['runner_pipeline']['data_seconds'],
-        load_average=round(os.getloadavg()[0], 2))
+    result = dict(runner_with_data_ms=ms['runner_pipeline']['seconds'],
+                  data_time_ms=ms['runner_pipeline']['data_seconds'],
+                  load_average=round(os.getloadavg()[0], 2))
+    # bare_ms, runner_ms, fixed_cost_ms; fastest_*; *_cpu_ms
+    for field, prefix, suffix in (('seconds', '', ''),
+                                  ('fastest_seconds', 'fastest_', ''),
+                                  ('cpu_seconds', '', '_cpu')):
+        bare, run = ms['bare'][field], ms['runner_in_memory'][field]
+        result.update({f'{prefix}bare{suffix}_ms': bare,
+                       f'{prefix}runner{suffix}_ms': run,
+                       f'{prefix}fixed_cost{suffix}_ms': run - bare})
     print(f'\ntiny MSRResNet (8 features, 1 block, batch 2, LR '
           f'{shapes[0][2]}x{shapes[0][3]}), fp32, {args.warmup} warm-up + '
           f'{args.iters} timed iterations, fastest of {args.repeats}:')
