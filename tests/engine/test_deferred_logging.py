@@ -80,6 +80,9 @@ def _tiny_run(tmp_path, deferred, iters=7, log_interval=3):
         options['default_hooks.timer'] = dict(type='IterTimerHook')
         options['default_hooks.runtime_info'] = dict(type='RuntimeInfoHook')
     cfg = load_config(DEMO_CFG, options)
+    # fp32 everywhere (the demo autocasts to bf16 where a CPU has it)
+    cfg.optim_wrapper.pop('dtype', None)
+    cfg.optim_wrapper.type = 'OptimWrapper'
     cfg = prepare_train_config(cfg, work_dir=str(tmp_path), check_data=False)
     runner = build_runner(cfg)
     hook_types = {type(h).__name__ for h in runner.hooks}
@@ -95,6 +98,9 @@ def test_deferred_logging_changes_no_weight_and_no_logged_value(
     new = _tiny_run(tmp_path / 'deferred', deferred=True)
     old_state, new_state = old.model.state_dict(), new.model.state_dict()
     assert list(old_state) == list(new_state)
+    assert old.optim_wrapper.optimizer.param_groups[0]['params'][
+        0].dtype == torch.float32 and type(old.optim_wrapper).__name__ == \
+        'OptimWrapper'
     for key in old_state:  # fp32 weights and EMA, bit for bit
         assert torch.equal(old_state[key], new_state[key]), key
     for key in ('train/loss', 'train/loss_pix', 'train/lr'):
