@@ -130,13 +130,11 @@ def time_runner(cfg, setting, warmup, iters):
         runner = build_runner(run_cfg)
         runner.train()
         hub = runner.message_hub
-        all_times = hub.get_scalar('train/time').data[0]
-        times = all_times[warmup:]
+        times = hub.get_scalar('train/time').data[0][warmup:]
         data = hub.get_scalar('train/data_time').data[0][warmup:]
         del runner, hub  # stops the loader's workers before the next timing
         gc.collect()
     # medians: a shared machine's bursts of load skew means
-    time_runner.last_warmup_seconds = float(np.sum(all_times[:warmup]))
     return float(np.median(times)), float(np.median(data))
 
 
@@ -463,8 +461,16 @@ def main(argv=None):
                 if keep_min(row, 'floor_s_per_iter', floor.seconds):
                     row['floor_layers'] = [t.to_dict() for t in floor.layers]
             if not args.no_bare:
-                keep_min(row, 'bare_s_per_iter', time_bare_step(
-                    cfg, row['setting'], args.warmup, args.iters, shapes))
+                if SETTINGS[row['setting']][2]:
+                    torch._dynamo.reset()  # compiled afresh, timed below
+                bare = time_bare_step(cfg, row['setting'], args.warmup,
+                                      args.iters, shapes, with_details=True)
+                keep_min(row, 'bare_s_per_iter', bare['seconds'])
+                if SETTINGS[row['setting']][2] and 'compile_s' not in row:
+                    # the process's first compile of the step (later ones
+                    # reuse caches): warm-up beyond its steady iterations
+                    row['compile_s'] = max(0.0, bare['warmup_seconds']
+                                           - args.warmup * bare['seconds'])
             print(f'{row["setting"]}: floor {_fmt(row["floor_s_per_iter"])}'
                   f', bare {_fmt(row["bare_s_per_iter"])} s/iter, load '
                   f'{os.getloadavg()[0]:.2f}', flush=True)
@@ -475,10 +481,6 @@ def main(argv=None):
                 if keep_min(row, 'runner_s_per_iter', sec):
                     row.update(samples_per_s=batch / sec,
                                data_time_share=data / sec)
-                if SETTINGS[row['setting']][2]:  # compiled: warm-up cost
-                    keep_min(row, 'compile_s', max(
-                        0.0, time_runner.last_warmup_seconds
-                        - args.warmup * sec))
             row.setdefault('load_average', []).append(
                 round(os.getloadavg()[0], 2))
             add_ratios(row)
@@ -510,7 +512,8 @@ DEMO_ITERS = 360
 def compile_verdicts(rows, budget=DEMO_ITERS):
     """For each compiled setting next to its eager twin (``compile`` and
     ``channels_last``, ``bf16_compile`` and ``bf16``): its compile time
-    (warm-up minus warm-up iterations at the steady rate) and whether it
+    (the bare loop's first warm-up beyond its steady iterations; set
+    ``TORCHINDUCTOR_FX_GRAPH_CACHE=0`` for a cold compile) and whether it
     wins over ``budget`` iterations including it; printed and kept in the
     row (``compile_wins_over_<budget>``)."""
     by_name = {r['setting']: r for r in rows}
