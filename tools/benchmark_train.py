@@ -160,7 +160,7 @@ class _Clock(Hook):
                 float(np.median(cpu)))
 
 
-def time_runner_tiny(cfg, warmup, iters, in_memory):
+def time_runner_tiny(cfg, warmup, iters, in_memory, profile=None):
     """Wall and CPU seconds per iteration and ``data_time`` of the fp32
     Runner with the config's logger interval (the fixed cost of a real
     run). ``in_memory``: one batch loaded before and fed again every
@@ -182,7 +182,18 @@ def time_runner_tiny(cfg, warmup, iters, in_memory):
             runner._train_loop = loop
             loop.dataloader_iterator = itertools.repeat(
                 next(loop.dataloader_iterator))
-        runner.train()
+        if profile:  # what the runner runs, on the process's CPU clock
+            import cProfile
+            import pstats
+            prof = cProfile.Profile(time.process_time)
+            prof.runcall(runner.train)
+            prof.dump_stats(profile)
+            stats = pstats.Stats(prof)
+            print(f'profile of the in-memory runner ({warmup + iters} '
+                  f'iterations): {stats.total_calls} function calls, '
+                  f'{stats.total_tt:.3f} s CPU; pstats in {profile}')
+        else:
+            runner.train()
         data = runner.message_hub.get_scalar('train/data_time').data[0]
         data = float(np.median(data[warmup:]))
         del runner
@@ -211,6 +222,9 @@ def run_tiny(cfg, args):
             cfg, 'fp32', args.warmup, args.iters, shapes, with_details=True))
         rows['runner_in_memory'].append(time_runner_tiny(
             cfg, args.warmup, args.iters, in_memory=True))
+        if getattr(args, 'profile', None) and len(rows['bare']) == 1:
+            time_runner_tiny(cfg, args.warmup, args.iters, in_memory=True,
+                             profile=args.profile)
         rows['runner_pipeline'].append(time_runner_tiny(
             cfg, args.warmup, args.iters, in_memory=False))
         print('tiny: ' + ', '.join(
@@ -367,6 +381,9 @@ def parse_args(argv=None):
                         help='timed iterations of --tiny (default 60)')
     parser.add_argument('--tiny-warmup', type=int, default=10,
                         help='untimed iterations of --tiny (default 10)')
+    parser.add_argument('--tiny-profile', metavar='FILE',
+                        help='also profile one in-memory --tiny run '
+                        '(cProfile, CPU clock) and write its pstats here')
     parser.add_argument('--threads', type=int,
                         help='torch intra-op threads (default: torch\'s)')
     parser.add_argument('--compile', action='store_true',
@@ -427,7 +444,8 @@ def main(argv=None):
                                                  **(args.cfg_options or {})))
         tiny_args = argparse.Namespace(warmup=args.tiny_warmup,
                                        iters=args.tiny_iters,
-                                       repeats=args.repeats)
+                                       repeats=args.repeats,
+                                       profile=args.tiny_profile)
         tiny = run_tiny(tiny_cfg, tiny_args)
         print(flush=True)
     if not settings:
