@@ -66,11 +66,16 @@ class ScalarBuffer:
             for i, v in enumerate(values):
                 if isinstance(v, torch.Tensor):
                     by_device[v.device].append((key, i, v))
-        for items in by_device.values():
-            stacked = torch.stack([t.reshape(()).to(torch.float64)
+        for device, items in by_device.items():
+            # float64 holds every float32/16 value exactly (as .item()
+            # would give it); Apple's MPS has no float64
+            dtype = torch.float32 if device.type == 'mps' else torch.float64
+            stacked = torch.stack([t.reshape(()).to(dtype)
                                    for _, _, t in items])
-            for (key, i, _), number in zip(items, stacked.tolist()):
-                numbers[key][i] = number
+            for (key, i, t), number in zip(items, stacked.tolist()):
+                # an integer or bool tensor gives an int, as .item() does
+                numbers[key][i] = number if t.is_floating_point() else \
+                    int(number)
         return numbers
 
     def flush(self, message_hub):

@@ -19,7 +19,8 @@ DEMO_CFG = osp.join(REPO, 'configs', 'srresnet', 'msrresnet_x4_demo.py')
 
 def test_scalar_buffer_writes_what_update_scalar_would():
     values = [1.5, torch.tensor(2.25), torch.tensor([3.0]), 4,
-              torch.tensor(float('nan'))]
+              torch.tensor(float('nan')), torch.tensor(7),
+              torch.tensor(0.1, dtype=torch.bfloat16)]
     deferred = MessageHub('deferred_test')
     direct = MessageHub('direct_test')
     deferred.update_scalar('train/loss', 0.5)  # an existing buffer grows
@@ -33,6 +34,13 @@ def test_scalar_buffer_writes_what_update_scalar_would():
     assert 'train/new' not in deferred.log_scalars  # nothing read yet
     buf.flush(deferred)
     assert len(buf) == 0
+    # a new key starting with an integer tensor keeps mmengine's int
+    int_deferred, int_direct = MessageHub('int_d'), MessageHub('int_e')
+    buf.add('train/count', torch.tensor(3))
+    buf.flush(int_deferred)
+    int_direct.update_scalar('train/count', torch.tensor(3))
+    assert int_deferred.get_scalar('train/count').data[0].dtype == \
+        int_direct.get_scalar('train/count').data[0].dtype
     for key in ('train/loss', 'train/new'):
         got, want = deferred.get_scalar(key), direct.get_scalar(key)
         np.testing.assert_array_equal(got.data[0], want.data[0])
