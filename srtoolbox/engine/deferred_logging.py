@@ -125,6 +125,16 @@ def flush_scalars(runner):
         buf.flush(runner.message_hub)
 
 
+def _flush_into_checkpoint(runner, checkpoint):
+    """Flush before a save; the checkpoint, which already holds the hub's
+    state, gets the complete one."""
+    buf = getattr(runner, '_deferred_scalars', None)
+    if buf is not None and len(buf):
+        buf.flush(runner.message_hub)
+        if 'message_hub' in checkpoint:
+            checkpoint['message_hub'] = runner.message_hub.state_dict()
+
+
 def _logs_after(runner, batch_idx):
     """Whether a ``LoggerHook`` logs after training iteration
     ``batch_idx`` (its own conditions), or this is the last iteration;
@@ -181,12 +191,7 @@ class DeferredRuntimeInfoHook(RuntimeInfoHook):
         super().before_val(runner)
 
     def before_save_checkpoint(self, runner, checkpoint):
-        # the checkpoint already holds the hub's state: refresh it
-        buf = getattr(runner, '_deferred_scalars', None)
-        if buf is not None and len(buf):
-            buf.flush(runner.message_hub)
-            if 'message_hub' in checkpoint:
-                checkpoint['message_hub'] = runner.message_hub.state_dict()
+        _flush_into_checkpoint(runner, checkpoint)
 
 
 @HOOKS.register_module()
@@ -194,7 +199,15 @@ class DeferredIterTimerHook(IterTimerHook):
     """``IterTimerHook`` that keeps ``train/time`` and ``train/data_time``
     in the runner's :class:`ScalarBuffer` and sets the ETA when they are
     written, instead of three message hub updates per iteration.
-    Validation and test iterations are timed as mmengine does."""
+    Validation and test iterations are timed as mmengine does. Flushes
+    at checkpoints and at the end too, for configs that keep mmengine's
+    ``RuntimeInfoHook``."""
+
+    def before_save_checkpoint(self, runner, checkpoint):
+        _flush_into_checkpoint(runner, checkpoint)
+
+    def after_train(self, runner):
+        flush_scalars(runner)
 
     def _before_iter(self, runner, batch_idx, data_batch=None, mode='train'):
         if mode != 'train':
