@@ -2,7 +2,9 @@
 default_scope = 'srtoolbox'
 
 default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
+    # iteration times kept until the logger reads them (no per-iteration
+    # message hub writes; srtoolbox/engine/deferred_logging.py)
+    timer=dict(type='DeferredIterTimerHook'),
     logger=dict(type='LoggerHook', interval=100),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # atomic writes, old checkpoints removed after the new one is on disk,
