@@ -149,7 +149,7 @@ def write_safetensors(state_dict, path, generator_cfg=None, scale=None,
     Returns:
         str: ``path``.
     """
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     from ...version import __version__
     path = os.fspath(path)
@@ -169,6 +169,11 @@ def write_safetensors(state_dict, path, generator_cfg=None, scale=None,
         'config_hash': config_hash or '',
         'iterations': '' if iterations is None else str(int(iterations)),
     }
+    # serialized, then written by Python: a full disk or a forbidden folder
+    # is an OSError naming the output (atomic_path), not a Rust error
+    # naming the temporary file
+    data = save(tensors, metadata=metadata)
     with atomic_path(path) as tmp:
-        save_file(tensors, tmp, metadata=metadata)
+        with open(tmp, 'xb') as f:
+            f.write(data)
     return path
