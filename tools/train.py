@@ -12,7 +12,6 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from srtoolbox.cli_errors import ToolError, one_line, tool_main  # noqa
 from srtoolbox.engine.cfg_options import CfgOptionsAction  # noqa: E402
-from srtoolbox.engine.config_checks import ConfigError  # noqa: E402
 from srtoolbox.engine.launch import (DataNotFoundError,  # noqa: E402
                                      NotResumableError, load_config,
                                      prepare_train_config, train_from_config)
@@ -95,8 +94,6 @@ def main(argv=None):
                                    deterministic=args.deterministic or None,
                                    tensorboard=args.tensorboard or None)
         train_from_config(cfg)
-    except ConfigError as err:  # names its file already
-        raise ToolError(f'config error: {one_line(err)}') from err
     except (DataNotFoundError, NotResumableError, UnsafeCheckpointError,
             WorkDirLockedError) as err:
         raise ToolError(f'{args.config}: {one_line(err)}') from err
