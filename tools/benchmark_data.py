@@ -49,6 +49,8 @@ if __name__ == '__main__' and _blas_threads(sys.argv):
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import tool_main  # noqa: E402
+
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
@@ -167,6 +169,7 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
     work_dir = args.work_dir or tempfile.mkdtemp(prefix='srtoolbox-bench-')
@@ -223,4 +226,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -47,6 +47,8 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import tool_main  # noqa: E402
+
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
@@ -425,6 +427,7 @@ def print_table(rows):
               f'{_fmt(r.get("runner_over_bare"), ".2f")} |')
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
     if args.threads:
@@ -563,4 +566,4 @@ def _write_json(args, machine, batch, shapes, rows, tiny):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -29,6 +29,7 @@ from torch import nn
 
 from ..models.builder import build_generator
 from ..models.weights import load_generator_weights, read_generator_weights
+from ..utils.fileio import make_folder
 from ..utils.image_io import (ImageReadError, list_images,
                               read_image_unchanged, write_image_unchanged)
 from ..utils.matlab_imresize import imresize
@@ -468,7 +469,15 @@ class SRInferencer:
             return self.tile
         s2 = self.scale**2
         if self.device.type == 'cpu':  # the output image shares the RAM
-            budget -= height * width * s2 * 3 * itemsize
+            output = height * width * s2 * 3 * itemsize
+            if output >= budget:  # no tile size can help
+                raise InsufficientMemoryError(
+                    f'the x{self.scale} output alone ({width * self.scale}x'
+                    f'{height * self.scale} pixels, ~{format_bytes(output)}) '
+                    f'exceeds the {format_bytes(budget)} allowed ({source}); '
+                    'tiling cannot help: raise --max-memory (max_memory) or '
+                    'free memory, or upscale a smaller image')
+            budget -= output
         # the tile's result converted to float (bf16) or pixels (GPU)
         extra = s2 * 3 * 4
         tile = self.tile
@@ -555,7 +564,7 @@ class SRInferencer:
                              'rename them or run them separately: '
                              + '; '.join(clashes))
         _refuse_writing_over_inputs(targets)
-        os.makedirs(out_dir, exist_ok=True)
+        make_folder(out_dir)  # a file in the way: named, not Errno 20
         summary = RunSummary()
         bar = tqdm(files, desc=f'x{self.scale}', unit='img',
                    disable=not self.progress)
@@ -578,7 +587,11 @@ class SRInferencer:
             logger.warning('skipped %s', err)
             return
         try:
-            write_image_unchanged(self(img), target, overwrite=overwrite)
+            out = self(img)
+        except InsufficientMemoryError as err:  # say which image
+            raise InsufficientMemoryError(f'{path}: {err}') from None
+        try:
+            write_image_unchanged(out, target, overwrite=overwrite)
         except FileExistsError:  # appeared while we worked
             summary.existing.append(target)
             return

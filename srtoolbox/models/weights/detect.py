@@ -34,8 +34,9 @@ from ..builder import build_generator
 from .edsr_pytorch import convert_edsr_pytorch, detect_edsr_pytorch
 from .layouts import (_from_mmagic_names, _strip_module, detect_layout,
                       extract_weights, is_state_dict)
-from .loading import (GeneratorWeights, check_finite_weights,
-                      load_generator_weights, resolve_checkpoint)
+from .loading import (GeneratorWeights, WeightsMismatchError,
+                      check_finite_weights, load_generator_weights,
+                      resolve_checkpoint)
 from .safetensors_io import (decode_generator_cfg, is_safetensors,
                              read_safetensors)
 
@@ -215,7 +216,13 @@ def _spandrel_network(sd, source):
         if not support.detect(sd):
             continue
         arch = support.architecture
-        desc = arch.load(sd)
+        try:
+            desc = arch.load(sd)
+        except RuntimeError as err:  # detected, but a tensor does not fit
+            raise WeightsMismatchError(
+                f"{source}: detected as spandrel's {arch.name}, but the "
+                f'weights do not fit the network they describe: '
+                f'{_size_mismatches(err)}') from err
         if not isinstance(desc, spandrel.ImageModelDescriptor) or \
                 desc.purpose != 'SR':
             raise NotSuperResolutionError(
@@ -235,6 +242,13 @@ def _spandrel_network(sd, source):
                    **dict(getattr(net, 'hyperparameters', {})))
         return net, cfg, f"spandrel's {arch.name} detection"
     return None
+
+
+def _size_mismatches(err):
+    """torch's load_state_dict error as one line, each problem once."""
+    lines = [line.strip() for line in str(err).splitlines()[1:]
+             if line.strip()] or [str(err).strip()]
+    return '; '.join(dict.fromkeys(lines))
 
 
 def _tried():
