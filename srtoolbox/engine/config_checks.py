@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import difflib
 import inspect
-import logging
 import re
 from typing import Any, Iterator, Optional, Tuple
 
