@@ -4,7 +4,8 @@ R. Zhang, P. Isola, A. A. Efros, E. Shechtman, O. Wang, "The Unreasonable
 Effectiveness of Deep Features as a Perceptual Metric", CVPR 2018.
 Lower is closer (0 for identical images).
 
-The distance (version 0.1, as the ``lpips`` package computes it): both
+The network is the ``lpips`` package's own (``lpips.LPIPS``, version 0.1);
+srtoolbox only loads its weights from local files. The distance: both
 images, in [-1, 1], are shifted and scaled per channel (shift ``(-.030,
 -.088, -.188)``, scale ``(.458, .448, .450)``), passed through an ImageNet
 backbone (AlexNet: the five ReLU outputs; VGG16: ``relu1_2``, ``relu2_2``,
@@ -22,13 +23,15 @@ Two weight files, nothing downloaded:
   ``lpips`` pip package (``pip install lpips``, or ``srtoolbox[lpips]``),
   found without importing it; or a path in that layout.
 
-:class:`LPIPSNet` is the network; :func:`calculate_lpips` measures two
-uint8 images; :func:`lpips_unavailable_reason` says in one line why the
-weights are missing (tools and metrics skip LPIPS with it).
+:class:`LPIPSNet` wraps the package's network; :func:`calculate_lpips`
+measures two uint8 images; :func:`lpips_unavailable_reason` says in one line
+why the weights are missing (tools and metrics skip LPIPS with it).
 """
 import importlib.util
 import os
+import warnings
 from functools import lru_cache
+from typing import Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -39,21 +42,17 @@ from .image_input import to_rgb_255
 __all__ = ['LPIPSNet', 'calculate_lpips', 'lpips_unavailable_reason',
            'lpips_backbone_path', 'lpips_linear_path', 'LPIPS_BACKBONES']
 
-# per backbone: torchvision's file, the ends of the five slices of
-# ``features`` (the ReLUs LPIPS reads) and their channels
-# and the smallest input side they take (AlexNet's stride-4 conv and two
-# pools; VGG16's four pools)
+# per backbone: torchvision's file, the channels of the five layers LPIPS
+# reads and the smallest input side they take (AlexNet's stride-4 conv and
+# two pools; VGG16's four pools)
 LPIPS_BACKBONES = {
     'alex': dict(arch='alexnet', filename='alexnet-owt-7be5be79.pth',
-                 ends=(2, 5, 8, 10, 12), channels=(64, 192, 384, 256, 256),
+                 channels=(64, 192, 384, 256, 256),
                  min_size=31),
     'vgg': dict(arch='vgg16', filename='vgg16-397923af.pth',
-                ends=(4, 9, 16, 23, 30), channels=(64, 128, 256, 512, 512),
+                channels=(64, 128, 256, 512, 512),
                 min_size=16),
 }
-_SHIFT = (-.030, -.088, -.188)
-_SCALE = (.458, .448, .450)
-_EPS = 1e-10
 
 
 def _check_net(net):
@@ -117,41 +116,17 @@ def _load_state(path, what):
     return torch.load(path, map_location='cpu', weights_only=True)
 
 
-def _build_features(net, pretrained):
-    """torchvision's ``features`` up to the last LPIPS layer, frozen."""
-    spec = _check_net(net)
-    import torchvision.models as tvm  # only when used
-    # built on the meta device: the classifier (most of the parameters) is
-    # never allocated nor initialised, only the layers LPIPS reads
-    with torch.device('meta'):
-        features = getattr(tvm, spec['arch'])(weights=None).features
-    features = features[:spec['ends'][-1]].to_empty(device='cpu')
-    for module in features:
-        if isinstance(module, nn.ReLU):
-            module.inplace = False  # the ReLU outputs are kept
-        elif isinstance(module, nn.Conv2d) and pretrained is None:
-            # torchvision's initialisation of these networks
-            nn.init.kaiming_normal_(module.weight, mode='fan_out',
-                                    nonlinearity='relu')
-            nn.init.zeros_(module.bias)
-    if pretrained is not None:
-        path = lpips_backbone_path(net, pretrained)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(
-                _missing_backbone_message(net, pretrained, path))
-        state = _load_state(path, f'{spec["arch"]} weights')
-        if any(key.startswith('features.') for key in state):
-            state = {key[len('features.'):]: value
-                     for key, value in state.items()
-                     if key.startswith('features.')}
-        wanted = features.state_dict().keys()
-        missing = [key for key in wanted if key not in state]
-        if missing:
-            raise ValueError(
-                f'{path} is not a torchvision {spec["arch"]} state dict: it '
-                f'lacks {", ".join("features." + k for k in missing)}')
-        features.load_state_dict({key: state[key] for key in wanted})
-    return features
+def _backbone_state(net, pretrained):
+    """torchvision's ``features.*`` tensors of the backbone file, checked."""
+    spec = LPIPS_BACKBONES[net]
+    path = lpips_backbone_path(net, pretrained)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            _missing_backbone_message(net, pretrained, path))
+    state = _load_state(path, f'{spec["arch"]} weights')
+    if not any(key.startswith('features.') for key in state):
+        state = {f'features.{key}': value for key, value in state.items()}
+    return state, path
 
 
 def _missing_backbone_message(net, pretrained, path):
@@ -169,7 +144,13 @@ def _missing_backbone_message(net, pretrained, path):
 
 
 class LPIPSNet(nn.Module):
-    """The LPIPS v0.1 distance network, frozen and in eval mode.
+    """The ``lpips`` package's LPIPS v0.1 network (``lpips.LPIPS``), with
+    weights loaded by srtoolbox from local files, frozen and in eval mode.
+
+    The package would download torchvision's backbone and unpickle its
+    linear layers; here the network is built without weights (on the meta
+    device: the classifier the package drops is never allocated) and both
+    files are read with ``torch.load(weights_only=True)``.
 
     Args:
         net (str): backbone, ``'alex'`` (the paper's default) or ``'vgg'``.
@@ -187,8 +168,10 @@ class LPIPSNet(nn.Module):
     both inputs; the weights never change.
     """
 
-    def __init__(self, net='alex', pretrained='torchvision',
-                 linear_weights='lpips', input_range=(0, 1)):
+    def __init__(self, net: str = 'alex',
+                 pretrained: Optional[Union[str, os.PathLike]] = 'torchvision',
+                 linear_weights: Union[str, os.PathLike] = 'lpips',
+                 input_range: Tuple[float, float] = (0, 1)) -> None:
         super().__init__()
         spec = _check_net(net)
         input_range = tuple(input_range)
@@ -197,7 +180,6 @@ class LPIPSNet(nn.Module):
                              f'got {input_range!r}')
         self.net = net
         self.input_range = input_range
-        self.ends = spec['ends']
         self.min_size = spec['min_size']
         linear = lpips_linear_path(net, linear_weights)
         if linear is None:
@@ -206,30 +188,49 @@ class LPIPSNet(nn.Module):
                 'package: pip install lpips (or pip install '
                 "'srtoolbox[lpips]'), or pass linear_weights='/path/to/"
                 f"{net}.pth'")
-        self.features = _build_features(net, pretrained)
-        state = _load_state(linear, 'linear-layer weights')
-        self.linear = nn.ParameterList()
+        backbone = None
+        if pretrained is not None:  # checked before anything is built
+            backbone = _backbone_state(net, pretrained)
+        lin_state = _load_state(linear, 'linear-layer weights')
+        self.model = _package_network(net)
         for i, channels in enumerate(spec['channels']):
             key = f'lin{i}.model.1.weight'
-            weight = state.get(key)
+            weight = lin_state.get(key)
             if weight is None or tuple(weight.shape) != (1, channels, 1, 1):
                 raise ValueError(
                     f'{linear} is not an LPIPS {net} linear-layer file: '
                     f'{key} should be (1, {channels}, 1, 1), got '
                     f'{None if weight is None else tuple(weight.shape)}')
-            self.linear.append(nn.Parameter(weight.view(channels)))
-        self.register_buffer('shift', torch.tensor(_SHIFT).view(1, 3, 1, 1),
-                             persistent=False)
-        self.register_buffer('scale', torch.tensor(_SCALE).view(1, 3, 1, 1),
-                             persistent=False)
+            self.model.lins[i].model[1].weight.data.copy_(weight)
+        # the package's slices keep torchvision's layer numbers:
+        # slice1.0.weight is features.0.weight
+        for name, param in self.model.net.named_parameters():
+            tv_key = 'features.' + name.split('.', 1)[1]
+            if backbone is None:
+                if name.endswith('weight'):  # torchvision's initialisation
+                    nn.init.kaiming_normal_(param, mode='fan_out',
+                                            nonlinearity='relu')
+                else:
+                    nn.init.zeros_(param)
+                continue
+            state, path = backbone
+            if tv_key not in state:
+                raise ValueError(
+                    f'{path} is not a torchvision {spec["arch"]} state '
+                    f'dict: it lacks {tv_key}')
+            param.data.copy_(state[tv_key])
         self.requires_grad_(False)
         self.eval()
 
-    def train(self, mode=True):
+    @property
+    def device(self) -> torch.device:
+        return self.model.scaling_layer.shift.device
+
+    def train(self, mode: bool = True) -> 'LPIPSNet':
         """Always in eval mode: LPIPS is a measuring instrument."""
         return super().train(False)
 
-    def forward(self, x, y):
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if x.shape != y.shape:
             raise ValueError(f'LPIPS compares images of the same size, got '
                              f'{tuple(x.shape)} and {tuple(y.shape)}')
@@ -241,24 +242,24 @@ class LPIPSNet(nn.Module):
                 f'LPIPS({self.net!r}) needs images of at least '
                 f'{self.min_size}x{self.min_size}, got '
                 f'{x.shape[3]}x{x.shape[2]} (after any crop_border)')
-        dtype = self.shift.dtype
-        x, y = x.to(dtype), y.to(dtype)
-        if self.input_range == (0, 1):
-            x, y = 2 * x - 1, 2 * y - 1
-        # one pass over the pair: the batch of both images
-        h = (torch.cat([x, y]) - self.shift) / self.scale
-        total = 0
-        layer = 0
-        for index, module in enumerate(self.features, start=1):
-            h = module(h)
-            if index in self.ends:
-                feat = h / (h.pow(2).sum(1, keepdim=True).sqrt() + _EPS)
-                fx, fy = feat.chunk(2)
-                diff = (fx - fy).pow(2)
-                weighted = (diff * self.linear[layer].view(1, -1, 1, 1)).sum(1)
-                total = total + weighted.mean((1, 2))
-                layer += 1
-        return total
+        dtype = self.model.scaling_layer.shift.dtype
+        return self.model(x.to(dtype), y.to(dtype),
+                          normalize=self.input_range == (0, 1)).view(-1)
+
+
+def _package_network(net):
+    """``lpips.LPIPS`` without any weights loaded (none downloaded)."""
+    import lpips  # optional: the 'lpips' extra; needed only to measure
+    with warnings.catch_warnings(), torch.device('meta'):
+        # the package asks torchvision with the deprecated pretrained=
+        warnings.simplefilter('ignore', UserWarning)
+        model = lpips.LPIPS(pretrained=False, net=net, pnet_rand=True,
+                            verbose=False)
+    # the shift/scale buffers are made on the CPU with their values; the
+    # layers get theirs from the files
+    model.net.to_empty(device='cpu')
+    model.lins.to_empty(device='cpu')
+    return model
 
 
 @lru_cache(maxsize=4)
@@ -304,7 +305,7 @@ def calculate_lpips(img, img2, crop_border=0, net='alex',
     if model.input_range != (0, 1):
         raise ValueError('calculate_lpips needs a model with input_range '
                          '(0, 1)')
-    device = model.shift.device
+    device = model.device
 
     def tensor(arr):
         arr = np.ascontiguousarray(arr.transpose(2, 0, 1)) / 255.0
