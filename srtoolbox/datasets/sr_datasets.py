@@ -19,6 +19,27 @@ from .parallel import default_workers, listing
 __all__ = ['HRImageDataset', 'PairedImageDataset']
 
 
+# mmcv/mmdet transforms that move ``results['img']`` only: in an SR
+# pipeline (``gt`` and ``lq``) they would flip nothing, or one image of a
+# pair if it also sat under ``img``
+_IMAGE_ONLY = {'RandomFlip': 'RandomFlipRotate (flips gt and lq alike)'}
+
+
+def check_pipeline(pipeline, owner):
+    """Refuse transforms that would leave ``gt`` and ``lq`` misaligned or
+    untouched (mmcv's ``RandomFlip`` works on ``img`` only)."""
+    for i, step in enumerate(pipeline):
+        kind = step.get('type') if isinstance(step, dict) else type(step)
+        name = kind if isinstance(kind, str) else getattr(kind, '__name__',
+                                                          '')
+        short = name.rsplit('.', 1)[-1]
+        if short in _IMAGE_ONLY:
+            raise ValueError(
+                f"{owner}: pipeline[{i}] is {name}, which flips "
+                f"results['img'] only, not the 'gt'/'lq' pair of an SR "
+                f'sample; use {_IMAGE_ONLY[short]}')
+
+
 class _SRDatasetBase(BaseDataset):
 
     def __init__(self, *, scale, pipeline=(), name=None, test_mode=False,
@@ -26,6 +47,7 @@ class _SRDatasetBase(BaseDataset):
         if not isinstance(scale, int) or scale < 1:
             raise ValueError(f'{type(self).__name__}: scale must be a positive '
                              f'integer, got {scale!r}')
+        check_pipeline(pipeline, type(self).__name__)
         self.scale = scale
         self.name = name
         self.skip_bad = skip_bad
