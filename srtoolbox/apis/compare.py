@@ -11,6 +11,7 @@ layout for an interpolation sweep.
 """
 import os
 from dataclasses import dataclass
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -32,8 +33,10 @@ class ComparedModel:
     checkpoint: str
 
 
-def compare_models(models, hr_image, crop=None, zoom=2, device=None,
-                   tile=None, niqe=False):
+def compare_models(models: Any, hr_image: Union[str, np.ndarray],
+                   crop: Optional[tuple] = None, zoom: int = 2,
+                   device: Optional[str] = None, tile: Optional[int] = None,
+                   niqe: bool = False) -> tuple:
     """Upscale one image with several models and lay the results side by side.
 
     Args:
@@ -77,6 +80,7 @@ def compare_models(models, hr_image, crop=None, zoom=2, device=None,
                 f'{model.label} ({model.config}) is x{inferencer.scale}, '
                 f'{models[0].label} x{scale}: compare models of one scale')
         outputs.append((model.label, inferencer(lr)))
+    assert scale is not None  # set by the first of at least one model
     outputs.insert(0, ('bicubic', imresize(lr, scale)))
     top, left, ch, cw = crop or default_crop(hr.shape)
     if not (0 <= top and 0 <= left and top + ch <= hr.shape[0]

@@ -5,7 +5,9 @@ import logging
 import os
 import os.path as osp
 from dataclasses import dataclass, field
+from typing import Any, Dict, List, Union
 
+import numpy as np
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
@@ -41,12 +43,20 @@ class FileRunMixin:
     """File handling of an inferencer: ``self(img)`` upscales one array,
     ``self.scale`` and ``self.progress`` are set by the inferencer."""
 
-    def output_path(self, input_path, out_dir, suffix=''):
+    scale: int
+    progress: bool
+
+    def __call__(self, img: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def output_path(self, input_path: str, out_dir: str,
+                    suffix: str = '') -> Any:
         """``out_dir/<input stem><suffix>.png`` (PNG keeps alpha, 16 bits)."""
         stem = osp.splitext(osp.basename(input_path))[0]
         return osp.join(out_dir, f'{stem}{suffix}.png')
 
-    def run(self, inputs, out_dir, overwrite=False, suffix=''):
+    def run(self, inputs: Union[str, list], out_dir: str,
+            overwrite: bool = False, suffix: str = '') -> Any:
         """Upscale image files into ``out_dir`` as PNG.
 
         Args:
@@ -69,7 +79,7 @@ class FileRunMixin:
         files = list_images(inputs)
         if not files:
             raise ValueError(f'no images found in {inputs!r}')
-        targets = {}
+        targets: Dict[str, List[str]] = {}
         for path in files:
             targets.setdefault(self.output_path(path, out_dir, suffix),
                                []).append(path)

@@ -3,6 +3,7 @@ alone (srtoolbox metadata, a known layout, spandrel's detection), blended
 with a second file for network interpolation."""
 import logging
 import os
+from typing import Any, Optional
 
 import torch
 
@@ -18,7 +19,7 @@ __all__ = ['load_config_arg', 'detect_blended_generator', 'load_weights',
 logger = logging.getLogger('srtoolbox.apis.inference')
 
 
-def load_config_arg(config):
+def load_config_arg(config: Any) -> Any:
     """``config`` as a loaded config: a path is read (srtoolbox's checks
     included), a dict or Config returned as it is, None kept."""
     if config is None:
@@ -28,11 +29,14 @@ def load_config_arg(config):
     return config
 
 
-def detect_blended_generator(checkpoint, interp_checkpoint=None, alpha=None,
-                             prefer_ema=True):
+def detect_blended_generator(checkpoint: Any,
+                             interp_checkpoint: Optional[Any] = None,
+                             alpha: Optional[Any] = None,
+                             prefer_ema: bool = True) -> Any:
     """The checkpoint's network, blended with ``interp_checkpoint``."""
     if interp_checkpoint is not None and alpha is None:
         raise ValueError('interp_checkpoint needs alpha')
+    alpha = float(alpha) if alpha is not None else 0.0
     detected = load_generator_from_file(checkpoint, prefer_ema)
     logger.info('detected %s', detected.describe())
     if interp_checkpoint is not None:
@@ -51,13 +55,15 @@ def detect_blended_generator(checkpoint, interp_checkpoint=None, alpha=None,
     return detected
 
 
-def load_weights(generator, checkpoint, interp_checkpoint=None, alpha=None,
-                 prefer_ema=True):
+def load_weights(generator: Any, checkpoint: Any,
+                 interp_checkpoint: Optional[Any] = None,
+                 alpha: Optional[Any] = None, prefer_ema: bool = True) -> None:
     """Load ``checkpoint`` (blended with ``interp_checkpoint`` at ``alpha``)
     into ``generator``; nothing when ``checkpoint`` is None."""
     if interp_checkpoint is not None and (checkpoint is None
                                           or alpha is None):
         raise ValueError('interp_checkpoint needs checkpoint and alpha')
+    alpha = float(alpha) if alpha is not None else 0.0
     if checkpoint is None:
         return
     weights = read_generator_weights(checkpoint, prefer_ema)
@@ -68,7 +74,7 @@ def load_weights(generator, checkpoint, interp_checkpoint=None, alpha=None,
     load_generator_weights(generator, weights)
 
 
-def amp_dtype(amp, device_type):
+def amp_dtype(amp: Any, device_type: Any) -> Any:
     """(autocast dtype or None, note for the log)."""
     if amp is False or amp is None:
         return None, 'fp32'

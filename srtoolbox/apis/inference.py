@@ -19,6 +19,7 @@ Images keep their layout and bit depth (:meth:`SRInferencer.__call__`):
 Tiling (``tile=T``): see :mod:`srtoolbox.apis.tiling`.
 """
 import logging
+from typing import Any, Optional
 
 import numpy as np
 import torch
@@ -105,11 +106,16 @@ class SRInferencer(FileRunMixin):
         scale (int): the generator's ``upscale``.
     """
 
-    def __init__(self, config=None, checkpoint=None, generator=None,
-                 device=None, amp=False, tile=None, tile_pad=16,
-                 output_range=None, interp_checkpoint=None, alpha=None,
-                 prefer_ema=True, progress=True, channels_last=True,
-                 max_memory=None, auto_tile=True):
+    def __init__(self, config: Optional[Any] = None,
+                 checkpoint: Optional[Any] = None,
+                 generator: Optional[Any] = None, device: Optional[Any] = None,
+                 amp: bool = False, tile: Optional[Any] = None,
+                 tile_pad: int = 16, output_range: Optional[Any] = None,
+                 interp_checkpoint: Optional[Any] = None,
+                 alpha: Optional[Any] = None, prefer_ema: bool = True,
+                 progress: bool = True, channels_last: bool = True,
+                 max_memory: Optional[Any] = None,
+                 auto_tile: bool = True) -> None:
         cfg = load_config_arg(config)
         model_cfg = cfg.get('model', {}) if cfg is not None else {}
         self.detected = None
@@ -134,11 +140,12 @@ class SRInferencer(FileRunMixin):
         if not isinstance(generator, nn.Module):
             raise TypeError('generator must be an nn.Module or a config '
                             f'dict, got {type(generator).__name__}')
-        self.scale = getattr(generator, 'upscale', None)
-        if not isinstance(self.scale, int) or self.scale < 1:
+        scale = getattr(generator, 'upscale', None)
+        if not isinstance(scale, int) or scale < 1:
             raise ValueError(
                 f'{type(generator).__name__} has no integer `upscale` '
                 'attribute; srtoolbox generators set it to their scale')
+        self.scale: int = scale
         load_weights(generator, checkpoint, interp_checkpoint, alpha,
                      prefer_ema)
         if output_range is None:
@@ -307,10 +314,11 @@ class SRInferencer(FileRunMixin):
         :class:`~srtoolbox.apis.tile_planning.TilePlanner`)."""
         return self._planner.memory_model()
 
-    def memory_needed(self, height, width, tile=None, itemsize=1):
+    def memory_needed(self, height: int, width: int,
+                      tile: Optional[Any] = None, itemsize: int = 1) -> Any:
         """Estimated bytes of a pass (:meth:`TilePlanner.memory_needed`)."""
         return self._planner.memory_needed(height, width, tile, itemsize)
 
-    def plan_tile(self, height, width, itemsize=1):
+    def plan_tile(self, height: int, width: int, itemsize: int = 1) -> Any:
         """The tile a pass uses (:meth:`TilePlanner.plan_tile`)."""
         return self._planner.plan_tile(height, width, itemsize)

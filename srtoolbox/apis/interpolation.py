@@ -5,6 +5,9 @@ of a sweep. The weight maths is :mod:`srtoolbox.models.weights.interpolation`
 """
 import os
 import os.path as osp
+from typing import Any, Optional, Sequence
+
+import numpy as np
 
 from ..models.weights import make_checkpoint, read_generator_weights
 from ..models.weights.interpolation import (check_interpolable,
@@ -17,13 +20,14 @@ __all__ = ['interpolate_state_dicts', 'interpolate_weights',
            'interpolate_checkpoints', 'interpolation_filename']
 
 
-def interpolation_filename(alpha):
+def interpolation_filename(alpha: float) -> Any:
     """``interp_alpha0.20.pth`` for 0.2."""
     return f'interp_alpha{float(alpha):.2f}.pth'
 
 
-def interpolate_checkpoints(path_a, path_b, alphas, out_dir, overwrite=False,
-                            prefer_ema=True):
+def interpolate_checkpoints(path_a: str, path_b: str, alphas: Sequence[Any],
+                            out_dir: str, overwrite: bool = False,
+                            prefer_ema: bool = True) -> list:
     """Write one srtoolbox checkpoint per alpha, blending two checkpoints.
 
     Args:
@@ -73,8 +77,9 @@ def interpolate_checkpoints(path_a, path_b, alphas, out_dir, overwrite=False,
     return paths
 
 
-def interpolation_strip(config, checkpoints, hr_image, crop=None, zoom=2,
-                        niqe=True):
+def interpolation_strip(config: str, checkpoints: list, hr_image: str,
+                        crop: Optional[tuple] = None, zoom: int = 2,
+                        niqe: bool = True) -> np.ndarray:
     """``bicubic | alpha_0 | ... | alpha_n | HR`` crops of one image.
 
     The layout of :func:`srtoolbox.apis.compare.compare_models`: each panel

@@ -6,6 +6,7 @@ network's activations at two small sizes, extrapolated); the budget is the
 device's free memory or ``max_memory``, the smaller.
 """
 import logging
+from typing import Any, Dict, Optional
 
 from .memory import (InsufficientMemoryError, choose_tile, default_budget,
                      format_bytes, memory_model)
@@ -24,11 +25,11 @@ class TilePlanner:
         inferencer (SRInferencer): the inferencer whose passes are planned.
     """
 
-    def __init__(self, inferencer):
+    def __init__(self, inferencer: Any) -> None:
         self.inferencer = inferencer
-        self._memory_models = {}
+        self._memory_models: Dict[Any, Any] = {}
 
-    def memory_model(self):
+    def memory_model(self) -> Any:
         """The generator's :class:`~srtoolbox.apis.memory.MemoryModel`, or
         None when no small probe runs (networks that need large inputs)."""
         net = self.inferencer
@@ -49,7 +50,8 @@ class TilePlanner:
                                'not checked', type(net.generator).__name__)
         return self._memory_models[key]
 
-    def memory_needed(self, height, width, tile=None, itemsize=1):
+    def memory_needed(self, height: int, width: int,
+                      tile: Optional[Any] = None, itemsize: int = 1) -> Any:
         """Estimated bytes of a pass over ``height x width`` LR pixels with
         ``tile`` (None: untiled): the forward of the largest tile with its
         context and its result's conversion, plus, on a CPU, the output
@@ -58,7 +60,7 @@ class TilePlanner:
         model = self.memory_model()
         if model is None:
             return None
-        side = tile + 2 * net.tile_pad if tile else None
+        side = tile + 2 * net.tile_pad if tile else 0
         h, w = (height, width) if not tile else (min(side, height),
                                                  min(side, width))
         s2 = net.scale**2
@@ -67,7 +69,7 @@ class TilePlanner:
             need += height * width * s2 * 3 * itemsize
         return need
 
-    def plan_tile(self, height, width, itemsize=1):
+    def plan_tile(self, height: int, width: int, itemsize: int = 1) -> Any:
         """The tile a pass over a ``height x width`` (LR, aligned to
         ``size_divisor``) image with ``itemsize``-byte output pixels uses:
         ``inferencer.tile``, None (whole) when the untiled pass fits the
@@ -85,7 +87,7 @@ class TilePlanner:
         # the tile's result converted to float (bf16) or pixels (GPU)
         extra = s2 * 3 * 4
         tile = net.tile
-        side = tile + 2 * net.tile_pad if tile else None
+        side = tile + 2 * net.tile_pad if tile else 0
         h, w = (height, width) if not tile else (min(side, height),
                                                  min(side, width))
         need = model.forward_bytes(h, w) + extra * h * w

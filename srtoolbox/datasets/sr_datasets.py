@@ -7,6 +7,7 @@ A dataset knows where images are stored (a folder or an LMDB, see
 import logging
 import os.path as osp
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Optional
 
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
@@ -25,7 +26,7 @@ __all__ = ['HRImageDataset', 'PairedImageDataset']
 _IMAGE_ONLY = {'RandomFlip': 'RandomFlipRotate (flips gt and lq alike)'}
 
 
-def check_pipeline(pipeline, owner):
+def check_pipeline(pipeline: Any, owner: Any) -> None:
     """Refuse transforms that would leave ``gt`` and ``lq`` misaligned or
     untouched (mmcv's ``RandomFlip`` works on ``img`` only)."""
     for i, step in enumerate(pipeline):
@@ -136,12 +137,14 @@ class HRImageDataset(_SRDatasetBase):
             raises an error naming it when it is read.
     """
 
-    def __init__(self, *, gt_folder, scale, pipeline=(), backend_args=None,
-                 name=None, data_root='', test_mode=False, cache=False,
-                 skip_bad=False, **kwargs):
+    def __init__(self, *, gt_folder: str, scale: int, pipeline: tuple = (),
+                 backend_args: Optional[Any] = None,
+                 name: Optional[Any] = None, data_root: str = '',
+                 test_mode: bool = False, cache: bool = False,
+                 skip_bad: bool = False, **kwargs: Any) -> None:
         self.gt_folder = gt_folder
         self.backend_args = backend_args
-        self._cache = {} if cache else None
+        self._cache: Optional[dict] = {} if cache else None
         path = osp.join(data_root, gt_folder) if data_root else gt_folder
         self.gt_store = build_image_store(path, backend_args)
         name = name or osp.splitext(osp.basename(osp.normpath(path)))[0]
@@ -149,7 +152,7 @@ class HRImageDataset(_SRDatasetBase):
                          data_root=data_root, test_mode=test_mode,
                          skip_bad=skip_bad, **kwargs)
 
-    def load_data_list(self):
+    def load_data_list(self) -> Any:
         keys = self._readable([(key, [(self.gt_store, key)])
                                for key in self.gt_store.keys()])
         return [dict(key=key, dataset=self.name, sample_idx=i)
@@ -188,9 +191,12 @@ class PairedImageDataset(_SRDatasetBase):
             either image does not decode.
     """
 
-    def __init__(self, *, gt_folder, lq_folder, scale, pipeline=(),
-                 filename_tmpl='{}', backend_args=None, name=None,
-                 data_root='', test_mode=False, skip_bad=False, **kwargs):
+    def __init__(self, *, gt_folder: str, lq_folder: str, scale: int,
+                 pipeline: tuple = (), filename_tmpl: str = '{}',
+                 backend_args: Optional[Any] = None,
+                 name: Optional[Any] = None, data_root: str = '',
+                 test_mode: bool = False, skip_bad: bool = False,
+                 **kwargs: Any) -> None:
         if '{}' not in filename_tmpl:
             raise ValueError(f"filename_tmpl must contain '{{}}', got "
                              f'{filename_tmpl!r}')
@@ -207,7 +213,7 @@ class PairedImageDataset(_SRDatasetBase):
                          data_root=data_root, test_mode=test_mode,
                          skip_bad=skip_bad, **kwargs)
 
-    def load_data_list(self):
+    def load_data_list(self) -> Any:
         lq_keys = set(self.lq_store.keys())
         pairs, missing = [], []
         for key in self.gt_store.keys():

@@ -31,7 +31,7 @@ import importlib.util
 import os
 import warnings
 from functools import lru_cache
-from typing import Optional, Tuple, Union
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -63,7 +63,8 @@ def _check_net(net):
     return LPIPS_BACKBONES[net]
 
 
-def lpips_backbone_path(net='alex', pretrained='torchvision'):
+def lpips_backbone_path(net: str = 'alex',
+                        pretrained: str = 'torchvision') -> Any:
     """The backbone file ``pretrained`` names (it may not exist).
 
     ``'torchvision'`` is torchvision's file in torch's hub cache.
@@ -75,7 +76,9 @@ def lpips_backbone_path(net='alex', pretrained='torchvision'):
     return os.fspath(pretrained)
 
 
-def lpips_linear_path(net='alex', linear_weights='lpips'):
+def lpips_linear_path(net: str = 'alex',
+                      linear_weights: Union[str, os.PathLike] = 'lpips'
+                      ) -> Optional[str]:
     """The linear-layer file: ``'lpips'`` is the one in the installed
     ``lpips`` package (None if the package is not installed)."""
     _check_net(net)
@@ -88,8 +91,9 @@ def lpips_linear_path(net='alex', linear_weights='lpips'):
                         'v0.1', f'{net}.pth')
 
 
-def lpips_unavailable_reason(net='alex', pretrained='torchvision',
-                             linear_weights='lpips'):
+def lpips_unavailable_reason(net: str = 'alex',
+                             pretrained: str = 'torchvision',
+                             linear_weights: str = 'lpips') -> Any:
     """None when both weight files exist, else one line saying what is
     missing and where it goes."""
     spec = _check_net(net)
@@ -171,7 +175,7 @@ class LPIPSNet(nn.Module):
     def __init__(self, net: str = 'alex',
                  pretrained: Optional[Union[str, os.PathLike]] = 'torchvision',
                  linear_weights: Union[str, os.PathLike] = 'lpips',
-                 input_range: Tuple[float, float] = (0, 1)) -> None:
+                 input_range: Sequence[float] = (0, 1)) -> None:
         super().__init__()
         spec = _check_net(net)
         input_range = tuple(input_range)
@@ -268,8 +272,9 @@ def _cached_net(net, pretrained, linear_weights):
 
 
 @torch.no_grad()
-def calculate_lpips(img, img2, crop_border=0, net='alex',
-                    pretrained='torchvision', model=None):
+def calculate_lpips(img: np.ndarray, img2: np.ndarray, crop_border: int = 0,
+                    net: str = 'alex', pretrained: str = 'torchvision',
+                    model: Optional[Any] = None) -> float:
     """LPIPS between two images (lower is closer).
 
     Args:

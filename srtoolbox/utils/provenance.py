@@ -27,6 +27,7 @@ import platform
 import time
 
 from .hardware import machine_info
+from ..version import __version__
 
 __all__ = ['provenance', 'git_state', 'file_sha256', 'config_sha256',
            'machine_info', 'repo_relative', 'REPO_ROOT', 'describe_machine']
@@ -104,7 +105,6 @@ def _versions():
             versions[name] = __import__(name).__version__
         except Exception:  # noqa: B902 (absent or broken optional package)
             continue
-    from ..version import __version__
     versions['srtoolbox'] = __version__
     return versions
 

@@ -1,4 +1,6 @@
 """Degradations that make the LR image from the HR image."""
+from typing import Any
+
 from mmcv.transforms import BaseTransform
 
 from ...registry import TRANSFORMS
@@ -16,10 +18,10 @@ class BicubicDownsample(BaseTransform):
     (apply ``ModCrop`` or a crop first).
     """
 
-    def __init__(self, scale):
+    def __init__(self, scale: int) -> None:
         self.scale = scale
 
-    def transform(self, results):
+    def transform(self, results: Any) -> Any:
         gt = results['gt']
         h, w = gt.shape[:2]
         if h % self.scale or w % self.scale:

@@ -8,6 +8,7 @@ sweep are in :mod:`srtoolbox.apis.interpolation`.
 """
 import math
 from collections import OrderedDict
+from typing import Any
 
 import torch
 
@@ -43,7 +44,7 @@ def _check_same_settings(weights_a, weights_b):
             'networks, so their interpolation means nothing')
 
 
-def interpolate_state_dicts(sd_a, sd_b, alpha):
+def interpolate_state_dicts(sd_a: Any, sd_b: Any, alpha: float) -> Any:
     """``(1 - alpha) * A + alpha * B``, key by key.
 
     Floating-point tensors are blended (in float32 at least, then cast back
@@ -72,7 +73,7 @@ def interpolate_state_dicts(sd_a, sd_b, alpha):
     return out
 
 
-def interpolate_weights(weights_a, weights_b, alpha):
+def interpolate_weights(weights_a: Any, weights_b: Any, alpha: float) -> Any:
     """Blend two :class:`GeneratorWeights`; they must need the same settings.
 
     Returns the blend as ``GeneratorWeights`` whose source names both files
@@ -86,7 +87,7 @@ def interpolate_weights(weights_a, weights_b, alpha):
         f'{alpha})')
 
 
-def check_interpolable(weights_a, weights_b):
+def check_interpolable(weights_a: Any, weights_b: Any) -> None:
     """Raise ``ValueError`` unless two :class:`GeneratorWeights` have the same
     keys, shapes and generator settings."""
     _check_compatible(weights_a.state_dict, weights_b.state_dict)
