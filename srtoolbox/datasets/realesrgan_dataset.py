@@ -12,7 +12,7 @@ which srtoolbox's resumable sampler seeds per sample: the same seed gives
 the same crops and kernels with any number of loader workers.
 """
 import random
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 import cv2
 import numpy as np
@@ -61,9 +61,11 @@ class RealESRGANDataset(HRImageDataset):
 
     def __init__(self, *, gt_folder: str, scale: int, gt_size: int = 256,
                  crop_pad_size: int = 400, use_hflip: bool = True,
-                 use_rot: bool = False, first_kernel: Optional[Any] = None,
-                 second_kernel: Optional[Any] = None,
-                 final_sinc: Optional[Any] = None, **kwargs: Any) -> None:
+                 use_rot: bool = False,
+                 first_kernel: Optional[Dict[str, Any]] = None,
+                 second_kernel: Optional[Dict[str, Any]] = None,
+                 final_sinc: Optional[Dict[str, Any]] = None,
+                 **kwargs: Any) -> None:
         self.first_kernel = BlurKernelSampler(
             **{**FIRST_KERNEL, **(first_kernel or {})}, name='first_kernel')
         self.second_kernel = BlurKernelSampler(

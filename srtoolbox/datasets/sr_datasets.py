@@ -7,7 +7,7 @@ A dataset knows where images are stored (a folder or an LMDB, see
 import logging
 import os.path as osp
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Optional
+from typing import Any, Dict, Optional, Sequence
 
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
@@ -137,9 +137,10 @@ class HRImageDataset(_SRDatasetBase):
             raises an error naming it when it is read.
     """
 
-    def __init__(self, *, gt_folder: str, scale: int, pipeline: tuple = (),
-                 backend_args: Optional[Any] = None,
-                 name: Optional[Any] = None, data_root: str = '',
+    def __init__(self, *, gt_folder: str, scale: int,
+                 pipeline: Sequence[Any] = (),
+                 backend_args: Optional[Dict[str, Any]] = None,
+                 name: Optional[str] = None, data_root: str = '',
                  test_mode: bool = False, cache: bool = False,
                  skip_bad: bool = False, **kwargs: Any) -> None:
         self.gt_folder = gt_folder
@@ -192,9 +193,9 @@ class PairedImageDataset(_SRDatasetBase):
     """
 
     def __init__(self, *, gt_folder: str, lq_folder: str, scale: int,
-                 pipeline: tuple = (), filename_tmpl: str = '{}',
-                 backend_args: Optional[Any] = None,
-                 name: Optional[Any] = None, data_root: str = '',
+                 pipeline: Sequence[Any] = (), filename_tmpl: str = '{}',
+                 backend_args: Optional[Dict[str, Any]] = None,
+                 name: Optional[str] = None, data_root: str = '',
                  test_mode: bool = False, skip_bad: bool = False,
                  **kwargs: Any) -> None:
         if '{}' not in filename_tmpl:

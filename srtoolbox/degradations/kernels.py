@@ -176,12 +176,14 @@ class BlurKernelSampler:
     """
 
     def __init__(
-            self, *, kernel_list: Any = KERNEL_TYPES,
-            kernel_prob: Tuple[float, ...] = (0.45, 0.25, 0.12, 0.03, 0.12, 0.03),
+            self, *, kernel_list: Sequence[str] = KERNEL_TYPES,
+            kernel_prob: Sequence[float] = (0.45, 0.25, 0.12, 0.03, 0.12,
+                                            0.03),
             blur_sigma: Tuple[float, ...] = (0.2, 3.0),
             betag_range: Tuple[float, ...] = (0.5, 4.0),
             betap_range: Tuple[float, ...] = (1.0, 2.0),
-            sinc_prob: float = 0.1, kernel_sizes: Any = DEFAULT_KERNEL_SIZES,
+            sinc_prob: float = 0.1,
+            kernel_sizes: Sequence[int] = DEFAULT_KERNEL_SIZES,
             name: str = 'blur kernel') -> None:
         unknown = [k for k in kernel_list if k not in KERNEL_TYPES]
         if unknown or not kernel_list:
@@ -231,7 +233,7 @@ class FinalSincSampler:
     """
 
     def __init__(self, *, prob: float = 0.8,
-                 kernel_sizes: Any = DEFAULT_KERNEL_SIZES,
+                 kernel_sizes: Sequence[int] = DEFAULT_KERNEL_SIZES,
                  name: str = 'final_sinc') -> None:
         self.prob = check_prob(f'{name}.prob', prob)
         self.kernel_sizes = check_kernel_sizes(f'{name}.kernel_sizes',

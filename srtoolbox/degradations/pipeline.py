@@ -22,7 +22,7 @@ successive batches. Scalar draws use torch's CPU generator, noise the
 device's; both are seeded by the runner, so the result does not depend on
 the number of loader workers.
 """
-from typing import Any, Tuple
+from typing import Any, Sequence, Tuple
 
 import torch
 
@@ -102,7 +102,7 @@ class SecondOrderDegradation:
                  gray_noise_prob2: float = 0.4,
                  jpeg_range2: Tuple[int, ...] = (30, 95),
                  final_sinc_first_prob: float = 0.5,
-                 resize_modes: Any = RESIZE_MODES,
+                 resize_modes: Sequence[str] = RESIZE_MODES,
                  usm_radius: int = 50) -> None:
         if not isinstance(scale, int) or scale < 1:
             raise DegradationConfigError(

@@ -45,8 +45,10 @@ class RandomResize:
     relative to the LR size), else ``img`` is scaled by the factor.
     """
 
-    def __init__(self, resize_prob: Sequence[float], resize_range: Any,
-                 modes: Any = RESIZE_MODES, name: str = 'resize') -> None:
+    def __init__(self, resize_prob: Sequence[float],
+                 resize_range: Sequence[float],
+                 modes: Sequence[str] = RESIZE_MODES,
+                 name: str = 'resize') -> None:
         self.resize_prob = check_probs(f'{name}_prob', resize_prob, 3,
                                        ('up', 'down', 'keep'))
         self.resize_range = check_range(f'{name}_range', resize_range, 1e-3)

@@ -18,7 +18,7 @@ downloaded.
 import copy
 import difflib
 import os
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -161,7 +161,7 @@ class PerceptualLoss(nn.Module):
     mean: Tensor  # buffers, registered in __init__
     std: Tensor
 
-    def __init__(self, *, layer_weights: Optional[Any] = None,
+    def __init__(self, *, layer_weights: Optional[Dict[str, float]] = None,
                  loss_weight: float = 1.0, criterion: str = 'mse',
                  feature_scale: float = 1.0,
                  input_range: Tuple[int, ...] = (0, 1),
