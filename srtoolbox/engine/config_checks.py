@@ -25,6 +25,10 @@ import inspect
 import re
 from typing import Any, Iterator, Optional, Tuple
 
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+from .. import registry as reg
 from .config_files import (ConfigError, config_files, defining_file,
                            explain_syntax_error)
 from .schedule_checks import check_schedule, follow_max_iters
@@ -95,7 +99,6 @@ def _accepted(cls) -> Optional[set]:
 def _lookup(registry, type_):
     if not isinstance(type_, str):
         return type_ if callable(type_) else None
-    from mmengine.registry import DefaultScope
     try:
         with DefaultScope.overwrite_default_scope('srtoolbox'):
             return registry.get(type_)
@@ -105,7 +108,6 @@ def _lookup(registry, type_):
 
 def _base_type(cfg, key: str):
     """``type`` of ``key`` in the config's ``_base_`` files, if any."""
-    from mmengine.config import Config
     path = getattr(cfg, 'filename', None)
     for f in (config_files(path)[1:] if path else []):
         try:
@@ -180,7 +182,6 @@ def _check_constructor_args(cfg) -> None:
     import srtoolbox.engine  # noqa: F401
     import srtoolbox.evaluation  # noqa: F401
     import srtoolbox.models  # noqa: F401
-    from .. import registry as reg
     model = cfg.get('model')
     if isinstance(model, dict):
         _check_args(cfg, 'model', model, reg.MODELS)
@@ -248,7 +249,6 @@ def _default(cls, name: str):
 
 
 def _check_scales(cfg) -> None:
-    from .. import registry as reg
     model = cfg.get('model')
     gen = model.get('generator') if isinstance(model, dict) else None
     if not isinstance(gen, dict) or 'type' not in gen:
