@@ -177,6 +177,15 @@ def _datasets(dataset: Any, key: str) -> Iterator[Tuple[str, dict]]:
         yield from _datasets(dataset['dataset'], f'{key}.dataset')
 
 
+def _loader_datasets(cfg) -> Iterator[Tuple[str, dict]]:
+    """``(key, dataset config)`` of every train/val/test dataloader."""
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        if isinstance(loader, dict):
+            yield from _datasets(loader.get('dataset'),
+                                 f'{split}_dataloader.dataset')
+
+
 def _check_constructor_args(cfg) -> None:
     import srtoolbox.datasets  # noqa: F401 (registration)
     import srtoolbox.engine  # noqa: F401
@@ -187,15 +196,10 @@ def _check_constructor_args(cfg) -> None:
         _check_args(cfg, 'model', model, reg.MODELS)
         for k, v, name in _model_parts(model):
             _check_args(cfg, f'model.{k}', v, getattr(reg, name))
-    for split in ('train', 'val', 'test'):
-        loader = cfg.get(f'{split}_dataloader')
-        if not isinstance(loader, dict):
-            continue
-        for key, ds in _datasets(loader.get('dataset'),
-                                 f'{split}_dataloader.dataset'):
-            _check_args(cfg, key, ds, reg.DATASETS)
-            for i, t in enumerate(ds.get('pipeline') or []):
-                _check_args(cfg, f'{key}.pipeline[{i}]', t, reg.TRANSFORMS)
+    for key, ds in _loader_datasets(cfg):
+        _check_args(cfg, key, ds, reg.DATASETS)
+        for i, t in enumerate(ds.get('pipeline') or []):
+            _check_args(cfg, f'{key}.pipeline[{i}]', t, reg.TRANSFORMS)
     for split in ('val', 'test'):
         ev = cfg.get(f'{split}_evaluator')
         metrics = ev if isinstance(ev, (list, tuple)) else \
@@ -263,32 +267,27 @@ def _check_scales(cfg) -> None:
         dcls = _lookup(reg.DISCRIMINATORS, disc['type'])
         size = disc.get('input_size', _default(dcls, 'input_size')
                         if dcls else None)
-    for split in ('train', 'val', 'test'):
-        loader = cfg.get(f'{split}_dataloader')
-        if not isinstance(loader, dict):
-            continue
-        for key, ds in _datasets(loader.get('dataset'),
-                                 f'{split}_dataloader.dataset'):
-            items = [(key, ds)] + [(f'{key}.pipeline[{i}]', t) for i, t in
-                                   enumerate(ds.get('pipeline') or [])
-                                   if isinstance(t, dict)]
-            for k, item in items:
-                s = item.get('scale')
-                if isinstance(upscale, int) and isinstance(s, int) \
-                        and s != upscale:
-                    raise ConfigError(
-                        f'{defining_file(cfg, "scale")}: {k}.scale = {s} '
-                        f'but model.generator.{up_key} = {upscale}: the '
-                        'network would be trained or tested at another '
-                        'scale than its data')
-                crop = item.get('gt_size')
-                if split == 'train' and isinstance(size, int) and \
-                        isinstance(crop, int) and crop != size:
-                    raise ConfigError(
-                        f'{defining_file(cfg, "gt_size")}: {k}.gt_size = '
-                        f'{crop} (the HR crop) but model.discriminator.'
-                        f'input_size = {size}: the discriminator takes '
-                        f'{size}x{size} images; make them equal')
+    for key, ds in _loader_datasets(cfg):
+        items = [(key, ds)] + [(f'{key}.pipeline[{i}]', t) for i, t in
+                               enumerate(ds.get('pipeline') or [])
+                               if isinstance(t, dict)]
+        for k, item in items:
+            s = item.get('scale')
+            if isinstance(upscale, int) and isinstance(s, int) \
+                    and s != upscale:
+                raise ConfigError(
+                    f'{defining_file(cfg, "scale")}: {k}.scale = {s} '
+                    f'but model.generator.{up_key} = {upscale}: the '
+                    'network would be trained or tested at another '
+                    'scale than its data')
+            crop = item.get('gt_size')
+            if key.startswith('train_') and isinstance(size, int) and \
+                    isinstance(crop, int) and crop != size:
+                raise ConfigError(
+                    f'{defining_file(cfg, "gt_size")}: {k}.gt_size = '
+                    f'{crop} (the HR crop) but model.discriminator.'
+                    f'input_size = {size}: the discriminator takes '
+                    f'{size}x{size} images; make them equal')
 
 
 def check_config(cfg) -> None:
