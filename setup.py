@@ -39,7 +39,8 @@ setup(
         'einops>=0.6',
     ],
     extras_require={
-        'tests': ['pytest>=7', 'lpips>=0.1.4', 'tensorboard>=2.10'],
+        'tests': ['pytest>=7', 'lpips>=0.1.4', 'tensorboard>=2.10',
+                  'mypy>=1.8'],
         # pip install -e '.[tensorboard]', then train with --tensorboard
         'tensorboard': ['tensorboard>=2.10'],
         # LPIPS metric/loss: the calibrated linear layers ship in this package

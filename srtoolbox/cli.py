@@ -22,6 +22,8 @@ import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from .version import __version__
+
 __all__ = ['main', 'COMMANDS']
 
 # sub-command: (tools script, one line of help)
@@ -101,7 +103,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(_usage())
         return 0
     if argv[0] in ('-V', '--version'):
-        from .version import __version__
         print(f'srtoolbox {__version__}')
         return 0
     command, rest = argv[0], argv[1:]

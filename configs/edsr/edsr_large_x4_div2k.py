@@ -1,15 +1,7 @@
 # EDSR (large: 32 blocks x 256 features, residual scaling 0.1) x4 (Lim et al.,
 # CVPRW 2017): the baseline's recipe (DIV2K, 48x48 LR patches, batch 16, L1,
 # Adam (0.9, 0.999, eps 1e-8), lr 1e-4 halved every 2e5 updates, 3e5 updates).
-_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/div2k_lmdb_x4.py',
-          '../_base_/schedules/l1_div2k_1e-4_halving.py']
+_base_ = ['./edsr_baseline_x4_div2k.py']
 
-gt_size = 192
-train_dataloader = dict(dataset=dict(pipeline=[
-    dict(type='PairedRandomCrop', gt_size=gt_size, scale=4),
-    dict(type='RandomFlipRotate'),
-    dict(type='PackSRInputs'),
-]))
-
-model = dict(generator=dict(type='EDSRLarge', upscale=4))
-train_cfg = dict(max_iters=300000, val_interval=5000)
+# the paper's large network; everything else is the baseline's recipe
+model = dict(generator=dict(type='EDSRLarge'))

@@ -4,8 +4,8 @@ Inference (:class:`SRInferencer`, tiling), folder evaluation, ONNX export,
 checkpoint conversion, network interpolation, complexity counting. The
 weight-loading functions live in :mod:`srtoolbox.models.weights` and safe
 checkpoint I/O in :mod:`srtoolbox.utils.checkpoint_io`; they are re-exported
-here for convenience. Each module imports only torch and numpy at import
-time (and, lazily, what it needs: onnx, onnxruntime, tqdm, OpenCV).
+here for convenience. Optional dependencies (onnx, onnxruntime) are
+imported lazily, where they are used.
 """
 from ..models.weights import (GeneratorWeights, WeightsMismatchError,
                               extract_generator_state_dict,

@@ -11,8 +11,15 @@ layout for an interpolation sweep.
 """
 import os
 from dataclasses import dataclass
+from typing import Any, Optional, Union
 
 import numpy as np
+
+from ..evaluation.functional import calculate_psnr, calculate_ssim
+from ..evaluation.niqe import calculate_niqe
+from ..utils import imread, imresize
+from ..utils.visualization import default_crop, labelled_strip, zoom_nearest
+from .inference import SRInferencer
 
 __all__ = ['ComparedModel', 'compare_models', 'labelled_strip',
            'default_crop']
@@ -26,36 +33,10 @@ class ComparedModel:
     checkpoint: str
 
 
-def default_crop(shape):
-    """The central quarter ``(top, left, height, width)`` of ``shape``."""
-    h, w = shape[:2]
-    return (h // 4, w // 4, h // 2, w // 2)
-
-
-def _label_band(text, width, height=22):
-    import cv2
-    band = np.full((height, width, 3), 255, np.uint8)
-    font, size, thick = cv2.FONT_HERSHEY_SIMPLEX, 0.45, 1
-    while size > 0.25 and cv2.getTextSize(text, font, size,
-                                          thick)[0][0] > width - 4:
-        size -= 0.05
-    cv2.putText(band, text, (2, height - 7), font, size, (0, 0, 0), thick,
-                cv2.LINE_AA)
-    return band
-
-
-def labelled_strip(panels, labels, gap=4):
-    """Panels of equal height side by side, each under its label."""
-    from ..engine.hooks import comparison_strip
-    if len(panels) != len(labels):
-        raise ValueError(f'{len(panels)} panels but {len(labels)} labels')
-    framed = [np.concatenate([_label_band(label, p.shape[1]), p], axis=0)
-              for p, label in zip(panels, labels)]
-    return comparison_strip(framed, gap=gap)
-
-
-def compare_models(models, hr_image, crop=None, zoom=2, device=None,
-                   tile=None, niqe=False):
+def compare_models(models: Any, hr_image: Union[str, np.ndarray],
+                   crop: Optional[tuple] = None, zoom: int = 2,
+                   device: Optional[str] = None, tile: Optional[int] = None,
+                   niqe: bool = False) -> tuple:
     """Upscale one image with several models and lay the results side by side.
 
     Args:
@@ -78,9 +59,6 @@ def compare_models(models, hr_image, crop=None, zoom=2, device=None,
         crop = scale; ``None`` for the HR panel), and ``niqe`` if asked
         (``None`` where the image is too small for it).
     """
-    from ..evaluation.functional import calculate_psnr, calculate_ssim
-    from ..utils import imread, imresize
-    from .inference import SRInferencer
     models = [m if isinstance(m, ComparedModel) else ComparedModel(*m)
               for m in models]
     if not models:
@@ -102,6 +80,7 @@ def compare_models(models, hr_image, crop=None, zoom=2, device=None,
                 f'{model.label} ({model.config}) is x{inferencer.scale}, '
                 f'{models[0].label} x{scale}: compare models of one scale')
         outputs.append((model.label, inferencer(lr)))
+    assert scale is not None  # set by the first of at least one model
     outputs.insert(0, ('bicubic', imresize(lr, scale)))
     top, left, ch, cw = crop or default_crop(hr.shape)
     if not (0 <= top and 0 <= left and top + ch <= hr.shape[0]
@@ -120,12 +99,11 @@ def compare_models(models, hr_image, crop=None, zoom=2, device=None,
             labels.append(f'{label} {psnr:.2f}/{ssim:.3f}')
         rows.append(dict(label=label, psnr=psnr, ssim=ssim))
         if niqe:
-            from ..evaluation.niqe import calculate_niqe
             try:
                 rows[-1]['niqe'] = calculate_niqe(img, scale)
                 labels[-1] += f' NIQE {rows[-1]["niqe"]:.2f}'
             except ValueError:  # smaller than two NIQE blocks
                 rows[-1]['niqe'] = None
         panel = img[top:top + ch, left:left + cw]
-        panels.append(np.kron(panel, np.ones((zoom, zoom, 1), np.uint8)))
+        panels.append(zoom_nearest(panel, zoom))
     return labelled_strip(panels, labels), rows

@@ -9,18 +9,23 @@ with the detected generator, the benchmarks' LR (HR cropped to a multiple of
 the scale, MATLAB bicubic, 8 bits) and PSNR/SSIM on Y with ``scale`` border
 pixels cropped, as the papers report them.
 """
+from typing import Any, Optional, Sequence
+
 from mmengine.config import Config
 
 from ..models.weights import load_generator_from_file
 from ..models.weights.loading import load_generator_weights
 from ..utils.module_utils import unwrap_model
+from ..registry import GENERATORS
+from ..engine.launch import benchmark_dataloader
 
 __all__ = ['test_config_from_checkpoint', 'load_detected_weights']
 
 
-def test_config_from_checkpoint(checkpoint, data_root='data/demo',
-                                test_sets=('Set5', 'Set14'),
-                                prefer_ema=True, work_dir=None):
+def test_config_from_checkpoint(checkpoint: str, data_root: str = 'data/demo',
+                                test_sets: Sequence[Any] = ('Set5', 'Set14'),
+                                prefer_ema: bool = True,
+                                work_dir: Optional[Any] = None) -> Any:
     """``(Config, DetectedGenerator)`` for ``tools/test.py CHECKPOINT``.
 
     Args:
@@ -34,8 +39,6 @@ def test_config_from_checkpoint(checkpoint, data_root='data/demo',
         KeyError: the detected architecture is not a registered generator
             (it can run in SRInferencer, not in a test config).
     """
-    from ..engine.launch import benchmark_dataloader
-    from ..registry import GENERATORS
     detected = load_generator_from_file(checkpoint, prefer_ema)
     name = detected.generator_cfg['type']
     if name not in GENERATORS:
@@ -62,7 +65,7 @@ def test_config_from_checkpoint(checkpoint, data_root='data/demo',
     return cfg, detected
 
 
-def load_detected_weights(model, detected):
+def load_detected_weights(model: Any, detected: Any) -> None:
     """Copy a detected network's weights into a built model's generator
     (and ``generator_ema`` if it keeps one), strictly."""
     model = unwrap_model(model)

@@ -19,8 +19,9 @@ __all__ = ['convert_checkpoint', 'SOURCES', 'CHOICES']
 CHOICES = tuple(sorted(SOURCES)) + ('edsr-pytorch', )
 
 
-def convert_checkpoint(in_path, out_path, source, overwrite=False,
-                       prefer_ema=True):
+def convert_checkpoint(in_path: str, out_path: str, source: str,
+                       overwrite: bool = False,
+                       prefer_ema: bool = True) -> str:
     """Convert another toolbox's checkpoint into a srtoolbox one.
 
     Args:

@@ -19,6 +19,11 @@ weights are absent).
 import math
 import os
 import os.path as osp
+from typing import Any, Optional, Sequence
+
+from ..engine.results import write_results as _write
+from ..utils import IMG_EXTENSIONS, imread
+from ..evaluation.scorers import metric_functions
 
 __all__ = ['evaluate_folder', 'pair_images', 'write_results',
            'format_table', 'FOLDER_METRICS']
@@ -29,7 +34,6 @@ _FORMATS = dict(PSNR=(8, 2), SSIM=(6, 4), NIQE=(6, 4), LPIPS=(6, 4))
 
 
 def _images_by_stem(folder):
-    from ..utils import IMG_EXTENSIONS
     if not osp.isdir(folder):
         raise FileNotFoundError(f'folder not found: {folder}')
     found = {}
@@ -41,7 +45,7 @@ def _images_by_stem(folder):
     return found
 
 
-def pair_images(gt_dir, restored_dir, suffix=''):
+def pair_images(gt_dir: str, restored_dir: str, suffix: str = '') -> Any:
     """``[(stem, gt_path, restored_path)]`` sorted by stem.
 
     Raises:
@@ -76,9 +80,9 @@ def pair_images(gt_dir, restored_dir, suffix=''):
     return pairs
 
 
-def evaluate_folder(gt_dir, restored_dir, crop_border=0,
-                    test_y_channel=False, suffix='',
-                    metrics=('PSNR', 'SSIM')):
+def evaluate_folder(gt_dir: str, restored_dir: str, crop_border: int = 0,
+                    test_y_channel: bool = False, suffix: str = '',
+                    metrics: Sequence[Any] = ('PSNR', 'SSIM')) -> tuple:
     """Metrics of every pair, and their means.
 
     Args:
@@ -102,8 +106,6 @@ def evaluate_folder(gt_dir, restored_dir, crop_border=0,
             ``ValueError`` naming both files when sizes differ, or naming
             the file NIQE cannot measure (too small).
     """
-    from ..evaluation.scorers import metric_functions
-    from ..utils import imread
     funcs, skipped = metric_functions(metrics, crop_border, test_y_channel)
     rows = []
     for stem, gt_path, sr_path in pair_images(gt_dir, restored_dir, suffix):
@@ -131,11 +133,11 @@ def evaluate_folder(gt_dir, restored_dir, crop_border=0,
     return rows, summary
 
 
-def write_results(rows, summary, out_prefix, meta=None, overwrite=False):
+def write_results(rows: Any, summary: Any, out_prefix: Any,
+                  meta: Optional[Any] = None, overwrite: bool = False) -> Any:
     """Write ``<out_prefix>.json`` and ``.csv`` atomically; see
     :func:`srtoolbox.engine.results.write_results` (shared with
     ``tools/test.py``). Returns ``(json_path, csv_path)``."""
-    from ..engine.results import write_results as _write
     return _write(rows, summary, os.fspath(out_prefix), meta=meta,
                   overwrite=overwrite)
 
@@ -146,7 +148,7 @@ def _fmt(value, digits):
     return str(value)
 
 
-def format_table(rows, summary):
+def format_table(rows: Any, summary: Any) -> Any:
     """A plain-text table: one line per image and the mean, a column per
     metric measured (then one line per skipped metric)."""
     names = [m for m in FOLDER_METRICS if m in summary]

@@ -15,10 +15,11 @@ import copy
 import os
 import os.path as osp
 import warnings
+from typing import Optional, Union
 
 import numpy as np
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from ..utils.fileio import atomic_path
 
@@ -54,9 +55,10 @@ def _for_export(generator, output_range):
     return _UnitOutput(generator, output_range)
 
 
-def export_onnx(generator, out_path, input_shape=(1, 3, 64, 64),
-                dynamic=False, fp16=False, opset=17, overwrite=False,
-                output_range=None):
+def export_onnx(generator: nn.Module, out_path: str,
+                input_shape: tuple = (1, 3, 64, 64), dynamic: bool = False,
+                fp16: bool = False, opset: int = 17, overwrite: bool = False,
+                output_range: Optional[tuple] = None) -> str:
     """Write ``generator`` as an ONNX model, atomically.
 
     Args:
@@ -106,7 +108,9 @@ def export_onnx(generator, out_path, input_shape=(1, 3, 64, 64),
     return out_path
 
 
-def check_onnx(generator, onnx_path, input=None, output_range=None):
+def check_onnx(generator: nn.Module, onnx_path: str,
+               input: Optional[Union[Tensor, np.ndarray]] = None,
+               output_range: Optional[tuple] = None) -> float:
     """Largest absolute difference between onnxruntime and PyTorch outputs.
 
     Args:

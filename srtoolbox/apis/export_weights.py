@@ -9,6 +9,7 @@ keyword arguments, scale, value range, srtoolbox version, config hash and
 training iterations. srtoolbox loads it without a config.
 """
 import hashlib
+from typing import Any
 
 from ..models.weights import load_generator_from_file, write_safetensors
 from ..utils.checkpoint_io import load_checkpoint_file
@@ -16,7 +17,7 @@ from ..utils.checkpoint_io import load_checkpoint_file
 __all__ = ['export_weights', 'config_hash']
 
 
-def config_hash(cfg_text):
+def config_hash(cfg_text: Any) -> Any:
     """sha256 (hex) of a config's text, '' when there is none."""
     if not cfg_text:
         return ''
@@ -34,7 +35,8 @@ def _training_meta(path):
     return config_hash(meta.get('cfg')), meta.get('iter')
 
 
-def export_weights(checkpoint, out_path, prefer_ema=True, overwrite=False):
+def export_weights(checkpoint: str, out_path: str, prefer_ema: bool = True,
+                   overwrite: bool = False) -> Any:
     """Write ``checkpoint``'s generator to ``out_path`` (``.safetensors``).
 
     Args:

@@ -19,22 +19,20 @@ Images keep their layout and bit depth (:meth:`SRInferencer.__call__`):
 Tiling (``tile=T``): see :mod:`srtoolbox.apis.tiling`.
 """
 import logging
-import os
-import os.path as osp
-from dataclasses import dataclass, field
+from typing import Any, Optional
 
 import numpy as np
 import torch
 from torch import nn
+from tqdm import tqdm
 
 from ..models.builder import build_generator
-from ..models.weights import load_generator_weights, read_generator_weights
-from ..utils.fileio import make_folder
-from ..utils.image_io import (ImageReadError, list_images,
-                              read_image_unchanged, write_image_unchanged)
 from ..utils.matlab_imresize import imresize
-from .memory import (InsufficientMemoryError, choose_tile, default_budget,
-                     format_bytes, memory_model, parse_memory)
+from .file_run import FileRunMixin, RunSummary
+from .generator_loading import (amp_dtype, detect_blended_generator,
+                                load_config_arg, load_weights)
+from .memory import InsufficientMemoryError, parse_memory
+from .tile_planning import TilePlanner
 from .tiling import tile_boxes
 
 __all__ = ['SRInferencer', 'RunSummary', 'InsufficientMemoryError']
@@ -43,44 +41,6 @@ logger = logging.getLogger(__name__)
 
 # BT.601 luma (OpenCV's RGB2GRAY) to turn a 3-channel output back to gray
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
-
-
-@dataclass
-class RunSummary:
-    """What :meth:`SRInferencer.run` did.
-
-    Attributes:
-        processed (list[str]): outputs written.
-        existing (list[str]): outputs already present, left untouched
-            (``overwrite=False``).
-        skipped (list[tuple[str, str]]): ``(input, reason)`` of inputs that
-            could not be read.
-    """
-    processed: list = field(default_factory=list)
-    existing: list = field(default_factory=list)
-    skipped: list = field(default_factory=list)
-
-    def __str__(self):
-        return (f'{len(self.processed)} written, {len(self.existing)} '
-                f'already there (kept), {len(self.skipped)} unreadable')
-
-
-def _amp_dtype(amp, device_type):
-    """(autocast dtype or None, note for the log)."""
-    from ..engine.optim_wrapper import resolve_amp_dtype
-    if amp is False or amp is None:
-        return None, 'fp32'
-    dtype = resolve_amp_dtype(device_type, 'auto' if amp is True else amp)
-    if dtype is None:
-        logger.warning(
-            'SRInferencer: amp asked for, but this CPU has no native bf16 '
-            '(AVX-512 BF16/AMX); running in fp32, which is faster here than '
-            "emulated bf16 (pass amp='bf16' to force it)")
-        return None, 'fp32 (no native bf16)'
-    if device_type == 'cpu' and dtype == torch.float16:
-        raise ValueError('fp16 autocast is not supported on CPUs; use '
-                         "amp='bf16' or amp=True")
-    return dtype, str(dtype).replace('torch.', '')
 
 
 def _as_tensor(array):
@@ -95,33 +55,8 @@ def _as_tensor(array):
         return torch.from_numpy(np.ascontiguousarray(array))
 
 
-def _refuse_writing_over_inputs(targets):
-    """ValueError when an output path (``targets``: output -> [input]) is
-    one of the input files, by name (symlinks and ``..`` resolved) or as
-    the same file (a hard link)."""
-    by_name, by_inode = {}, {}
-    for sources in targets.values():
-        for path in sources:
-            by_name[osp.realpath(path)] = path
-            st = os.stat(path)
-            by_inode[(st.st_dev, st.st_ino)] = path
-    for target in targets:
-        real = osp.realpath(target)
-        source = by_name.get(real)
-        if source is None and osp.exists(real):
-            st = os.stat(real)
-            source = by_inode.get((st.st_dev, st.st_ino))
-        if source is not None:
-            raise ValueError(
-                f'output {target} is the input file {source}'
-                + (f' (both are {real})' if real != target else '')
-                + ': upscaling would replace the photograph, so this is '
-                'refused even with --overwrite; choose another --output '
-                'folder or a --suffix')
-
-
 # ------------------------------------------------------------ inferencer
-class SRInferencer:
+class SRInferencer(FileRunMixin):
     """Upscale images with one generator, tiled or whole.
 
     Args:
@@ -171,19 +106,24 @@ class SRInferencer:
         scale (int): the generator's ``upscale``.
     """
 
-    def __init__(self, config=None, checkpoint=None, generator=None,
-                 device=None, amp=False, tile=None, tile_pad=16,
-                 output_range=None, interp_checkpoint=None, alpha=None,
-                 prefer_ema=True, progress=True, channels_last=True,
-                 max_memory=None, auto_tile=True):
-        cfg = self._load_config(config)
+    def __init__(self, config: Optional[Any] = None,
+                 checkpoint: Optional[Any] = None,
+                 generator: Optional[Any] = None, device: Optional[Any] = None,
+                 amp: bool = False, tile: Optional[Any] = None,
+                 tile_pad: int = 16, output_range: Optional[Any] = None,
+                 interp_checkpoint: Optional[Any] = None,
+                 alpha: Optional[Any] = None, prefer_ema: bool = True,
+                 progress: bool = True, channels_last: bool = True,
+                 max_memory: Optional[Any] = None,
+                 auto_tile: bool = True) -> None:
+        cfg = load_config_arg(config)
         model_cfg = cfg.get('model', {}) if cfg is not None else {}
         self.detected = None
         if generator is None and cfg is None and checkpoint is not None:
             # no config: the file says what it is (srtoolbox metadata,
             # a known layout, or spandrel's detection)
-            self.detected = self._detect(checkpoint, interp_checkpoint,
-                                         alpha, prefer_ema)
+            self.detected = detect_blended_generator(
+                checkpoint, interp_checkpoint, alpha, prefer_ema)
             generator = self.detected.network
             checkpoint = interp_checkpoint = None  # loaded already
             if output_range is None:
@@ -200,13 +140,14 @@ class SRInferencer:
         if not isinstance(generator, nn.Module):
             raise TypeError('generator must be an nn.Module or a config '
                             f'dict, got {type(generator).__name__}')
-        self.scale = getattr(generator, 'upscale', None)
-        if not isinstance(self.scale, int) or self.scale < 1:
+        scale = getattr(generator, 'upscale', None)
+        if not isinstance(scale, int) or scale < 1:
             raise ValueError(
                 f'{type(generator).__name__} has no integer `upscale` '
                 'attribute; srtoolbox generators set it to their scale')
-        self._load_weights(generator, checkpoint, interp_checkpoint, alpha,
-                           prefer_ema)
+        self.scale: int = scale
+        load_weights(generator, checkpoint, interp_checkpoint, alpha,
+                     prefer_ema)
         if output_range is None:
             pre = model_cfg.get('data_preprocessor') or {}
             output_range = pre.get('gt_range', (0.0, 1.0))
@@ -237,63 +178,13 @@ class SRInferencer:
             self.generator.to(memory_format=torch.channels_last)
         self.max_memory = parse_memory(max_memory)
         self.auto_tile = auto_tile
-        self._memory_models = {}
-        self.amp_dtype, precision = _amp_dtype(amp, self.device.type)
+        self._planner = TilePlanner(self)
+        self.amp_dtype, precision = amp_dtype(amp, self.device.type)
         logger.info(
             'SRInferencer: %s x%d on %s, %s, %s, output range %s',
             type(generator).__name__, self.scale, self.device, precision,
             f'tile {tile} pad {tile_pad}' if tile else 'untiled',
             self.output_range)
-
-    @staticmethod
-    def _load_config(config):
-        if config is None:
-            return None
-        if isinstance(config, (str, os.PathLike)):
-            from ..engine.launch import load_config
-            return load_config(os.fspath(config))
-        return config
-
-    @staticmethod
-    def _detect(checkpoint, interp_checkpoint, alpha, prefer_ema):
-        """The checkpoint's network, blended with ``interp_checkpoint``."""
-        from ..models.weights import (GeneratorWeights,
-                                      load_generator_from_file)
-        if interp_checkpoint is not None and alpha is None:
-            raise ValueError('interp_checkpoint needs alpha')
-        detected = load_generator_from_file(checkpoint, prefer_ema)
-        logger.info('detected %s', detected.describe())
-        if interp_checkpoint is not None:
-            from .interpolation import interpolate_weights
-            other = load_generator_from_file(interp_checkpoint, prefer_ema)
-            if other.generator_cfg != detected.generator_cfg:
-                raise ValueError(
-                    f'{detected.source} and {other.source} are different '
-                    f'networks ({detected.generator_cfg} vs '
-                    f'{other.generator_cfg}); interpolation needs one')
-            weights = interpolate_weights(
-                GeneratorWeights(detected.network.state_dict(), {},
-                                 detected.source),
-                GeneratorWeights(other.network.state_dict(), {},
-                                 other.source), alpha)
-            load_generator_weights(detected.network, weights)
-        return detected
-
-    @staticmethod
-    def _load_weights(generator, checkpoint, interp_checkpoint, alpha,
-                      prefer_ema):
-        if interp_checkpoint is not None and (checkpoint is None
-                                              or alpha is None):
-            raise ValueError('interp_checkpoint needs checkpoint and alpha')
-        if checkpoint is None:
-            return
-        weights = read_generator_weights(checkpoint, prefer_ema)
-        if interp_checkpoint is not None:
-            from .interpolation import interpolate_weights
-            weights = interpolate_weights(
-                weights, read_generator_weights(interp_checkpoint,
-                                                prefer_ema), alpha)
-        load_generator_weights(generator, weights)
 
     # ----------------------------------------------------------- arrays
     def __call__(self, img):
@@ -378,7 +269,6 @@ class SRInferencer:
         src, dst = _as_tensor(rgb), torch.from_numpy(out)
         boxes = list(tile_boxes(hp, wp, tile, self.tile_pad, d))
         if self.progress and len(boxes) > 1:
-            from tqdm import tqdm
             boxes = tqdm(boxes, desc=f'{wp}x{hp} tiles', unit='tile',
                          leave=False)
         for (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) in boxes:
@@ -420,179 +310,15 @@ class SRInferencer:
         return y
 
     def _memory_model(self):
-        """The generator's :class:`~srtoolbox.apis.memory.MemoryModel`, or
-        None when no small probe runs (networks that need large inputs)."""
-        key = (self.amp_dtype, self.channels_last)
-        if key not in self._memory_models:
-            self._memory_models[key] = None
-            for sizes in ((16, 32), (64, 96)):
-                try:
-                    self._memory_models[key] = memory_model(
-                        self.generator, self.device, self.amp_dtype,
-                        self.channels_last, self.size_divisor, sizes)
-                    break
-                except RuntimeError as err:
-                    logger.debug('memory probe at %s failed: %s', sizes, err)
-            else:
-                logger.warning('SRInferencer: no memory estimate for %s (its '
-                               'probe forwards failed); untiled passes are '
-                               'not checked', type(self.generator).__name__)
-        return self._memory_models[key]
+        """The generator's :class:`~srtoolbox.apis.memory.MemoryModel` (see
+        :class:`~srtoolbox.apis.tile_planning.TilePlanner`)."""
+        return self._planner.memory_model()
 
-    def memory_needed(self, height, width, tile=None, itemsize=1):
-        """Estimated bytes of a pass over ``height x width`` LR pixels with
-        ``tile`` (None: untiled): the forward of the largest tile with its
-        context and its result's conversion, plus, on a CPU, the output
-        image. None when the network's memory probe does not run."""
-        model = self._memory_model()
-        if model is None:
-            return None
-        side = tile + 2 * self.tile_pad if tile else None
-        h, w = (height, width) if not tile else (min(side, height),
-                                                 min(side, width))
-        s2 = self.scale**2
-        need = model.forward_bytes(h, w) + s2 * 3 * 4 * h * w
-        if self.device.type == 'cpu':
-            need += height * width * s2 * 3 * itemsize
-        return need
+    def memory_needed(self, height: int, width: int,
+                      tile: Optional[Any] = None, itemsize: int = 1) -> Any:
+        """Estimated bytes of a pass (:meth:`TilePlanner.memory_needed`)."""
+        return self._planner.memory_needed(height, width, tile, itemsize)
 
-    def plan_tile(self, height, width, itemsize=1):
-        """The tile a pass over a ``height x width`` (LR, aligned to
-        ``size_divisor``) image with ``itemsize``-byte output pixels uses:
-        ``self.tile``, None
-        (whole) when the untiled pass fits the memory budget, else the
-        largest tile needing at most half of it (``auto_tile``) or an
-        :class:`InsufficientMemoryError` naming ``--tile``."""
-        budget, source = default_budget(self.device, self.max_memory)
-        model = self._memory_model() if budget is not None else None
-        if model is None:
-            return self.tile
-        s2 = self.scale**2
-        if self.device.type == 'cpu':  # the output image shares the RAM
-            output = height * width * s2 * 3 * itemsize
-            if output >= budget:  # no tile size can help
-                raise InsufficientMemoryError(
-                    f'the x{self.scale} output alone ({width * self.scale}x'
-                    f'{height * self.scale} pixels, ~{format_bytes(output)}) '
-                    f'exceeds the {format_bytes(budget)} allowed ({source}); '
-                    'tiling cannot help: raise --max-memory (max_memory) or '
-                    'free memory, or upscale a smaller image')
-            budget -= output
-        # the tile's result converted to float (bf16) or pixels (GPU)
-        extra = s2 * 3 * 4
-        tile = self.tile
-        side = tile + 2 * self.tile_pad if tile else None
-        h, w = (height, width) if not tile else (min(side, height),
-                                                 min(side, width))
-        need = model.forward_bytes(h, w) + extra * h * w
-        if need <= budget:
-            return tile
-        what = (f'a {w}x{h} tile (tile {tile} + pad)' if tile else
-                f'an untiled x{self.scale} pass over {width}x{height}')
-        try:
-            # half the budget: headroom for the rest of the machine, and
-            # smaller tiles cost no speed on CPUs (docs/benchmarks.md)
-            fit = choose_tile(model, budget // 2, height, width,
-                              self.tile_pad, self.size_divisor, extra)
-        except InsufficientMemoryError as err:
-            if tile:  # the user's choice: tried as asked
-                logger.warning('SRInferencer: %s needs ~%s, more than %s '
-                               '(%s); %s', what, format_bytes(need),
-                               format_bytes(budget), source, err)
-                return tile
-            raise InsufficientMemoryError(
-                f'{what} needs ~{format_bytes(need)}, more than '
-                f'{format_bytes(max(budget, 0))} ({source}); {err}') from None
-        if tile:
-            logger.warning('SRInferencer: %s needs ~%s, more than %s (%s); '
-                           'tile %d would fit', what, format_bytes(need),
-                           format_bytes(budget), source, fit)
-            return tile
-        if not self.auto_tile:
-            raise InsufficientMemoryError(
-                f'{what} needs ~{format_bytes(need)}, more than '
-                f'{format_bytes(budget)} ({source}); process it in tiles: '
-                f'--tile {fit} (tile={fit}), or let it tile by itself '
-                '(drop --no-auto-tile)')
-        logger.info('SRInferencer: %s needs ~%s, more than %s (%s): tiling '
-                    'with tile %d pad %d (--tile to choose)', what,
-                    format_bytes(need), format_bytes(budget), source, fit,
-                    self.tile_pad)
-        return fit
-
-    # ------------------------------------------------------------ files
-    def output_path(self, input_path, out_dir, suffix=''):
-        """``out_dir/<input stem><suffix>.png`` (PNG keeps alpha, 16 bits)."""
-        stem = osp.splitext(osp.basename(input_path))[0]
-        return osp.join(out_dir, f'{stem}{suffix}.png')
-
-    def run(self, inputs, out_dir, overwrite=False, suffix=''):
-        """Upscale image files into ``out_dir`` as PNG.
-
-        Args:
-            inputs (str | list[str]): a file, a folder, a glob, or a list.
-            out_dir (str): created if missing.
-            overwrite (bool): replace existing outputs. Default: False
-                (they are kept and listed in the summary's ``existing``).
-            suffix (str): added to each output stem, e.g. ``'_x4'``.
-
-        Returns:
-            RunSummary: written outputs, outputs kept, unreadable inputs
-            (each also named in a warning; the run goes on).
-
-        Raises:
-            FileNotFoundError: an input path does not exist (before any
-                work is done).
-            ValueError: no images found, two inputs would write the same
-                output (``a.jpg`` and ``a.png``), or an output is an input
-                file (also through symlinks or ``..``), refused whatever
-                ``overwrite`` says.
-        """
-        from tqdm import tqdm
-        from tqdm.contrib.logging import logging_redirect_tqdm
-        files = list_images(inputs)
-        if not files:
-            raise ValueError(f'no images found in {inputs!r}')
-        targets = {}
-        for path in files:
-            targets.setdefault(self.output_path(path, out_dir, suffix),
-                               []).append(path)
-        clashes = [f'{", ".join(v)} -> {k}' for k, v in targets.items()
-                   if len(v) > 1]
-        if clashes:
-            raise ValueError('several inputs would write the same output; '
-                             'rename them or run them separately: '
-                             + '; '.join(clashes))
-        _refuse_writing_over_inputs(targets)
-        make_folder(out_dir)  # a file in the way: named, not Errno 20
-        summary = RunSummary()
-        bar = tqdm(files, desc=f'x{self.scale}', unit='img',
-                   disable=not self.progress)
-        # log lines printed above the bar instead of through it
-        with logging_redirect_tqdm():
-            for path in bar:
-                self._run_one(path, self.output_path(path, out_dir, suffix),
-                              overwrite, summary)
-        return summary
-
-    def _run_one(self, path, target, overwrite, summary):
-        if osp.exists(target) and not overwrite:
-            summary.existing.append(target)
-            logger.info('kept %s (exists; overwrite to replace)', target)
-            return
-        try:
-            img = read_image_unchanged(path)
-        except ImageReadError as err:
-            summary.skipped.append((path, str(err)))
-            logger.warning('skipped %s', err)
-            return
-        try:
-            out = self(img)
-        except InsufficientMemoryError as err:  # say which image
-            raise InsufficientMemoryError(f'{path}: {err}') from None
-        try:
-            write_image_unchanged(out, target, overwrite=overwrite)
-        except FileExistsError:  # appeared while we worked
-            summary.existing.append(target)
-            return
-        summary.processed.append(target)
+    def plan_tile(self, height: int, width: int, itemsize: int = 1) -> Any:
+        """The tile a pass uses (:meth:`TilePlanner.plan_tile`)."""
+        return self._planner.plan_tile(height, width, itemsize)

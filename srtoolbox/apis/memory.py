@@ -20,6 +20,7 @@ import math
 import re
 import weakref
 from dataclasses import dataclass
+from typing import Any, Optional, Tuple
 
 import torch
 from torch.overrides import TorchFunctionMode
@@ -78,8 +79,10 @@ class _PeakTracker(TorchFunctionMode):
 
 
 @torch.inference_mode()
-def peak_activation_bytes(generator, height, width, device=None,
-                          amp_dtype=None, channels_last=True):
+def peak_activation_bytes(generator: Any, height: int, width: int,
+                          device: Optional[Any] = None,
+                          amp_dtype: Optional[Any] = None,
+                          channels_last: bool = True) -> Any:
     """Peak bytes of the tensors alive during one forward of ``generator``
     on a real float ``(1, 3, height, width)`` input, under autocast to
     ``amp_dtype`` when given (the input and the weights' casts included;
@@ -106,13 +109,14 @@ class MemoryModel:
     fixed: float
     per_pixel: float
 
-    def forward_bytes(self, height, width):
+    def forward_bytes(self, height: int, width: int) -> Any:
         return int(OVERHEAD * max(self.fixed + self.per_pixel * height * width,
                                   0))
 
 
-def memory_model(generator, device=None, amp_dtype=None,
-                 channels_last=True, divisor=1, sizes=(16, 32)):
+def memory_model(generator: Any, device: Optional[Any] = None,
+                 amp_dtype: Optional[Any] = None, channels_last: bool = True,
+                 divisor: int = 1, sizes: Tuple[int, ...] = (16, 32)) -> Any:
     """Fit :class:`MemoryModel` from :func:`peak_activation_bytes` at two
     small square sizes (rounded up to ``divisor``)."""
     sides = [s + (-s) % divisor for s in sizes]
@@ -136,7 +140,7 @@ def _meminfo_available():
     return None
 
 
-def available_memory(device='cpu'):
+def available_memory(device: Any = 'cpu') -> Any:
     """``(bytes, source)`` free for a pass on ``device`` now, or
     ``(None, reason)`` when it cannot be read. CUDA:
     ``torch.cuda.mem_get_info``; CPU: psutil when installed, else
@@ -161,7 +165,7 @@ def available_memory(device='cpu'):
 _UNITS = {'': 1, 'k': 2**10, 'm': 2**20, 'g': 2**30, 't': 2**40}
 
 
-def parse_memory(value):
+def parse_memory(value: Any) -> Any:
     """Bytes from ``4096``, ``'512M'``, ``'4G'``, ``'1.5GiB'`` (binary
     units; None stays None)."""
     if value is None or isinstance(value, int):
@@ -176,7 +180,7 @@ def parse_memory(value):
     return int(float(match.group(1)) * _UNITS[match.group(2)])
 
 
-def format_bytes(n):
+def format_bytes(n: float) -> str:
     if abs(n) >= 2**30:
         return f'{n / 2**30:.2f} GiB'
     if abs(n) >= 2**20:
@@ -184,8 +188,9 @@ def format_bytes(n):
     return f'{n / 2**10:.0f} KiB' if abs(n) >= 2**10 else f'{int(n)} bytes'
 
 
-def choose_tile(model, budget, height, width, tile_pad, divisor=1,
-                extra_per_pixel=0.0, multiple=8):
+def choose_tile(model: Any, budget: Any, height: int, width: int,
+                tile_pad: int, divisor: int = 1, extra_per_pixel: float = 0.0,
+                multiple: int = 8) -> Any:
     """The largest square tile (a multiple of ``multiple`` and ``divisor``,
     at most the image's longer side) whose pass, with ``tile_pad`` context
     on every side, needs at most ``budget`` bytes by ``model``.
@@ -218,7 +223,8 @@ def choose_tile(model, budget, height, width, tile_pad, divisor=1,
     return low * step
 
 
-def default_budget(device, max_memory=None, share=0.9):
+def default_budget(device: Any, max_memory: Optional[Any] = None,
+                   share: float = 0.9) -> Any:
     """``(bytes, source)``: ``share`` of the free memory, or ``max_memory``
     when smaller; ``(None, reason)`` when neither is known."""
     cap = parse_memory(max_memory)

@@ -21,6 +21,8 @@ from torch import nn
 
 from ..models.builder import build_generator
 from ..models.weights import load_pretrained_generator
+from ..registry import MODELS
+from ..engine.launch import load_config
 
 __all__ = ['init_model']
 
@@ -30,8 +32,8 @@ ConfigLike = Union[str, os.PathLike, Config, Mapping[str, Any]]
 def _to_config(config: ConfigLike,
                cfg_options: Optional[Mapping[str, Any]]) -> Config:
     if isinstance(config, (str, os.PathLike)):
-        from ..engine.launch import load_config
-        return load_config(os.fspath(config), cfg_options)
+        return load_config(os.fspath(config),
+                           dict(cfg_options) if cfg_options else None)
     if isinstance(config, Config):
         cfg = config
     elif isinstance(config, Mapping):
@@ -98,7 +100,6 @@ def init_model(config: ConfigLike, checkpoint: Optional[str] = None,
         net = build_generator(dict(gen_cfg))
     else:
         import srtoolbox.models  # noqa: F401 (registration)
-        from ..registry import MODELS
         with DefaultScope.overwrite_default_scope('srtoolbox'):
             net = MODELS.build(model_cfg)
     if checkpoint is not None:

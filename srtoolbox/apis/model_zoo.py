@@ -13,6 +13,15 @@ import json
 import os.path as osp
 import time
 from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Tuple
+
+from .compare import compare_models
+from ..utils import imwrite
+from ..utils.provenance import describe_machine
+from ..registry import GENERATORS
+from ..engine.launch import load_config
+from .flops import count_macs, count_params
+from ..engine.optim_wrapper import cpu_supports_bf16
 
 __all__ = ['ZooEntry', 'ZOO', 'build_zoo', 'render_markdown', 'measure',
            'zoo_strip', 'plot_psnr_vs_params']
@@ -104,18 +113,19 @@ ZOO = [
 ]
 
 
-def measure(generator, shape=(180, 320), repeats=1, dtypes=('fp32', 'bf16')):
+def measure(generator: Any, shape: Tuple[int, ...] = (180, 320),
+            repeats: int = 1,
+            dtypes: Tuple[str, ...] = ('fp32', 'bf16')) -> Any:
     """Params, MACs and CPU seconds of one forward on a (1, 3, H, W) input.
 
     bf16 is timed only where the CPU computes it natively (else None).
     """
     import torch
 
-    from ..engine.optim_wrapper import cpu_supports_bf16
-    from .flops import count_macs, count_params
     generator.eval()
-    out = dict(params=count_params(generator),
-               macs=count_macs(generator, (1, 3) + tuple(shape)))
+    out: Dict[str, Any] = dict(
+        params=count_params(generator),
+        macs=count_macs(generator, (1, 3) + tuple(shape)))
     x = torch.rand(1, 3, *shape)
     for dtype in dtypes:
         if dtype == 'bf16' and not cpu_supports_bf16():
@@ -139,12 +149,11 @@ def _read_result(path):
         return json.load(f)
 
 
-def build_zoo(root='.', entries=ZOO, time_inference=True, shape=(180, 320)):
+def build_zoo(root: str = '.', entries: Any = ZOO, time_inference: bool = True,
+              shape: Tuple[int, ...] = (180, 320)) -> Any:
     """Measure every entry; returns a list of row dicts."""
     from mmengine.registry import init_default_scope
 
-    from ..engine.launch import load_config
-    from ..registry import GENERATORS
     init_default_scope('srtoolbox')
     rows = []
     for entry in entries:
@@ -170,7 +179,6 @@ def _secs(value):
 
 def _result_origin(name, result):
     """One footnote line: where a row's accuracy figures came from."""
-    from ..utils.provenance import describe_machine
     meta = (result or {}).get('meta') or {}
     if 'machine' not in meta:  # written before results recorded provenance
         config, ckpt = record_paths(meta)
@@ -186,14 +194,14 @@ def _result_origin(name, result):
             f'{describe_machine(meta["machine"])}')
 
 
-def render_markdown(rows, command, machine, shape=(180, 320)):
+def render_markdown(rows: Any, command: Any, machine: Any,
+                    shape: Tuple[int, ...] = (180, 320)) -> Any:
     """``model-zoo.md`` text from :func:`build_zoo` rows.
 
     ``machine`` is :func:`srtoolbox.utils.provenance.machine_info`'s record
     of the machine that timed the rows (or a line of text): the machine line
     and the bf16 footnote are written from it.
     """
-    from ..utils.provenance import describe_machine
     record = machine if isinstance(machine, dict) else None
     if record is not None:
         machine = describe_machine(record) + (
@@ -226,7 +234,7 @@ def render_markdown(rows, command, machine, shape=(180, 320)):
     ]
     for row in rows:
         e, s, r = row['entry'], row['stats'], row['result']
-        measured = {}
+        measured: dict = {}
         if r:
             for key, value in r['summary'].items():
                 dataset, _, metric = key.rpartition('/')
@@ -284,7 +292,7 @@ def render_markdown(rows, command, machine, shape=(180, 320)):
     return '\n'.join(lines) + '\n'
 
 
-def record_paths(meta):
+def record_paths(meta: Any) -> Any:
     """(config, checkpoint) paths of a result file's ``meta``: a provenance
     record (``{'config': {'path'}, 'checkpoint': {'path', 'sha256'}}``) or
     the plain strings older result files hold."""
@@ -295,7 +303,9 @@ def record_paths(meta):
     return path(meta.get('config')), path(meta.get('checkpoint'))
 
 
-def zoo_strip(rows, hr_image, out_path, crop=None, zoom=2, root='.'):
+def zoo_strip(rows: Any, hr_image: Any, out_path: str,
+              crop: Optional[Any] = None, zoom: int = 2,
+              root: str = '.') -> Any:
     """``bicubic | every model trained here | HR`` for one image.
 
     The models are the rows whose result file names a checkpoint (what
@@ -303,8 +313,6 @@ def zoo_strip(rows, hr_image, out_path, crop=None, zoom=2, root='.'):
     error naming it, so a figure never silently leaves a model out.
     Returns the per-panel PSNR/SSIM rows of :func:`compare_models`.
     """
-    from ..utils import imwrite
-    from .compare import compare_models
     models, missing = [], []
     for row in rows:
         config, ckpt = record_paths((row['result'] or {}).get('meta'))
@@ -327,7 +335,7 @@ def zoo_strip(rows, hr_image, out_path, crop=None, zoom=2, root='.'):
     return panels
 
 
-def plot_psnr_vs_params(rows, path, dataset='Set5'):
+def plot_psnr_vs_params(rows: Any, path: str, dataset: str = 'Set5') -> Any:
     """PSNR against parameters: the papers' figures and those measured
     here, as a PNG (needs matplotlib: ``pip install -e .[plot]``)."""
     try:

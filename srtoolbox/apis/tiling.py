@@ -23,6 +23,7 @@ tiled output always differs somewhat.
 """
 import math
 from collections import Counter
+from typing import Any, Iterator
 
 import torch
 from torch import nn
@@ -31,7 +32,7 @@ __all__ = ['receptive_field_radius', 'tile_boxes', 'tile_shape_counts']
 
 
 @torch.no_grad()
-def receptive_field_radius(generator, size=64):
+def receptive_field_radius(generator: Any, size: int = 64) -> Any:
     """LR pixels of context that make tiled output equal untiled output.
 
     The reach of every convolution taken in sequence, each in LR pixels
@@ -79,7 +80,8 @@ def receptive_field_radius(generator, size=64):
     return int(math.ceil(reach[0] - 1e-9))
 
 
-def tile_boxes(height, width, tile, tile_pad, divisor=1):
+def tile_boxes(height: int, width: int, tile: int, tile_pad: int,
+               divisor: int = 1) -> Iterator[Any]:
     """The tiles of an image and the context each is run with.
 
     Yields ``((y0, y1, x0, x1), (cy0, cy1, cx0, cx1))`` in LR pixels: the
@@ -100,7 +102,8 @@ def tile_boxes(height, width, tile, tile_pad, divisor=1):
                     max(x0 - pad, 0), min(x1 + pad, width)))
 
 
-def tile_shape_counts(height, width, tile, tile_pad, divisor=1):
+def tile_shape_counts(height: int, width: int, tile: int, tile_pad: int,
+                      divisor: int = 1) -> Any:
     """``Counter`` of ``(h, w)`` -> tiles: the input shapes the network
     sees over :func:`tile_boxes` (tile plus context), each distinct shape
     once with how many tiles have it."""

@@ -14,14 +14,17 @@ import hashlib
 import json
 import os
 import os.path as osp
+from typing import Any, Optional
 
 from ..utils.fileio import atomic_path
 from .export_weights import export_weights
+from ..models.weights import read_safetensors
+from ..engine.launch import load_config
 
 __all__ = ['publish_weights', 'sha256_file', 'training_facts']
 
 
-def sha256_file(path, chunk=1 << 20):
+def sha256_file(path: str, chunk: Any = 1 << 20) -> Any:
     digest = hashlib.sha256()
     with open(path, 'rb') as f:
         for block in iter(lambda: f.read(chunk), b''):
@@ -29,9 +32,8 @@ def sha256_file(path, chunk=1 << 20):
     return digest.hexdigest()
 
 
-def training_facts(config):
+def training_facts(config: Any) -> Any:
     """(training data, HR patch size, batch size) from a config file."""
-    from ..engine.launch import load_config
     cfg = load_config(config)
     loader = cfg.get('train_dataloader') or {}
     dataset = loader.get('dataset') or {}
@@ -49,8 +51,9 @@ def _human(count):
     return str(count)
 
 
-def publish_weights(checkpoint, out_dir, name, config=None,
-                    licence='Apache-2.0', overwrite=False):
+def publish_weights(checkpoint: Any, out_dir: str, name: str,
+                    config: Optional[Any] = None, licence: str = 'Apache-2.0',
+                    overwrite: bool = False) -> Any:
     """Export ``checkpoint``'s generator as ``out_dir/<name>-<sha8>``
     ``.safetensors`` and ``.json``; returns the record (a dict)."""
     os.makedirs(out_dir, exist_ok=True)
@@ -65,7 +68,6 @@ def publish_weights(checkpoint, out_dir, name, config=None,
         os.remove(tmp)
         raise FileExistsError(f'{weights} exists; pass overwrite=True')
     os.replace(tmp, weights)
-    from ..models.weights import read_safetensors
     _, meta = read_safetensors(weights)
     data, patch, batch = training_facts(config) if config else (None,) * 3
     params = sum(p.numel() for p in detected.network.parameters())

@@ -21,6 +21,7 @@ a bus error.
 import os
 import os.path as osp
 import threading
+from typing import Any, Dict, Optional
 
 from ..utils.image_io import (IMG_EXTENSIONS, ImageReadError, imfrombytes,
                               read_file_bytes)
@@ -31,7 +32,7 @@ __all__ = ['ImageStore', 'build_image_store', 'read_meta_info',
 
 # This process's read-only environments, keyed by the identity of data.mdb
 # (an LMDB replaced by a new one at the same path gets a new environment).
-_ENVS = {}
+_ENVS: Dict[Any, Any] = {}
 _ENVS_PID = os.getpid()
 _ENVS_LOCK = threading.Lock()
 
@@ -54,7 +55,7 @@ def _rebuild_hint(root):
             '--overwrite) or copy it again from a complete source')
 
 
-def lmdb_size_problem(env, root):
+def lmdb_size_problem(env: Any, root: str) -> Any:
     """Why ``root/data.mdb`` is shorter than its pages, or None.
 
     LMDB maps the file into memory: reading a page past the end of a
@@ -74,7 +75,7 @@ def lmdb_size_problem(env, root):
             f'Fix: {_rebuild_hint(root)}')
 
 
-def _page_problem(env, root):
+def _page_problem(env: Any, root: str) -> Optional[str]:
     """Why the B-tree pages of ``root/data.mdb`` cannot be walked, or None.
 
     Walking every key (not the values) reads only the branch and leaf
@@ -94,7 +95,7 @@ def _page_problem(env, root):
     return None
 
 
-def open_lmdb_readonly(root, **lmdb_kwargs):
+def open_lmdb_readonly(root: str, **lmdb_kwargs: Any) -> Any:
     """This process's read-only ``lmdb.Environment`` for the LMDB ``root``.
 
     py-lmdb (>= 1.5) raises "already open in this process" when the same
@@ -127,8 +128,9 @@ def open_lmdb_readonly(root, **lmdb_kwargs):
             _ENVS_PID = os.getpid()
         env = _ENVS.get(ident)
         if env is None:
-            kwargs = dict(readonly=True, lock=False, readahead=False,
-                          meminit=False, max_readers=512)
+            kwargs: Dict[str, Any] = dict(
+                readonly=True, lock=False, readahead=False, meminit=False,
+                max_readers=512)
             kwargs.update(lmdb_kwargs)
             if stat.st_size == 0:  # lmdb says only "Bad file descriptor"
                 raise DamagedLmdbError(
@@ -153,7 +155,7 @@ class CorruptEntryError(ImageReadError):
     """An entry of a store exists but cannot be decoded."""
 
 
-def read_meta_info(lmdb_path):
+def read_meta_info(lmdb_path: str) -> Any:
     """Parse ``meta_info.txt`` of an LMDB: ``[(key, (h, w, c)), ...]``.
 
     Lines look like ``0001.png (480,480,3) 1`` (BasicSR; ``0001.raw
@@ -192,24 +194,24 @@ def read_meta_info(lmdb_path):
 class ImageStore:
     """Base class: ``keys()`` and ``get(key) -> RGB uint8 (H, W, 3)``."""
 
-    def keys(self):
+    def keys(self) -> Any:
         raise NotImplementedError
 
-    def get_bytes(self, key):
+    def get_bytes(self, key: str) -> Any:
         raise NotImplementedError
 
-    def describe(self, key):
+    def describe(self, key: str) -> Any:
         """A human-readable location of ``key`` for error messages."""
         raise NotImplementedError
 
-    def get(self, key):
+    def get(self, key: str) -> Any:
         return imfrombytes(self.get_bytes(key), self.describe(key))
 
 
 class FolderStore(ImageStore):
     """Images in a folder, found recursively by extension."""
 
-    def __init__(self, root):
+    def __init__(self, root: str) -> None:
         if not osp.isdir(root):
             raise FileNotFoundError(f'image folder {root} does not exist')
         self.root = root
@@ -238,30 +240,30 @@ class FolderStore(ImageStore):
             self._paths = paths
         return self._paths
 
-    def keys(self):
+    def keys(self) -> Any:
         return sorted(self._scan())
 
-    def paths(self):
+    def paths(self) -> Any:
         """``{key: file path}`` of every image, in key order."""
         return {key: self._scan()[key] for key in self.keys()}
 
-    def path(self, key):
+    def path(self, key: str) -> Any:
         try:
             return self._scan()[key]
         except KeyError:
             raise KeyError(f'{self.root}: no image with key {key!r}') from None
 
-    def describe(self, key):
+    def describe(self, key: str) -> Any:
         return self.path(key)
 
-    def get_bytes(self, key):
+    def get_bytes(self, key: str) -> Any:
         return read_file_bytes(self.path(key))
 
 
 class LmdbStore(ImageStore):
     """Images (PNG/JPEG or raw pixels) in an LMDB, keys in meta_info.txt."""
 
-    def __init__(self, root, **lmdb_kwargs):
+    def __init__(self, root: str, **lmdb_kwargs: Any) -> None:
         if osp.isfile(root):
             raise NotADirectoryError(
                 f'{root} is a file; an LMDB is a folder holding data.mdb '
@@ -288,16 +290,16 @@ class LmdbStore(ImageStore):
             self._pid = os.getpid()
         return self._env
 
-    def keys(self):
+    def keys(self) -> Any:
         return [key for key, _ in self._meta]
 
-    def shapes(self):
+    def shapes(self) -> Any:
         return dict(self._meta)
 
-    def describe(self, key):
+    def describe(self, key: str) -> Any:
         return f'{self.root}[{key}]'
 
-    def get_bytes(self, key):
+    def get_bytes(self, key: str) -> Any:
         import lmdb
         try:
             with self._txn_env().begin(write=False) as txn:
@@ -311,14 +313,14 @@ class LmdbStore(ImageStore):
             raise KeyError(f'{self.root}: no entry with key {key!r}')
         return bytes(value)
 
-    def get(self, key):
+    def get(self, key: str) -> Any:
         try:
             return super().get(key)
         except ImageReadError as err:
             raise CorruptEntryError(str(err)) from err
 
 
-def build_image_store(root, backend_args=None):
+def build_image_store(root: str, backend_args: Optional[Any] = None) -> Any:
     """``FolderStore`` or ``LmdbStore`` for ``root``.
 
     ``backend_args=None`` (the default) detects the storage: a folder

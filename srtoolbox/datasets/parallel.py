@@ -20,24 +20,25 @@ import os
 import threading
 import time
 from collections import deque
+from typing import Any, Callable, Generator, Sequence
 
 __all__ = ['run_ordered', 'default_workers', 'check_on_error', 'listing']
 
 MAX_LISTED = 20  # lines of a problem list shown in an error message
 
 
-def default_workers():
+def default_workers() -> Any:
     """``min(8, cpu_count)``: decoding PNG/JPEG scales to a few cores."""
     return max(1, min(8, os.cpu_count() or 1))
 
 
-def check_on_error(on_error):
+def check_on_error(on_error: Any) -> None:
     if on_error not in ('stop', 'skip'):
         raise ValueError(
             f"on_error must be 'stop' or 'skip', got {on_error!r}")
 
 
-def listing(lines, limit=MAX_LISTED):
+def listing(lines: Any, limit: Any = MAX_LISTED) -> Any:
     """``lines`` indented one per line, the first ``limit`` of them."""
     lines = [str(line) for line in lines]
     text = '\n  ' + '\n  '.join(lines[:limit])
@@ -58,7 +59,9 @@ def _exit_with_parent(parent_pid):
     threading.Thread(target=watch, daemon=True).start()
 
 
-def run_ordered(func, items, workers, desc, progress, unit='img'):
+def run_ordered(func: Callable[[Any], Any], items: Sequence[Any],
+                workers: int, desc: str, progress: bool,
+                unit: str = 'img') -> Generator[Any, None, None]:
     """Yield ``func(item)`` for every item, in order, with a progress bar.
 
     ``workers > 1`` runs ``func`` (picklable) in that many processes; at most
@@ -82,7 +85,7 @@ def run_ordered(func, items, workers, desc, progress, unit='img'):
             initializer=_exit_with_parent, initargs=(os.getpid(),))
         try:
             todo = iter(items)
-            pending = deque()
+            pending: deque = deque()
             for item in todo:
                 pending.append(pool.submit(func, item))
                 if len(pending) >= 4 * workers:

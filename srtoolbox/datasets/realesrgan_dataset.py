@@ -12,6 +12,7 @@ which srtoolbox's resumable sampler seeds per sample: the same seed gives
 the same crops and kernels with any number of loader workers.
 """
 import random
+from typing import Any, Dict, Optional
 
 import cv2
 import numpy as np
@@ -58,9 +59,13 @@ class RealESRGANDataset(HRImageDataset):
     gt_path))`` with S = ``crop_pad_size``, K the largest kernel size.
     """
 
-    def __init__(self, *, gt_folder, scale, gt_size=256, crop_pad_size=400,
-                 use_hflip=True, use_rot=False, first_kernel=None,
-                 second_kernel=None, final_sinc=None, **kwargs):
+    def __init__(self, *, gt_folder: str, scale: int, gt_size: int = 256,
+                 crop_pad_size: int = 400, use_hflip: bool = True,
+                 use_rot: bool = False,
+                 first_kernel: Optional[Dict[str, Any]] = None,
+                 second_kernel: Optional[Dict[str, Any]] = None,
+                 final_sinc: Optional[Dict[str, Any]] = None,
+                 **kwargs: Any) -> None:
         self.first_kernel = BlurKernelSampler(
             **{**FIRST_KERNEL, **(first_kernel or {})}, name='first_kernel')
         self.second_kernel = BlurKernelSampler(
@@ -115,7 +120,7 @@ class RealESRGANDataset(HRImageDataset):
         left = random.randint(0, w - size)
         return img[top:top + size, left:left + size]
 
-    def prepare_data(self, idx):
+    def prepare_data(self, idx: int) -> Any:
         data_info = self.get_data_info(idx)
         self._load_or_name(data_info)
         gt = self._crop_or_pad(self._augment(data_info['gt']))

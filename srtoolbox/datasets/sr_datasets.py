@@ -7,6 +7,7 @@ A dataset knows where images are stored (a folder or an LMDB, see
 import logging
 import os.path as osp
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, Optional, Sequence
 
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
@@ -19,6 +20,27 @@ from .parallel import default_workers, listing
 __all__ = ['HRImageDataset', 'PairedImageDataset']
 
 
+# mmcv/mmdet transforms that move ``results['img']`` only: in an SR
+# pipeline (``gt`` and ``lq``) they would flip nothing, or one image of a
+# pair if it also sat under ``img``
+_IMAGE_ONLY = {'RandomFlip': 'RandomFlipRotate (flips gt and lq alike)'}
+
+
+def check_pipeline(pipeline: Any, owner: Any) -> None:
+    """Refuse transforms that would leave ``gt`` and ``lq`` misaligned or
+    untouched (mmcv's ``RandomFlip`` works on ``img`` only)."""
+    for i, step in enumerate(pipeline):
+        kind = step.get('type') if isinstance(step, dict) else type(step)
+        name = kind if isinstance(kind, str) else getattr(kind, '__name__',
+                                                          '')
+        short = name.rsplit('.', 1)[-1]
+        if short in _IMAGE_ONLY:
+            raise ValueError(
+                f"{owner}: pipeline[{i}] is {name}, which flips "
+                f"results['img'] only, not the 'gt'/'lq' pair of an SR "
+                f'sample; use {_IMAGE_ONLY[short]}')
+
+
 class _SRDatasetBase(BaseDataset):
 
     def __init__(self, *, scale, pipeline=(), name=None, test_mode=False,
@@ -26,6 +48,7 @@ class _SRDatasetBase(BaseDataset):
         if not isinstance(scale, int) or scale < 1:
             raise ValueError(f'{type(self).__name__}: scale must be a positive '
                              f'integer, got {scale!r}')
+        check_pipeline(pipeline, type(self).__name__)
         self.scale = scale
         self.name = name
         self.skip_bad = skip_bad
@@ -131,12 +154,15 @@ class HRImageDataset(_SRDatasetBase):
             raises an error naming it when it is read.
     """
 
-    def __init__(self, *, gt_folder, scale, pipeline=(), backend_args=None,
-                 name=None, data_root='', test_mode=False, cache=False,
-                 skip_bad=False, **kwargs):
+    def __init__(self, *, gt_folder: str, scale: int,
+                 pipeline: Sequence[Any] = (),
+                 backend_args: Optional[Dict[str, Any]] = None,
+                 name: Optional[str] = None, data_root: str = '',
+                 test_mode: bool = False, cache: bool = False,
+                 skip_bad: bool = False, **kwargs: Any) -> None:
         self.gt_folder = gt_folder
         self.backend_args = backend_args
-        self._cache = {} if cache else None
+        self._cache: Optional[dict] = {} if cache else None
         path = osp.join(data_root, gt_folder) if data_root else gt_folder
         self.gt_store = build_image_store(path, backend_args)
         name = name or osp.splitext(osp.basename(osp.normpath(path)))[0]
@@ -144,7 +170,7 @@ class HRImageDataset(_SRDatasetBase):
                          data_root=data_root, test_mode=test_mode,
                          skip_bad=skip_bad, **kwargs)
 
-    def load_data_list(self):
+    def load_data_list(self) -> Any:
         keys = self._readable([(key, [(self.gt_store, key)])
                                for key in self.gt_store.keys()])
         return [dict(key=key, dataset=self.name, sample_idx=i)
@@ -183,9 +209,12 @@ class PairedImageDataset(_SRDatasetBase):
             either image does not decode.
     """
 
-    def __init__(self, *, gt_folder, lq_folder, scale, pipeline=(),
-                 filename_tmpl='{}', backend_args=None, name=None,
-                 data_root='', test_mode=False, skip_bad=False, **kwargs):
+    def __init__(self, *, gt_folder: str, lq_folder: str, scale: int,
+                 pipeline: Sequence[Any] = (), filename_tmpl: str = '{}',
+                 backend_args: Optional[Dict[str, Any]] = None,
+                 name: Optional[str] = None, data_root: str = '',
+                 test_mode: bool = False, skip_bad: bool = False,
+                 **kwargs: Any) -> None:
         if '{}' not in filename_tmpl:
             raise ValueError(f"filename_tmpl must contain '{{}}', got "
                              f'{filename_tmpl!r}')
@@ -202,7 +231,7 @@ class PairedImageDataset(_SRDatasetBase):
                          data_root=data_root, test_mode=test_mode,
                          skip_bad=skip_bad, **kwargs)
 
-    def load_data_list(self):
+    def load_data_list(self) -> Any:
         lq_keys = set(self.lq_store.keys())
         pairs, missing = [], []
         for key in self.gt_store.keys():

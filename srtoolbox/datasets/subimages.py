@@ -8,6 +8,7 @@ import dataclasses
 import os
 import os.path as osp
 from functools import partial
+from typing import Any, Optional
 
 from ..utils.image_io import IMG_EXTENSIONS, ImageReadError, imread, imwrite
 from .image_store import FolderStore
@@ -26,7 +27,8 @@ class ExtractResult:
     too_small: list = dataclasses.field(default_factory=list)
 
 
-def crop_positions(length, crop_size, step, thresh_size=0):
+def crop_positions(length: Any, crop_size: int, step: Any,
+                   thresh_size: int = 0) -> Any:
     """Top-left offsets of the crops along one axis (BasicSR's rule).
 
     Crops start every ``step`` pixels; if the part left after the last one
@@ -58,9 +60,11 @@ def _crop_one(job, crop_size, step, thresh_size):
     return index, None
 
 
-def extract_subimages(input_dir, output_dir, *, crop_size=480, step=240,
-                      thresh_size=0, scale=1, lq_suffix='', workers=None,
-                      overwrite=False, on_error='stop', progress=True):
+def extract_subimages(input_dir: str, output_dir: str, *, crop_size: int = 480,
+                      step: int = 240, thresh_size: int = 0, scale: int = 1,
+                      lq_suffix: str = '', workers: Optional[Any] = None,
+                      overwrite: bool = False, on_error: str = 'stop',
+                      progress: bool = True) -> Any:
     """Cut every image under ``input_dir`` into overlapping square crops.
 
     Crops of ``crop_size`` start every ``step`` pixels in both directions
@@ -107,7 +111,8 @@ def extract_subimages(input_dir, output_dir, *, crop_size=480, step=240,
                     '(--overwrite) to write over them, or choose an empty '
                     'folder')
     sources = FolderStore(input_dir).paths()
-    jobs, names = [], {}
+    jobs: list = []
+    names: dict = {}
     for key, path in sources.items():
         name = key[:-len(lq_suffix)] if lq_suffix and key.endswith(
             lq_suffix) else key

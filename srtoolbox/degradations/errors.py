@@ -1,5 +1,7 @@
 """The one error of the degradation model's configuration checks."""
 
+from typing import Any, Optional
+
 __all__ = ['DegradationConfigError', 'check_range', 'check_probs',
            'check_prob', 'check_kernel_sizes']
 
@@ -9,7 +11,8 @@ class DegradationConfigError(ValueError):
     config is built, before any training)."""
 
 
-def check_range(name, value, low=None, high=None):
+def check_range(name: str, value: Any, low: Optional[Any] = None,
+                high: Optional[Any] = None) -> Any:
     """``value`` = (min, max) with min <= max, inside [low, high]."""
     try:
         lo, hi = (float(v) for v in value)
@@ -26,7 +29,7 @@ def check_range(name, value, low=None, high=None):
     return lo, hi
 
 
-def check_prob(name, value):
+def check_prob(name: str, value: Any) -> Any:
     """A probability in [0, 1]."""
     if not isinstance(value, (int, float)) or not 0 <= value <= 1:
         raise DegradationConfigError(
@@ -34,7 +37,8 @@ def check_prob(name, value):
     return float(value)
 
 
-def check_probs(name, probs, num=None, names=None):
+def check_probs(name: str, probs: Any, num: Optional[Any] = None,
+                names: Optional[Any] = None) -> Any:
     """Non-negative probabilities that sum to one (within 1e-6)."""
     probs = [float(p) for p in probs]
     if num is not None and len(probs) != num:
@@ -51,7 +55,7 @@ def check_probs(name, probs, num=None, names=None):
     return tuple(probs)
 
 
-def check_kernel_sizes(name, sizes):
+def check_kernel_sizes(name: str, sizes: Any) -> Any:
     """Odd kernel sizes >= 3, returned sorted."""
     sizes = [sizes] if isinstance(sizes, int) else list(sizes)
     if not sizes:

@@ -7,8 +7,10 @@ does before degrading it (BasicSR's ``USMSharp``: Gaussian blur of size 51,
 sharp = I + 0.5 (I - blur), blended by a blurred mask of where
 |I - blur| > 10/255).
 """
+from typing import Any
+
 import torch
-from torch import nn
+from torch import Tensor, nn
 from torch.nn import functional as F
 
 from .errors import DegradationConfigError
@@ -16,7 +18,7 @@ from .errors import DegradationConfigError
 __all__ = ['filter2d', 'gaussian_kernel1d', 'USMSharp']
 
 
-def filter2d(img, kernel):
+def filter2d(img: Tensor, kernel: Tensor) -> Tensor:
     """Filter every channel of each image with its kernel.
 
     Args:
@@ -61,7 +63,7 @@ def _separable_filter(img, g):
     return x.reshape(b, c, h, w)
 
 
-def gaussian_kernel1d(size, sigma=0.0):
+def gaussian_kernel1d(size: int, sigma: float = 0.0) -> Any:
     """OpenCV's ``getGaussianKernel`` for sizes > 7 (float64, sums to 1):
     sigma <= 0 means ``0.3 ((size - 1) / 2 - 1) + 0.8``."""
     if sigma <= 0:
@@ -82,7 +84,7 @@ class USMSharp(nn.Module):
     levels. Images must be larger than ``radius // 2`` pixels a side.
     """
 
-    def __init__(self, radius=50, sigma=0.0):
+    def __init__(self, radius: int = 50, sigma: float = 0.0) -> None:
         super().__init__()
         if not isinstance(radius, int) or radius < 1:
             raise DegradationConfigError(
@@ -100,7 +102,8 @@ class USMSharp(nn.Module):
         # the Gaussian is separable: 2 x 51 taps instead of 51 x 51
         self.register_buffer('kernel1d', g.float(), persistent=False)
 
-    def forward(self, img, weight=0.5, threshold=10):
+    def forward(self, img: Tensor, weight: float = 0.5,
+                threshold: int = 10) -> Tensor:
         blur = _separable_filter(img, self.kernel1d)
         residual = img - blur
         mask = (residual.abs() * 255 > threshold).to(img.dtype)
@@ -108,6 +111,6 @@ class USMSharp(nn.Module):
         sharp = (img + weight * residual).clamp(0, 1)
         return soft_mask * sharp + (1 - soft_mask) * img
 
-    def extra_repr(self):
+    def extra_repr(self) -> Any:
         return f'radius={self.radius}'
 

@@ -14,9 +14,11 @@ is one (blocks x 64) @ (64 x 64) matrix product per channel, so a batch
 runs on the training device.
 """
 import math
+from typing import Any, Union
 
 import torch
 from torch.nn import functional as F
+from torch import Tensor
 
 from .errors import DegradationConfigError
 
@@ -54,7 +56,7 @@ _DCT = _dct_matrix()
 _DCT2 = torch.kron(_DCT, _DCT)  # row-major vec(C B C^T) = kron(C, C) vec(B)
 
 
-def quality_to_factor(quality):
+def quality_to_factor(quality: Any) -> Any:
     """JPEG quality (1-100, tensor) -> quantisation table factor."""
     return torch.where(quality < 50, 5000.0 / quality,
                        200.0 - quality * 2) / 100.0
@@ -84,7 +86,7 @@ def _code(channel, table, dct2):
     return _unblocks(coeffs @ dct2, h, w) + 128
 
 
-def jpeg_compress(img, quality):
+def jpeg_compress(img: Tensor, quality: Union[Tensor, float]) -> Tensor:
     """JPEG-compress and decode a batch.
 
     Args:

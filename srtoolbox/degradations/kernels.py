@@ -18,6 +18,7 @@ loader workers).
 """
 import math
 import random
+from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -37,14 +38,14 @@ KERNEL_TYPES = ('iso', 'aniso', 'generalized_iso', 'generalized_aniso',
                 'plateau_iso', 'plateau_aniso')
 
 
-def mesh_grid(kernel_size):
+def mesh_grid(kernel_size: int) -> Any:
     """``(K, K, 2)`` coordinates (x, y) of each tap, centre at (0, 0)."""
     ax = np.arange(-(kernel_size // 2), kernel_size // 2 + 1, dtype=np.float64)
     xx, yy = np.meshgrid(ax, ax)
     return np.stack([xx, yy], axis=-1)
 
 
-def sigma_matrix(sigma_x, sigma_y, theta):
+def sigma_matrix(sigma_x: Any, sigma_y: Any, theta: Any) -> Any:
     """Covariance ``R(theta) diag(sx^2, sy^2) R(theta)^T`` (theta in rad)."""
     c, s = math.cos(theta), math.sin(theta)
     rot = np.array([[c, -s], [s, c]])
@@ -64,29 +65,34 @@ def _normalise(kernel):
     return kernel / np.sum(kernel)
 
 
-def bivariate_gaussian(kernel_size, sigma_x, sigma_y=None, theta=0.0,
-                       isotropic=True):
+def bivariate_gaussian(kernel_size: int, sigma_x: Any,
+                       sigma_y: Optional[Any] = None, theta: float = 0.0,
+                       isotropic: bool = True) -> Any:
     """Normalised (an)isotropic Gaussian; ``sigma_y``/``theta`` ignored when
     ``isotropic``."""
     q = _quadratic_form(kernel_size, sigma_x, sigma_y, theta, isotropic)
     return _normalise(np.exp(-0.5 * q))
 
 
-def bivariate_generalized_gaussian(kernel_size, sigma_x, sigma_y=None,
-                                   theta=0.0, beta=1.0, isotropic=True):
+def bivariate_generalized_gaussian(kernel_size: int, sigma_x: Any,
+                                   sigma_y: Optional[Any] = None,
+                                   theta: float = 0.0, beta: float = 1.0,
+                                   isotropic: bool = True) -> Any:
     """Normalised generalized Gaussian; beta = 1 is the Gaussian."""
     q = _quadratic_form(kernel_size, sigma_x, sigma_y, theta, isotropic)
     return _normalise(np.exp(-0.5 * np.power(q, beta)))
 
 
-def bivariate_plateau(kernel_size, sigma_x, sigma_y=None, theta=0.0,
-                      beta=1.0, isotropic=True):
+def bivariate_plateau(kernel_size: int, sigma_x: Any,
+                      sigma_y: Optional[Any] = None, theta: float = 0.0,
+                      beta: float = 1.0, isotropic: bool = True) -> Any:
     """Normalised plateau-shaped kernel ``1 / (1 + q^beta)``."""
     q = _quadratic_form(kernel_size, sigma_x, sigma_y, theta, isotropic)
     return _normalise(1.0 / (np.power(q, beta) + 1))
 
 
-def circular_lowpass_kernel(cutoff, kernel_size, pad_to=0):
+def circular_lowpass_kernel(cutoff: Any, kernel_size: int,
+                            pad_to: int = 0) -> Any:
     """The 2-D sinc filter: an ideal circular low-pass of cutoff ``cutoff``
     (radians, pi is the Nyquist frequency), zero-padded to ``pad_to``."""
     if kernel_size % 2 == 0:
@@ -106,7 +112,7 @@ def circular_lowpass_kernel(cutoff, kernel_size, pad_to=0):
     return kernel
 
 
-def pulse_kernel(kernel_size):
+def pulse_kernel(kernel_size: int) -> Any:
     """The identity filter (1 at the centre)."""
     kernel = np.zeros((kernel_size, kernel_size))
     kernel[kernel_size // 2, kernel_size // 2] = 1.0
@@ -120,9 +126,10 @@ def _draw_beta(beta_range):
     return np.random.uniform(1, beta_range[1])
 
 
-def random_mixed_kernel(kernel_list, kernel_prob, kernel_size, sigma_range,
-                        betag_range, betap_range,
-                        rotation_range=(-math.pi, math.pi)):
+def random_mixed_kernel(kernel_list: Sequence[str],
+                        kernel_prob: Sequence[float], kernel_size: int,
+                        sigma_range: Any, betag_range: Any, betap_range: Any,
+                        rotation_range: tuple = (-math.pi, math.pi)) -> Any:
     """One kernel of a type drawn with ``kernel_prob`` from ``kernel_list``;
     sigma_x, sigma_y uniform in ``sigma_range``, theta in ``rotation_range``,
     beta in ``betag_range`` (generalized) or ``betap_range`` (plateau)."""
@@ -168,11 +175,16 @@ class BlurKernelSampler:
     ``sample()`` -> ``(K, K)`` float32 array, K = max(kernel_sizes).
     """
 
-    def __init__(self, *, kernel_list=KERNEL_TYPES,
-                 kernel_prob=(0.45, 0.25, 0.12, 0.03, 0.12, 0.03),
-                 blur_sigma=(0.2, 3.0), betag_range=(0.5, 4.0),
-                 betap_range=(1.0, 2.0), sinc_prob=0.1,
-                 kernel_sizes=DEFAULT_KERNEL_SIZES, name='blur kernel'):
+    def __init__(
+            self, *, kernel_list: Sequence[str] = KERNEL_TYPES,
+            kernel_prob: Sequence[float] = (0.45, 0.25, 0.12, 0.03, 0.12,
+                                            0.03),
+            blur_sigma: Tuple[float, ...] = (0.2, 3.0),
+            betag_range: Tuple[float, ...] = (0.5, 4.0),
+            betap_range: Tuple[float, ...] = (1.0, 2.0),
+            sinc_prob: float = 0.1,
+            kernel_sizes: Sequence[int] = DEFAULT_KERNEL_SIZES,
+            name: str = 'blur kernel') -> None:
         unknown = [k for k in kernel_list if k not in KERNEL_TYPES]
         if unknown or not kernel_list:
             raise DegradationConfigError(
@@ -197,7 +209,7 @@ class BlurKernelSampler:
                                                kernel_sizes)
         self.max_size = self.kernel_sizes[-1]
 
-    def sample(self):
+    def sample(self) -> Any:
         size = random.choice(self.kernel_sizes)
         if np.random.uniform() < self.sinc_prob:
             low = np.pi / 3 if size < 13 else np.pi / 5
@@ -220,14 +232,15 @@ class FinalSincSampler:
     ``sample()`` -> ``(K, K)`` float32, K = max(kernel_sizes).
     """
 
-    def __init__(self, *, prob=0.8, kernel_sizes=DEFAULT_KERNEL_SIZES,
-                 name='final_sinc'):
+    def __init__(self, *, prob: float = 0.8,
+                 kernel_sizes: Sequence[int] = DEFAULT_KERNEL_SIZES,
+                 name: str = 'final_sinc') -> None:
         self.prob = check_prob(f'{name}.prob', prob)
         self.kernel_sizes = check_kernel_sizes(f'{name}.kernel_sizes',
                                                kernel_sizes)
         self.max_size = self.kernel_sizes[-1]
 
-    def sample(self):
+    def sample(self) -> Any:
         if np.random.uniform() < self.prob:
             size = random.choice(self.kernel_sizes)
             kernel = circular_lowpass_kernel(

@@ -3,7 +3,10 @@
 Each image of the batch draws its own strength and its own colour/gray
 choice from torch's generator on the images' device.
 """
+from typing import Any
+
 import torch
+from torch import Tensor
 
 __all__ = ['add_gaussian_noise', 'add_poisson_noise', 'random_add_noise']
 
@@ -16,7 +19,7 @@ def _per_image(value, img):
                            device=img.device).reshape(-1, 1, 1, 1)
 
 
-def add_gaussian_noise(img, sigma, gray):
+def add_gaussian_noise(img: Tensor, sigma: Tensor, gray: Tensor) -> Any:
     """``img + N(0, (sigma/255)^2)``, clipped to [0, 1].
 
     Args:
@@ -54,7 +57,7 @@ def _poisson(img):
     return torch.poisson(img * vals) / vals - img
 
 
-def add_poisson_noise(img, scale, gray):
+def add_poisson_noise(img: Tensor, scale: Tensor, gray: Tensor) -> Any:
     """Add ``scale`` times Poisson noise, clipped to [0, 1].
 
     Args:
@@ -78,8 +81,8 @@ def _uniform(b, low, high, like):
         high - low) + low
 
 
-def random_add_noise(img, gaussian_prob, noise_range, poisson_scale_range,
-                     gray_prob):
+def random_add_noise(img: Any, gaussian_prob: float, noise_range: Any,
+                     poisson_scale_range: Any, gray_prob: float) -> Any:
     """Gaussian noise (sigma uniform in ``noise_range``) with probability
     ``gaussian_prob``, else Poisson noise (scale uniform in
     ``poisson_scale_range``), for the whole batch; each image is gray with

@@ -6,6 +6,7 @@ with a seed, and the caller writes the LR images as files
 (``tools/make_degraded_set.py``).
 """
 import random
+from typing import Optional
 
 import numpy as np
 import torch
@@ -16,8 +17,11 @@ from .pipeline import SecondOrderDegradation
 __all__ = ['degrade_images']
 
 
-def degrade_images(images, *, scale=4, seed=0, degradation=None,
-                   first_kernel=None, second_kernel=None, final_sinc=None):
+def degrade_images(images: list, *, scale: int = 4, seed: int = 0,
+                   degradation: Optional[dict] = None,
+                   first_kernel: Optional[dict] = None,
+                   second_kernel: Optional[dict] = None,
+                   final_sinc: Optional[dict] = None) -> list:
     """Real-ESRGAN's second-order degradation of each image, seeded.
 
     Args:

@@ -22,10 +22,12 @@ successive batches. Scalar draws use torch's CPU generator, noise the
 device's; both are seeded by the runner, so the result does not depend on
 the number of loader workers.
 """
+from typing import Any, Sequence, Tuple
+
 import torch
 
 from ..registry import DEGRADATIONS
-from .errors import (DegradationConfigError, check_prob, check_range)
+from .errors import DegradationConfigError, check_prob, check_range
 from .filtering import USMSharp, filter2d
 from .jpeg import jpeg_compress
 from .noise import random_add_noise
@@ -35,7 +37,7 @@ __all__ = ['SecondOrderDegradation', 'TrainingPairPool',
            'paired_random_crop']
 
 
-def paired_random_crop(gts, lq, gt_size, scale):
+def paired_random_crop(gts: Any, lq: Any, gt_size: int, scale: int) -> Any:
     """Crop every GT batch in ``gts`` to ``gt_size`` and ``lq`` to
     ``gt_size // scale`` at one random position (multiples of ``scale``)."""
     h, w = lq.shape[-2:]
@@ -82,16 +84,26 @@ class SecondOrderDegradation:
     GT itself when ``usm_sharp`` is False).
     """
 
-    def __init__(self, *, scale=4, gt_size=256, usm_sharp=True,
-                 resize_prob=(0.2, 0.7, 0.1), resize_range=(0.15, 1.5),
-                 gaussian_noise_prob=0.5, noise_range=(1, 30),
-                 poisson_scale_range=(0.05, 3), gray_noise_prob=0.4,
-                 jpeg_range=(30, 95), second_blur_prob=0.8,
-                 resize_prob2=(0.3, 0.4, 0.3), resize_range2=(0.3, 1.2),
-                 gaussian_noise_prob2=0.5, noise_range2=(1, 25),
-                 poisson_scale_range2=(0.05, 2.5), gray_noise_prob2=0.4,
-                 jpeg_range2=(30, 95), final_sinc_first_prob=0.5,
-                 resize_modes=RESIZE_MODES, usm_radius=50):
+    def __init__(self, *, scale: int = 4, gt_size: int = 256,
+                 usm_sharp: bool = True,
+                 resize_prob: Tuple[float, ...] = (0.2, 0.7, 0.1),
+                 resize_range: Tuple[float, ...] = (0.15, 1.5),
+                 gaussian_noise_prob: float = 0.5,
+                 noise_range: Tuple[int, ...] = (1, 30),
+                 poisson_scale_range: Tuple[float, ...] = (0.05, 3),
+                 gray_noise_prob: float = 0.4,
+                 jpeg_range: Tuple[int, ...] = (30, 95),
+                 second_blur_prob: float = 0.8,
+                 resize_prob2: Tuple[float, ...] = (0.3, 0.4, 0.3),
+                 resize_range2: Tuple[float, ...] = (0.3, 1.2),
+                 gaussian_noise_prob2: float = 0.5,
+                 noise_range2: Tuple[int, ...] = (1, 25),
+                 poisson_scale_range2: Tuple[float, ...] = (0.05, 2.5),
+                 gray_noise_prob2: float = 0.4,
+                 jpeg_range2: Tuple[int, ...] = (30, 95),
+                 final_sinc_first_prob: float = 0.5,
+                 resize_modes: Sequence[str] = RESIZE_MODES,
+                 usm_radius: int = 50) -> None:
         if not isinstance(scale, int) or scale < 1:
             raise DegradationConfigError(
                 f'scale must be a positive integer, got {scale!r}')
@@ -132,7 +144,7 @@ class SecondOrderDegradation:
                                             poisson_range, 0),
             gray_prob=check_prob(f'gray_noise_prob{suffix}', gray_prob))
 
-    def check_kernel_size(self, kernel_size):
+    def check_kernel_size(self, kernel_size: int) -> None:
         """A GT crop must be at least as large as the blur kernels."""
         if self.gt_size is not None and kernel_size > self.gt_size:
             raise DegradationConfigError(
@@ -146,7 +158,8 @@ class SecondOrderDegradation:
         return jpeg_compress(img.clamp(0, 1), quality)
 
     @torch.no_grad()
-    def degrade(self, img, kernel1, kernel2, sinc_kernel):
+    def degrade(self, img: Any, kernel1: Any, kernel2: Any,
+                sinc_kernel: Any) -> Any:
         """Steps 2-3 on ``img`` ``(B, 3, H, W)``: the LR image, rounded to
         8-bit levels, ``(B, 3, H // scale, W // scale)``."""
         h, w = img.shape[-2:]
@@ -205,7 +218,7 @@ class TrainingPairPool:
     the first batch). The queue lives on the batch's device.
     """
 
-    def __init__(self, size):
+    def __init__(self, size: int) -> None:
         if not isinstance(size, int) or size < 0:
             raise DegradationConfigError(
                 f'queue_size must be an integer >= 0, got {size!r}')

@@ -1,6 +1,8 @@
 """Random resize of a batch: up, down or keep, then area, bilinear or
 bicubic interpolation (one draw for the whole batch, as the released
 training code)."""
+from typing import Any, Optional, Sequence
+
 import torch
 from torch.nn import functional as F
 
@@ -19,7 +21,9 @@ def _choice(seq, probs=None):
                                      1))]
 
 
-def interpolate(img, size=None, scale_factor=None, mode='bilinear'):
+def interpolate(img: Any, size: Optional[Any] = None,
+                scale_factor: Optional[Any] = None,
+                mode: str = 'bilinear') -> Any:
     """``F.interpolate`` as the released code calls it (no antialias,
     ``align_corners=False`` for bilinear/bicubic)."""
     return F.interpolate(img, size=size, scale_factor=scale_factor, mode=mode)
@@ -41,8 +45,10 @@ class RandomResize:
     relative to the LR size), else ``img`` is scaled by the factor.
     """
 
-    def __init__(self, resize_prob, resize_range, modes=RESIZE_MODES,
-                 name='resize'):
+    def __init__(self, resize_prob: Sequence[float],
+                 resize_range: Sequence[float],
+                 modes: Sequence[str] = RESIZE_MODES,
+                 name: str = 'resize') -> None:
         self.resize_prob = check_probs(f'{name}_prob', resize_prob, 3,
                                        ('up', 'down', 'keep'))
         self.resize_range = check_range(f'{name}_range', resize_range, 1e-3)
@@ -57,7 +63,7 @@ class RandomResize:
                 f'{name} modes must be among {RESIZE_MODES}, got {modes}')
         self.modes = modes
 
-    def draw(self):
+    def draw(self) -> Any:
         """(factor, mode)."""
         kind = _choice(('up', 'down', 'keep'), self.resize_prob)
         low, high = self.resize_range

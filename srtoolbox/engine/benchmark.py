@@ -15,7 +15,6 @@ runner) adds.
 
 Identical shapes are timed once and multiplied by how often they occur.
 """
-import platform
 import statistics
 import time
 from collections import Counter
@@ -23,6 +22,8 @@ from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
+
+from ..utils.hardware import machine_info as hardware_machine_info
 
 __all__ = ['ConvShape', 'ConvTiming', 'FloorResult', 'conv_shapes',
            'time_conv', 'conv_floor', 'forward_seconds', 'machine_info',
@@ -211,41 +212,13 @@ def forward_seconds(network, input_shape, channels_last=True, amp_dtype=None,
     return min(times[warmup:])
 
 
-def _cpu_info():
-    model, flags = platform.processor() or platform.machine(), set()
-    try:
-        with open('/proc/cpuinfo', encoding='utf-8') as f:
-            for line in f:
-                key, _, value = line.partition(':')
-                key = key.strip()
-                if key == 'model name' and model in ('', platform.machine(),
-                                                     platform.processor()):
-                    model = value.strip()
-                elif key == 'flags' and not flags:
-                    flags = set(value.split())
-    except OSError:
-        pass
-    return model, flags
-
-
-def machine_info():
-    """What a figure was measured on: CPU model and its vector flags
-    (avx2, avx512f, avx512_bf16, amx_bf16), torch version, intra-op
-    threads, GPU name when one is used, load average."""
-    import os
-    model, flags = _cpu_info()
-    info = dict(
-        cpu=model, cores=os.cpu_count(),
-        flags={f: f in flags for f in ('avx2', 'avx512f', 'avx512_bf16',
-                                       'amx_bf16')},
-        cpu_capability=torch.backends.cpu.get_cpu_capability(),
-        torch=torch.__version__, threads=torch.get_num_threads(),
-        gpu=torch.cuda.get_device_name() if torch.cuda.is_available()
-        else None)
-    try:
-        info['load_average'] = round(os.getloadavg()[0], 2)
-    except OSError:
-        pass
+def machine_info(device=None):
+    """:func:`srtoolbox.utils.hardware.machine_info`'s record plus
+    ``flags``, ``{flag: present}`` for the four that decide a benchmark's
+    precision (avx2, avx512f, avx512_bf16, amx_bf16)."""
+    info = hardware_machine_info(device)
+    info['flags'] = {f: f in info['cpu_flags']
+                     for f in ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16')}
     return info
 
 

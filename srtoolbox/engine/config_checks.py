@@ -17,115 +17,29 @@ Each check raises :class:`ConfigError` naming the key and the file:
   schedule follows (:func:`follow_max_iters`) and says so.
 
 Syntax errors in Python or YAML configs are reported with the file and line
-(:func:`explain_syntax_error`).
+(:func:`explain_syntax_error`, in :mod:`.config_files`); the schedule checks
+are :mod:`.schedule_checks`. Both are re-exported here.
 """
 from __future__ import annotations
 
-import ast
 import difflib
 import inspect
-import logging
-import os.path as osp
 import re
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Iterator, Optional, Tuple
+
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+from .. import registry as reg
+from .config_files import (ConfigError, config_files, defining_file,
+                           explain_syntax_error)
+from .schedule_checks import check_schedule, follow_max_iters
 
 __all__ = ['ConfigError', 'check_config', 'check_schedule',
            'follow_max_iters', 'explain_syntax_error', 'config_files']
 
-logger = logging.getLogger(__name__)
-
 # what mmengine leaves of a quoted '{{_base_.x}}': "_x_<6 hex>"
 _PLACEHOLDER = re.compile(r'"?_(?P<var>[A-Za-z_][\w.]*)_[0-9a-f]{6}"?')
-_COSINE = ('CosineAnnealingLR', 'CosineAnnealingParamScheduler',
-           'CosineRestartLR', 'CosineAnnealingMomentum')
-
-
-class ConfigError(ValueError):
-    """A mistake in a config, named by key and file."""
-
-
-# ------------------------------------------------------------------ files
-def config_files(path: str) -> List[str]:
-    """``path`` and its ``_base_`` files, child first (unreadable ones
-    are left out)."""
-    from mmengine.config import Config
-    out, todo = [], [osp.abspath(path)]
-    while todo:
-        current = todo.pop(0)
-        if current in out or not osp.isfile(current):
-            continue
-        out.append(current)
-        try:
-            bases = Config._get_base_files(current)
-        except Exception:  # noqa: B902 (a broken base: reported elsewhere)
-            continue
-        todo += [osp.normpath(osp.join(osp.dirname(current), b))
-                 for b in bases]
-    return out
-
-
-def _defining_file(cfg, leaf: str) -> str:
-    """The first config file (child first) that writes ``leaf =`` or
-    ``leaf:``; the config's own file when none does."""
-    path = getattr(cfg, 'filename', None)
-    if not path:
-        return '<config>'
-    pattern = re.compile(r'(?<![\w.])' + re.escape(leaf) + r'\s*[=:]')
-    for f in config_files(path):
-        try:
-            with open(f, encoding='utf-8') as fh:
-                if pattern.search(fh.read()):
-                    return f
-        except OSError:
-            pass
-    return path
-
-
-def explain_syntax_error(path: str) -> Optional[str]:
-    """``'file, line N: message'`` for the first config file (``path`` or
-    a ``_base_``) that does not parse, or None when all do."""
-    files = [osp.abspath(path)]
-    seen = set()
-    while files:
-        f = files.pop(0)
-        if f in seen or not osp.isfile(f):
-            continue
-        seen.add(f)
-        with open(f, encoding='utf-8') as fh:
-            text = fh.read()
-        try:
-            if f.endswith('.py'):
-                tree = ast.parse(text, filename=f)
-                bases = _literal_bases(tree)
-            else:
-                import yaml
-                data = yaml.safe_load(text) or {}
-                bases = data.get('_base_', []) if isinstance(data, dict) \
-                    else []
-                bases = [bases] if isinstance(bases, str) else bases
-        except SyntaxError as e:
-            return f'{f}, line {e.lineno}: {e.msg} (Python syntax error)'
-        except Exception as e:  # noqa: B902 (yaml.YAMLError)
-            mark = getattr(e, 'problem_mark', None)
-            where = f', line {mark.line + 1}' if mark is not None else ''
-            problem = getattr(e, 'problem', None) or str(e)
-            return f'{f}{where}: {problem} (YAML syntax error)'
-        files += [osp.normpath(osp.join(osp.dirname(f), b)) for b in bases
-                  if isinstance(b, str)]
-    return None
-
-
-def _literal_bases(tree) -> List[str]:
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == '_base_'
-                for t in node.targets):
-            try:
-                value = ast.literal_eval(node.value)
-            except ValueError:
-                return []
-            return [value] if isinstance(value, str) else list(value)
-    return []
 
 
 # ----------------------------------------------------------------- walking
@@ -148,7 +62,7 @@ def _check_quoted_base(cfg) -> None:
             var = m.group('var') if m else value
             leaf = path.split('.')[-1].split('[')[0]
             raise ConfigError(
-                f'{_defining_file(cfg, leaf)}: {path} is the string '
+                f'{defining_file(cfg, leaf)}: {path} is the string '
                 f'{value!r}: a quoted \'{{{{_base_.{var}}}}}\' is not '
                 'substituted by mmengine. Write it without quotes: '
                 f'{leaf} = {{{{_base_.{var}}}}}')
@@ -187,7 +101,6 @@ def _accepted(cls) -> Optional[set]:
 def _lookup(registry, type_):
     if not isinstance(type_, str):
         return type_ if callable(type_) else None
-    from mmengine.registry import DefaultScope
     try:
         with DefaultScope.overwrite_default_scope('srtoolbox'):
             return registry.get(type_)
@@ -197,7 +110,6 @@ def _lookup(registry, type_):
 
 def _base_type(cfg, key: str):
     """``type`` of ``key`` in the config's ``_base_`` files, if any."""
-    from mmengine.config import Config
     path = getattr(cfg, 'filename', None)
     for f in (config_files(path)[1:] if path else []):
         try:
@@ -229,7 +141,7 @@ def _check_args(cfg, key: str, node: Any, registry) -> None:
         else getattr(cls, '__name__', str(cls))
     bad = unknown[0]
     close = difflib.get_close_matches(bad, sorted(accepted), n=1)
-    msg = (f'{_defining_file(cfg, bad)}: {key}.{bad}: {name} takes no '
+    msg = (f'{defining_file(cfg, bad)}: {key}.{bad}: {name} takes no '
            f'argument {bad!r}' +
            (f' (did you mean {close[0]!r}?)' if close else '') +
            f'; it takes: {", ".join(sorted(accepted - {"self"}))}.')
@@ -267,26 +179,29 @@ def _datasets(dataset: Any, key: str) -> Iterator[Tuple[str, dict]]:
         yield from _datasets(dataset['dataset'], f'{key}.dataset')
 
 
+def _loader_datasets(cfg) -> Iterator[Tuple[str, dict]]:
+    """``(key, dataset config)`` of every train/val/test dataloader."""
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        if isinstance(loader, dict):
+            yield from _datasets(loader.get('dataset'),
+                                 f'{split}_dataloader.dataset')
+
+
 def _check_constructor_args(cfg) -> None:
     import srtoolbox.datasets  # noqa: F401 (registration)
     import srtoolbox.engine  # noqa: F401
     import srtoolbox.evaluation  # noqa: F401
     import srtoolbox.models  # noqa: F401
-    from .. import registry as reg
     model = cfg.get('model')
     if isinstance(model, dict):
         _check_args(cfg, 'model', model, reg.MODELS)
         for k, v, name in _model_parts(model):
             _check_args(cfg, f'model.{k}', v, getattr(reg, name))
-    for split in ('train', 'val', 'test'):
-        loader = cfg.get(f'{split}_dataloader')
-        if not isinstance(loader, dict):
-            continue
-        for key, ds in _datasets(loader.get('dataset'),
-                                 f'{split}_dataloader.dataset'):
-            _check_args(cfg, key, ds, reg.DATASETS)
-            for i, t in enumerate(ds.get('pipeline') or []):
-                _check_args(cfg, f'{key}.pipeline[{i}]', t, reg.TRANSFORMS)
+    for key, ds in _loader_datasets(cfg):
+        _check_args(cfg, key, ds, reg.DATASETS)
+        for i, t in enumerate(ds.get('pipeline') or []):
+            _check_args(cfg, f'{key}.pipeline[{i}]', t, reg.TRANSFORMS)
     for split in ('val', 'test'):
         ev = cfg.get(f'{split}_evaluator')
         metrics = ev if isinstance(ev, (list, tuple)) else \
@@ -318,7 +233,7 @@ def _check_values(cfg) -> None:
     for key, opt in _optimizers(cfg):
         lr = opt.get('lr')
         if isinstance(lr, (int, float)) and lr < 0:
-            raise ConfigError(f'{_defining_file(cfg, "lr")}: {key}.lr = {lr}'
+            raise ConfigError(f'{defining_file(cfg, "lr")}: {key}.lr = {lr}'
                               ' is negative; a learning rate is >= 0')
     for split in ('train', 'val', 'test'):
         loader = cfg.get(f'{split}_dataloader')
@@ -327,7 +242,7 @@ def _check_values(cfg) -> None:
         bs = loader.get('batch_size')
         if isinstance(bs, int) and bs < 1:
             raise ConfigError(
-                f'{_defining_file(cfg, "batch_size")}: {split}_dataloader.'
+                f'{defining_file(cfg, "batch_size")}: {split}_dataloader.'
                 f'batch_size = {bs}; it must be at least 1')
 
 
@@ -340,7 +255,6 @@ def _default(cls, name: str):
 
 
 def _check_scales(cfg) -> None:
-    from .. import registry as reg
     model = cfg.get('model')
     gen = model.get('generator') if isinstance(model, dict) else None
     if not isinstance(gen, dict) or 'type' not in gen:
@@ -355,32 +269,27 @@ def _check_scales(cfg) -> None:
         dcls = _lookup(reg.DISCRIMINATORS, disc['type'])
         size = disc.get('input_size', _default(dcls, 'input_size')
                         if dcls else None)
-    for split in ('train', 'val', 'test'):
-        loader = cfg.get(f'{split}_dataloader')
-        if not isinstance(loader, dict):
-            continue
-        for key, ds in _datasets(loader.get('dataset'),
-                                 f'{split}_dataloader.dataset'):
-            items = [(key, ds)] + [(f'{key}.pipeline[{i}]', t) for i, t in
-                                   enumerate(ds.get('pipeline') or [])
-                                   if isinstance(t, dict)]
-            for k, item in items:
-                s = item.get('scale')
-                if isinstance(upscale, int) and isinstance(s, int) \
-                        and s != upscale:
-                    raise ConfigError(
-                        f'{_defining_file(cfg, "scale")}: {k}.scale = {s} '
-                        f'but model.generator.{up_key} = {upscale}: the '
-                        'network would be trained or tested at another '
-                        'scale than its data')
-                crop = item.get('gt_size')
-                if split == 'train' and isinstance(size, int) and \
-                        isinstance(crop, int) and crop != size:
-                    raise ConfigError(
-                        f'{_defining_file(cfg, "gt_size")}: {k}.gt_size = '
-                        f'{crop} (the HR crop) but model.discriminator.'
-                        f'input_size = {size}: the discriminator takes '
-                        f'{size}x{size} images; make them equal')
+    for key, ds in _loader_datasets(cfg):
+        items = [(key, ds)] + [(f'{key}.pipeline[{i}]', t) for i, t in
+                               enumerate(ds.get('pipeline') or [])
+                               if isinstance(t, dict)]
+        for k, item in items:
+            s = item.get('scale')
+            if isinstance(upscale, int) and isinstance(s, int) \
+                    and s != upscale:
+                raise ConfigError(
+                    f'{defining_file(cfg, "scale")}: {k}.scale = {s} '
+                    f'but model.generator.{up_key} = {upscale}: the '
+                    'network would be trained or tested at another '
+                    'scale than its data')
+            crop = item.get('gt_size')
+            if key.startswith('train_') and isinstance(size, int) and \
+                    isinstance(crop, int) and crop != size:
+                raise ConfigError(
+                    f'{defining_file(cfg, "gt_size")}: {k}.gt_size = '
+                    f'{crop} (the HR crop) but model.discriminator.'
+                    f'input_size = {size}: the discriminator takes '
+                    f'{size}x{size} images; make them equal')
 
 
 def _check_degradation(cfg) -> None:
@@ -408,7 +317,7 @@ def _check_degradation(cfg) -> None:
             msg = msg.lstrip(':').strip()
         else:
             where, msg, leaf = 'model.degradation', text, 'degradation'
-        raise ConfigError(f'{_defining_file(cfg, leaf)}: {where}: {msg}') \
+        raise ConfigError(f'{defining_file(cfg, leaf)}: {where}: {msg}') \
             from None
 
 
@@ -419,107 +328,3 @@ def check_config(cfg) -> None:
     _check_constructor_args(cfg)
     _check_scales(cfg)
     _check_degradation(cfg)
-
-
-# --------------------------------------------------------------- schedules
-def _schedulers(cfg) -> List[Tuple[str, dict]]:
-    sched = cfg.get('param_scheduler')
-    if isinstance(sched, dict):
-        return [('param_scheduler', sched)]
-    if isinstance(sched, (list, tuple)):
-        return [(f'param_scheduler[{i}]', s) for i, s in enumerate(sched)
-                if isinstance(s, dict)]
-    return []
-
-
-def _step_notes(cfg, max_iters: int) -> List[str]:
-    """Step decays a run of ``max_iters`` never reaches (a short debug run
-    may mean it: said, not refused)."""
-    notes = []
-    for key, s in _schedulers(cfg):
-        if s.get('by_epoch', True):
-            continue
-        kind = s.get('type')
-        if kind == 'MultiStepLR':
-            late = [m for m in s.get('milestones', []) if m >= max_iters]
-            if late:
-                notes.append(f'{key}.milestones {late} are at or beyond '
-                             f'train_cfg.max_iters = {max_iters}: that decay '
-                             'never happens')
-        elif kind == 'StepLR' and (s.get('step_size') or 0) >= max_iters:
-            notes.append(f'{key}.step_size = {s.get("step_size")} is at or '
-                         f'beyond train_cfg.max_iters = {max_iters}: the '
-                         'rate never decays')
-    return notes
-
-
-def _schedule_problem(cfg, max_iters: int) -> Optional[str]:
-    ends = []
-    for key, s in _schedulers(cfg):
-        if s.get('by_epoch', True):
-            continue
-        if s.get('type') in _COSINE:
-            end = s.get('end', s.get('begin', 0) + (s.get('T_max') or 0))
-            ends.append((key, end))
-    if ends:
-        key, end = max(ends, key=lambda e: e[1])
-        if end != max_iters:
-            return (f'{key}: the cosine schedule ends at iteration {end} '
-                    f'but train_cfg.max_iters = {max_iters} (after it ends '
-                    'the rate climbs back up); set T_max/end to match')
-    return None
-
-
-def check_schedule(cfg) -> None:
-    """Raise :class:`ConfigError` when the iteration-based schedule does
-    not fit ``train_cfg.max_iters``."""
-    max_iters = (cfg.get('train_cfg') or {}).get('max_iters')
-    if not isinstance(max_iters, int):
-        return
-    path = getattr(cfg, 'filename', None) or '<config>'
-    problem = _schedule_problem(cfg, max_iters)
-    if problem:
-        raise ConfigError(f'{path}: {problem}')
-    for note in _step_notes(cfg, max_iters):
-        from mmengine.logging import print_log
-        print_log(f'{path}: {note}', logger='current',
-                  level=logging.WARNING)
-
-
-def follow_max_iters(cfg, old_max_iters: Any, options: Dict[str, Any]
-                     ) -> Optional[str]:
-    """After ``--cfg-options train_cfg.max_iters=N`` (and no option on
-    ``param_scheduler``), stretch a schedule that fitted the old length to
-    the new one. Returns what was changed (also logged), or None."""
-    new = (cfg.get('train_cfg') or {}).get('max_iters')
-    if (not isinstance(old_max_iters, int) or not isinstance(new, int)
-            or new == old_max_iters or old_max_iters <= 0
-            or any(k.startswith('param_scheduler') for k in options)
-            or _schedule_problem(cfg, old_max_iters) is not None
-            or _step_notes(cfg, old_max_iters)):
-        return None
-    ratio = new / old_max_iters
-    changes = []
-
-    def scale(v):
-        return max(1, round(v * ratio))
-
-    for key, s in _schedulers(cfg):
-        if s.get('by_epoch', True):
-            continue
-        for field in ('T_max', 'begin', 'end', 'step_size'):
-            if isinstance(s.get(field), int) and s[field] > 0:
-                old = s[field]
-                s[field] = scale(old) if field != 'end' or \
-                    old != old_max_iters else new
-                changes.append(f'{key}.{field} {old} -> {s[field]}')
-        if isinstance(s.get('milestones'), (list, tuple)):
-            old = list(s['milestones'])
-            s['milestones'] = [scale(m) for m in old]
-            changes.append(f'{key}.milestones {old} -> {s["milestones"]}')
-    if not changes:
-        return None
-    msg = (f'train_cfg.max_iters {old_max_iters} -> {new} (--cfg-options): '
-           'the schedule follows: ' + ', '.join(changes))
-    logger.warning(msg)
-    return msg

@@ -17,7 +17,7 @@ from mmengine.hooks import Hook
 from ..registry import HOOKS
 from ..utils.image_io import imwrite
 from ..utils.matlab_imresize import imresize
-from .hooks import comparison_strip
+from ..utils.visualization import comparison_strip
 
 __all__ = ['ReferenceComparisonHook', 'center_crop', 'format_comparison']
 

@@ -8,22 +8,10 @@ from mmengine.hooks import Hook
 from ..registry import HOOKS
 from ..utils.image_io import imwrite
 from ..utils.matlab_imresize import imresize
+from ..utils.visualization import comparison_strip
 
 __all__ = ['SRVisualizationHook', 'SaveSRImagesHook', 'BicubicComparisonHook',
            'comparison_strip']
-
-
-def comparison_strip(images, gap=4):
-    """Concatenate HWC uint8 images of equal height, with white gaps."""
-    height = max(img.shape[0] for img in images)
-    parts = []
-    for i, img in enumerate(images):
-        if img.shape[0] != height:
-            raise ValueError('comparison_strip needs images of equal height')
-        if i:
-            parts.append(np.full((height, gap, 3), 255, np.uint8))
-        parts.append(img)
-    return np.concatenate(parts, axis=1)
 
 
 def _safe_name(key):

@@ -7,93 +7,22 @@ a ``GradScaler``, which this wrapper adds only then. On CPUs without native
 bf16 it falls back to fp32 with a message, because emulated half precision
 is slower there.
 
-This module is the one place that decides precision (:func:`resolve_amp_dtype`,
-:func:`bf16_is_native`): training, inference and the benchmarks ask it.
+This module is the one place that decides precision
+(:func:`resolve_amp_dtype`): training, inference and the benchmarks ask
+it; what the hardware computes natively comes from
+:mod:`srtoolbox.utils.hardware`.
 """
-import os
 from contextlib import contextmanager
 
 import torch
 from mmengine.optim import OptimWrapper
 
 from ..registry import OPTIM_WRAPPERS
+from ..utils.hardware import (bf16_is_native, cpu_supports_bf16,
+                              cuda_supports_bf16)
 
 __all__ = ['AutocastOptimWrapper', 'resolve_amp_dtype', 'cpu_supports_bf16',
            'cuda_supports_bf16', 'bf16_is_native']
-
-
-def _read_cpuinfo():
-    """The text of /proc/cpuinfo, or None where there is none (macOS,
-    Windows)."""
-    try:
-        with open('/proc/cpuinfo', encoding='utf-8') as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-def _torch_cpu_bf16():
-    """torch's own CPU capability queries, where this torch has them."""
-    cpu = getattr(torch._C, '_cpu', None)
-    for name in ('_is_avx512_bf16_supported', '_is_amx_tile_supported'):
-        query = getattr(cpu, name, None)
-        if query is not None:
-            try:
-                if query():
-                    return True
-            except RuntimeError:
-                pass
-    # get_cpu_capability names the vector ISA ('AVX2', 'AVX512', ...);
-    # plain AVX-512 has no bf16 arithmetic, so only AMX counts
-    return 'AMX' in torch.backends.cpu.get_cpu_capability().upper()
-
-
-def cpu_supports_bf16():
-    """True when this CPU computes bf16 natively (AVX-512 BF16 or AMX on x86,
-    the BF16 extension on Arm).
-
-    Without it, bf16 is emulated and autocast is far *slower* than fp32
-    (about 220x for RRDBNet inference on an AVX2-only EPYC; the command is
-    in docs/benchmarks.md). Reads /proc/cpuinfo; without it, torch's own
-    capability queries. ``SRTOOLBOX_CPU_BF16=1`` (or ``0``) overrides the
-    detection, for machines whose /proc/cpuinfo is wrong (some VMs) and for
-    tests that cover both answers.
-    """
-    forced = os.environ.get('SRTOOLBOX_CPU_BF16')
-    if forced is not None and forced.strip():
-        if forced.strip() not in ('0', '1'):
-            raise ValueError(f'SRTOOLBOX_CPU_BF16 must be 0 or 1, got '
-                             f'{forced!r}')
-        return forced.strip() == '1'
-    info = _read_cpuinfo()
-    if info is None:
-        return _torch_cpu_bf16()
-    flags = set()
-    for line in info.splitlines():
-        if line.lower().startswith(('flags', 'features')):
-            flags.update(line.split(':', 1)[-1].split())
-    return bool(flags & {'avx512_bf16', 'amx_bf16', 'bf16'})
-
-
-def cuda_supports_bf16(device=None):
-    """True when the GPU computes bf16 natively (compute capability >= 8.0,
-    Ampere and newer). ``torch.cuda.is_bf16_supported()`` alone also counts
-    emulation, which would give a V100 or T4 slow bf16 instead of fp16 with
-    loss scaling."""
-    try:
-        return bool(torch.cuda.is_bf16_supported(including_emulation=False))
-    except TypeError:  # torch without the keyword
-        major, _ = torch.cuda.get_device_capability(device)
-        return major >= 8
-
-
-def bf16_is_native(device_type):
-    """Whether ``device_type`` ('cpu', 'cuda') computes bf16 natively."""
-    if device_type == 'cuda':
-        return cuda_supports_bf16()
-    if device_type == 'cpu':
-        return cpu_supports_bf16()
-    return True
 
 
 def resolve_amp_dtype(device_type, dtype='auto'):

@@ -12,6 +12,8 @@ Conventions (SRGAN, EDSR, RCAN, ESRGAN; BasicSR's ``calculate_psnr``):
 * SSIM uses an 11x11 Gaussian window, sigma 1.5, over the valid region only,
   with K1 = 0.01, K2 = 0.03, L = 255, averaged over channels.
 """
+from typing import Any
+
 import cv2
 import numpy as np
 
@@ -20,8 +22,8 @@ from ..utils.color import to_y_channel
 __all__ = ['calculate_psnr', 'calculate_ssim', 'prepare_for_metric']
 
 
-def prepare_for_metric(img, img2, crop_border, test_y_channel,
-                       channel_order='rgb'):
+def prepare_for_metric(img: Any, img2: Any, crop_border: int,
+                       test_y_channel: Any, channel_order: str = 'rgb') -> Any:
     """Check shapes, crop borders and convert to float64 (Y if asked)."""
     if img.shape != img2.shape:
         raise ValueError(f'images to compare differ in shape: {img.shape} vs '
@@ -44,8 +46,9 @@ def prepare_for_metric(img, img2, crop_border, test_y_channel,
     return img.astype(np.float64), img2.astype(np.float64)
 
 
-def calculate_psnr(img, img2, crop_border=0, test_y_channel=False,
-                   channel_order='rgb'):
+def calculate_psnr(img: Any, img2: Any, crop_border: int = 0,
+                   test_y_channel: bool = False,
+                   channel_order: str = 'rgb') -> Any:
     """PSNR in dB between two images in [0, 255]. Identical images: inf."""
     img, img2 = prepare_for_metric(img, img2, crop_border, test_y_channel,
                                    channel_order)
@@ -72,8 +75,9 @@ def _ssim_single(img, img2):
     return ssim_map.mean()
 
 
-def calculate_ssim(img, img2, crop_border=0, test_y_channel=False,
-                   channel_order='rgb'):
+def calculate_ssim(img: Any, img2: Any, crop_border: int = 0,
+                   test_y_channel: bool = False,
+                   channel_order: str = 'rgb') -> Any:
     """SSIM (Wang et al. 2004) between two images in [0, 255]."""
     img, img2 = prepare_for_metric(img, img2, crop_border, test_y_channel,
                                    channel_order)

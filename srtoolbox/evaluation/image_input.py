@@ -1,10 +1,12 @@
 """One conversion of any image array for the metrics that need RGB."""
+from typing import Any
+
 import numpy as np
 
 __all__ = ['to_rgb_255', 'rgb_pair_tensors']
 
 
-def to_rgb_255(img, channel_order='rgb'):
+def to_rgb_255(img: Any, channel_order: str = 'rgb') -> Any:
     """Any image array -> float64 ``(H, W, 3)`` RGB in [0, 255].
 
     The rule of :func:`srtoolbox.utils.imread`: uint16 becomes 8-bit by

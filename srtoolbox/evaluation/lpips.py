@@ -4,7 +4,8 @@ R. Zhang, P. Isola, A. A. Efros, E. Shechtman, O. Wang, "The Unreasonable
 Effectiveness of Deep Features as a Perceptual Metric", CVPR 2018.
 Lower is closer (0 for identical images).
 
-The distance (version 0.1, as the ``lpips`` package computes it): both
+The network is the ``lpips`` package's own (``lpips.LPIPS``, version 0.1);
+srtoolbox only loads its weights from local files. The distance: both
 images, in [-1, 1], are shifted and scaled per channel (shift ``(-.030,
 -.088, -.188)``, scale ``(.458, .448, .450)``), passed through an ImageNet
 backbone (AlexNet: the five ReLU outputs; VGG16: ``relu1_2``, ``relu2_2``,
@@ -22,13 +23,15 @@ Two weight files, nothing downloaded:
   ``lpips`` pip package (``pip install lpips``, or ``srtoolbox[lpips]``),
   found without importing it; or a path in that layout.
 
-:class:`LPIPSNet` is the network; :func:`calculate_lpips` measures two
-uint8 images; :func:`lpips_unavailable_reason` says in one line why the
-weights are missing (tools and metrics skip LPIPS with it).
+:class:`LPIPSNet` wraps the package's network; :func:`calculate_lpips`
+measures two uint8 images; :func:`lpips_unavailable_reason` says in one line
+why the weights are missing (tools and metrics skip LPIPS with it).
 """
 import importlib.util
 import os
+import warnings
 from functools import lru_cache
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -39,21 +42,17 @@ from .image_input import to_rgb_255
 __all__ = ['LPIPSNet', 'calculate_lpips', 'lpips_unavailable_reason',
            'lpips_backbone_path', 'lpips_linear_path', 'LPIPS_BACKBONES']
 
-# per backbone: torchvision's file, the ends of the five slices of
-# ``features`` (the ReLUs LPIPS reads) and their channels
-# and the smallest input side they take (AlexNet's stride-4 conv and two
-# pools; VGG16's four pools)
+# per backbone: torchvision's file, the channels of the five layers LPIPS
+# reads and the smallest input side they take (AlexNet's stride-4 conv and
+# two pools; VGG16's four pools)
 LPIPS_BACKBONES = {
     'alex': dict(arch='alexnet', filename='alexnet-owt-7be5be79.pth',
-                 ends=(2, 5, 8, 10, 12), channels=(64, 192, 384, 256, 256),
+                 channels=(64, 192, 384, 256, 256),
                  min_size=31),
     'vgg': dict(arch='vgg16', filename='vgg16-397923af.pth',
-                ends=(4, 9, 16, 23, 30), channels=(64, 128, 256, 512, 512),
+                channels=(64, 128, 256, 512, 512),
                 min_size=16),
 }
-_SHIFT = (-.030, -.088, -.188)
-_SCALE = (.458, .448, .450)
-_EPS = 1e-10
 
 
 def _check_net(net):
@@ -64,7 +63,8 @@ def _check_net(net):
     return LPIPS_BACKBONES[net]
 
 
-def lpips_backbone_path(net='alex', pretrained='torchvision'):
+def lpips_backbone_path(net: str = 'alex',
+                        pretrained: str = 'torchvision') -> Any:
     """The backbone file ``pretrained`` names (it may not exist).
 
     ``'torchvision'`` is torchvision's file in torch's hub cache.
@@ -76,7 +76,9 @@ def lpips_backbone_path(net='alex', pretrained='torchvision'):
     return os.fspath(pretrained)
 
 
-def lpips_linear_path(net='alex', linear_weights='lpips'):
+def lpips_linear_path(net: str = 'alex',
+                      linear_weights: Union[str, os.PathLike] = 'lpips'
+                      ) -> Optional[str]:
     """The linear-layer file: ``'lpips'`` is the one in the installed
     ``lpips`` package (None if the package is not installed)."""
     _check_net(net)
@@ -89,8 +91,9 @@ def lpips_linear_path(net='alex', linear_weights='lpips'):
                         'v0.1', f'{net}.pth')
 
 
-def lpips_unavailable_reason(net='alex', pretrained='torchvision',
-                             linear_weights='lpips'):
+def lpips_unavailable_reason(net: str = 'alex',
+                             pretrained: str = 'torchvision',
+                             linear_weights: str = 'lpips') -> Any:
     """None when both weight files exist, else one line saying what is
     missing and where it goes."""
     spec = _check_net(net)
@@ -157,6 +160,19 @@ def _build_features(net, pretrained, owner=None):
     return features
 
 
+def _backbone_state(net, pretrained):
+    """torchvision's ``features.*`` tensors of the backbone file, checked."""
+    spec = LPIPS_BACKBONES[net]
+    path = lpips_backbone_path(net, pretrained)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            _missing_backbone_message(net, pretrained, path))
+    state = _load_state(path, f'{spec["arch"]} weights')
+    if not any(key.startswith('features.') for key in state):
+        state = {f'features.{key}': value for key, value in state.items()}
+    return state, path
+
+
 def _missing_backbone_message(net, pretrained, path, owner=None):
     spec = LPIPS_BACKBONES[net]
     owner = owner or f'LPIPS(net={net!r})'
@@ -173,7 +189,13 @@ def _missing_backbone_message(net, pretrained, path, owner=None):
 
 
 class LPIPSNet(nn.Module):
-    """The LPIPS v0.1 distance network, frozen and in eval mode.
+    """The ``lpips`` package's LPIPS v0.1 network (``lpips.LPIPS``), with
+    weights loaded by srtoolbox from local files, frozen and in eval mode.
+
+    The package would download torchvision's backbone and unpickle its
+    linear layers; here the network is built without weights (on the meta
+    device: the classifier the package drops is never allocated) and both
+    files are read with ``torch.load(weights_only=True)``.
 
     Args:
         net (str): backbone, ``'alex'`` (the paper's default) or ``'vgg'``.
@@ -191,8 +213,10 @@ class LPIPSNet(nn.Module):
     both inputs; the weights never change.
     """
 
-    def __init__(self, net='alex', pretrained='torchvision',
-                 linear_weights='lpips', input_range=(0, 1)):
+    def __init__(self, net: str = 'alex',
+                 pretrained: Optional[Union[str, os.PathLike]] = 'torchvision',
+                 linear_weights: Union[str, os.PathLike] = 'lpips',
+                 input_range: Sequence[float] = (0, 1)) -> None:
         super().__init__()
         spec = _check_net(net)
         input_range = tuple(input_range)
@@ -201,7 +225,6 @@ class LPIPSNet(nn.Module):
                              f'got {input_range!r}')
         self.net = net
         self.input_range = input_range
-        self.ends = spec['ends']
         self.min_size = spec['min_size']
         linear = lpips_linear_path(net, linear_weights)
         if linear is None:
@@ -210,30 +233,49 @@ class LPIPSNet(nn.Module):
                 'package: pip install lpips (or pip install '
                 "'srtoolbox[lpips]'), or pass linear_weights='/path/to/"
                 f"{net}.pth'")
-        self.features = _build_features(net, pretrained)
-        state = _load_state(linear, 'linear-layer weights')
-        self.linear = nn.ParameterList()
+        backbone = None
+        if pretrained is not None:  # checked before anything is built
+            backbone = _backbone_state(net, pretrained)
+        lin_state = _load_state(linear, 'linear-layer weights')
+        self.model = _package_network(net)
         for i, channels in enumerate(spec['channels']):
             key = f'lin{i}.model.1.weight'
-            weight = state.get(key)
+            weight = lin_state.get(key)
             if weight is None or tuple(weight.shape) != (1, channels, 1, 1):
                 raise ValueError(
                     f'{linear} is not an LPIPS {net} linear-layer file: '
                     f'{key} should be (1, {channels}, 1, 1), got '
                     f'{None if weight is None else tuple(weight.shape)}')
-            self.linear.append(nn.Parameter(weight.view(channels)))
-        self.register_buffer('shift', torch.tensor(_SHIFT).view(1, 3, 1, 1),
-                             persistent=False)
-        self.register_buffer('scale', torch.tensor(_SCALE).view(1, 3, 1, 1),
-                             persistent=False)
+            self.model.lins[i].model[1].weight.data.copy_(weight)
+        # the package's slices keep torchvision's layer numbers:
+        # slice1.0.weight is features.0.weight
+        for name, param in self.model.net.named_parameters():
+            tv_key = 'features.' + name.split('.', 1)[1]
+            if backbone is None:
+                if name.endswith('weight'):  # torchvision's initialisation
+                    nn.init.kaiming_normal_(param, mode='fan_out',
+                                            nonlinearity='relu')
+                else:
+                    nn.init.zeros_(param)
+                continue
+            state, path = backbone
+            if tv_key not in state:
+                raise ValueError(
+                    f'{path} is not a torchvision {spec["arch"]} state '
+                    f'dict: it lacks {tv_key}')
+            param.data.copy_(state[tv_key])
         self.requires_grad_(False)
         self.eval()
 
-    def train(self, mode=True):
+    @property
+    def device(self) -> torch.device:
+        return self.model.scaling_layer.shift.device
+
+    def train(self, mode: bool = True) -> 'LPIPSNet':
         """Always in eval mode: LPIPS is a measuring instrument."""
         return super().train(False)
 
-    def forward(self, x, y):
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if x.shape != y.shape:
             raise ValueError(f'LPIPS compares images of the same size, got '
                              f'{tuple(x.shape)} and {tuple(y.shape)}')
@@ -245,24 +287,24 @@ class LPIPSNet(nn.Module):
                 f'LPIPS({self.net!r}) needs images of at least '
                 f'{self.min_size}x{self.min_size}, got '
                 f'{x.shape[3]}x{x.shape[2]} (after any crop_border)')
-        dtype = self.shift.dtype
-        x, y = x.to(dtype), y.to(dtype)
-        if self.input_range == (0, 1):
-            x, y = 2 * x - 1, 2 * y - 1
-        # one pass over the pair: the batch of both images
-        h = (torch.cat([x, y]) - self.shift) / self.scale
-        total = 0
-        layer = 0
-        for index, module in enumerate(self.features, start=1):
-            h = module(h)
-            if index in self.ends:
-                feat = h / (h.pow(2).sum(1, keepdim=True).sqrt() + _EPS)
-                fx, fy = feat.chunk(2)
-                diff = (fx - fy).pow(2)
-                weighted = (diff * self.linear[layer].view(1, -1, 1, 1)).sum(1)
-                total = total + weighted.mean((1, 2))
-                layer += 1
-        return total
+        dtype = self.model.scaling_layer.shift.dtype
+        return self.model(x.to(dtype), y.to(dtype),
+                          normalize=self.input_range == (0, 1)).view(-1)
+
+
+def _package_network(net):
+    """``lpips.LPIPS`` without any weights loaded (none downloaded)."""
+    import lpips  # optional: the 'lpips' extra; needed only to measure
+    with warnings.catch_warnings(), torch.device('meta'):
+        # the package asks torchvision with the deprecated pretrained=
+        warnings.simplefilter('ignore', UserWarning)
+        model = lpips.LPIPS(pretrained=False, net=net, pnet_rand=True,
+                            verbose=False)
+    # the shift/scale buffers are made on the CPU with their values; the
+    # layers get theirs from the files
+    model.net.to_empty(device='cpu')
+    model.lins.to_empty(device='cpu')
+    return model
 
 
 @lru_cache(maxsize=4)
@@ -271,8 +313,9 @@ def _cached_net(net, pretrained, linear_weights):
 
 
 @torch.no_grad()
-def calculate_lpips(img, img2, crop_border=0, net='alex',
-                    pretrained='torchvision', model=None):
+def calculate_lpips(img: np.ndarray, img2: np.ndarray, crop_border: int = 0,
+                    net: str = 'alex', pretrained: str = 'torchvision',
+                    model: Optional[Any] = None) -> float:
     """LPIPS between two images (lower is closer).
 
     Args:
@@ -308,7 +351,7 @@ def calculate_lpips(img, img2, crop_border=0, net='alex',
     if model.input_range != (0, 1):
         raise ValueError('calculate_lpips needs a model with input_range '
                          '(0, 1)')
-    device = model.shift.device
+    device = model.device
 
     def tensor(arr):
         arr = np.ascontiguousarray(arr.transpose(2, 0, 1)) / 255.0

@@ -6,6 +6,7 @@ concatenation of Set5, Set14 and BSD68 reports ``Set5/PSNR``,
 after ``compute_metrics`` (``tools/test.py`` writes them to JSON/CSV).
 """
 from collections import OrderedDict
+from typing import Any, Optional
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
@@ -14,6 +15,7 @@ from mmengine.logging import print_log
 from ..registry import METRICS
 from .functional import calculate_psnr, calculate_ssim
 from .niqe import calculate_niqe
+from .lpips import LPIPSNet, calculate_lpips, lpips_unavailable_reason
 
 __all__ = ['PSNR', 'SSIM', 'NIQE', 'LPIPS', 'DISTS']
 
@@ -60,7 +62,7 @@ class PSNR(_ImageMetric):
     the SR literature (see :func:`calculate_psnr`)."""
     metric_name = 'PSNR'
 
-    def compute_one(self, pred, gt):
+    def compute_one(self, pred: Any, gt: Any) -> Any:
         return calculate_psnr(pred, gt, self.crop_border, self.test_y_channel)
 
 
@@ -69,7 +71,7 @@ class SSIM(_ImageMetric):
     """SSIM on uint8 predictions (see :func:`calculate_ssim`)."""
     metric_name = 'SSIM'
 
-    def compute_one(self, pred, gt):
+    def compute_one(self, pred: Any, gt: Any) -> Any:
         return calculate_ssim(pred, gt, self.crop_border, self.test_y_channel)
 
 
@@ -84,7 +86,7 @@ class NIQE(_ImageMetric):
     """
     metric_name = 'NIQE'
 
-    def process(self, data_batch, data_samples):
+    def process(self, data_batch: Any, data_samples: Any) -> None:
         for sample in data_samples:
             key = sample.get('key', str(len(self.results)))
             dataset = sample.get('dataset', 'val')
@@ -114,9 +116,11 @@ class LPIPS(_ImageMetric):
     """
     metric_name = 'LPIPS'
 
-    def __init__(self, net='alex', pretrained='torchvision',
-                 missing_weights='skip', device='cpu', crop_border=0,
-                 test_y_channel=True, collect_device='cpu', prefix=None):
+    def __init__(self, net: str = 'alex', pretrained: str = 'torchvision',
+                 missing_weights: str = 'skip', device: str = 'cpu',
+                 crop_border: int = 0, test_y_channel: bool = True,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[Any] = None) -> None:
         super().__init__(crop_border=crop_border,
                          test_y_channel=test_y_channel,
                          collect_device=collect_device, prefix=prefix)
@@ -129,27 +133,25 @@ class LPIPS(_ImageMetric):
             if missing_weights == 'error':
                 raise FileNotFoundError(self.skip_reason)
             print_log(self.skip_reason, logger='current', level=30)
-        self._model = None
+        self._model: Any = None
 
-    def unavailable_reason(self):
+    def unavailable_reason(self) -> Optional[str]:
         """None, or one line saying which weight file is missing."""
-        from .lpips import lpips_unavailable_reason
         return lpips_unavailable_reason(self.net, self.pretrained)
 
-    def compute_one(self, pred, gt):
-        from .lpips import LPIPSNet, calculate_lpips
+    def compute_one(self, pred: Any, gt: Any) -> Any:
         if self._model is None:
             self._model = LPIPSNet(self.net, self.pretrained).to(self.device)
         return calculate_lpips(pred, gt, self.crop_border, model=self._model)
 
-    def process(self, data_batch, data_samples):
+    def process(self, data_batch: Any, data_samples: Any) -> Any:
         if self.skip_reason is None:
             return super().process(data_batch, data_samples)
         # placeholders keep mmengine from warning about empty results
         self.results.extend(dict(dataset='', key='', value=None)
                             for _ in data_samples)
 
-    def compute_metrics(self, results):
+    def compute_metrics(self, results: Any) -> Any:
         if self.skip_reason is not None:
             self.per_image = []
             return OrderedDict()

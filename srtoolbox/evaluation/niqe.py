@@ -34,6 +34,7 @@ import math
 import os.path as osp
 import warnings
 from functools import lru_cache
+from typing import Any
 
 import cv2
 import numpy as np
@@ -152,7 +153,7 @@ def _block_features(coeffs, block):
     return np.stack(feats, axis=1)
 
 
-def niqe_features(y):
+def niqe_features(y: Any) -> Any:
     """The ``(B, 36)`` NIQE features of a Y image (float, [0, 255]).
 
     ``y`` is ``(H, W)`` with at least 96 rows and columns; B is the number
@@ -167,7 +168,8 @@ def niqe_features(y):
         [full, _block_features(_mscn(half), NIQE_BLOCK_SIZE // 2)], axis=1)
 
 
-def calculate_niqe(img, crop_border=0, channel_order='rgb'):
+def calculate_niqe(img: np.ndarray, crop_border: int = 0,
+                   channel_order: str = 'rgb') -> float:
     """NIQE of one image (lower is more natural).
 
     Args:

@@ -9,20 +9,25 @@ Each function takes ``(sr, gt)``, HWC RGB uint8 arrays of the same size
 (NIQE ignores ``gt``). LPIPS (AlexNet) without its weight files is not in
 ``funcs`` but in ``skipped``, as ``{'LPIPS': one line saying why}``.
 """
+
+from typing import Any
+
+from .lpips import calculate_lpips, lpips_unavailable_reason
+from .niqe import calculate_niqe
+from .functional import calculate_psnr, calculate_ssim
 __all__ = ['metric_functions', 'IMAGE_METRICS', 'LOWER_IS_BETTER']
 
 IMAGE_METRICS = ('PSNR', 'SSIM', 'NIQE', 'LPIPS')
 LOWER_IS_BETTER = ('NIQE', 'LPIPS', 'DISTS')
 
 
-def metric_functions(names, crop_border=0, test_y_channel=True):
+def metric_functions(names: Any, crop_border: int = 0,
+                     test_y_channel: bool = True) -> Any:
     """``({name: f(sr, gt) -> float}, {name: reason skipped})``.
 
     Raises:
         ValueError: an unknown name, or no name at all.
     """
-    from .functional import calculate_psnr, calculate_ssim
-    from .niqe import calculate_niqe
     names = list(names)
     unknown = [n for n in names if n not in IMAGE_METRICS]
     if unknown or not names:
@@ -39,7 +44,6 @@ def metric_functions(names, crop_border=0, test_y_channel=True):
         elif name == 'NIQE':
             funcs[name] = lambda sr, gt: calculate_niqe(sr, crop_border)
         else:
-            from .lpips import calculate_lpips, lpips_unavailable_reason
             reason = lpips_unavailable_reason('alex')
             if reason:
                 skipped[name] = reason

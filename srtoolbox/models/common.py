@@ -1,5 +1,6 @@
 """Building blocks shared by several networks."""
 import math
+from typing import Tuple
 
 import torch
 from torch import nn
@@ -146,7 +147,7 @@ class MeanShiftResidualSR(nn.Module):
     Input ``(N, C, H, W)`` in [0, 1]; output ``(N, C, s*H, s*W)``, nominally
     in [0, 1] (not clamped).
     """
-    SUPPORTED_SCALES = ()
+    SUPPORTED_SCALES: Tuple[int, ...] = ()
     # the mean shift subtracts a dataset mean of [0, 1] images: HR targets
     # must be in [0, 1] too (checked by the training wrappers)
     output_range = (0.0, 1.0)

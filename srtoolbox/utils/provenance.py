@@ -10,7 +10,7 @@ a demo's ``summary.json``) carries :func:`provenance`::
                     'sha256': '...'},
      'precision': 'fp32',
      'machine': {'device': 'cpu', 'cpu': 'AMD EPYC', 'cpu_flags': [...],
-                 'native_bf16': False, 'threads': 2, 'gpu': None},
+                 'native_bf16_cpu': False, 'threads': 2, 'gpu': None, ...},
      'versions': {'python': ..., 'torch': ..., 'mmengine': ...,
                   'srtoolbox': ...},
      'wall_time_s': 822.4, 'finished': '2026-12-01T15:10:02Z'}
@@ -22,18 +22,17 @@ import hashlib
 import json
 import os
 import os.path as osp
-import platform
 import subprocess
+import platform
 import time
+
+from .hardware import machine_info
+from ..version import __version__
 
 __all__ = ['provenance', 'git_state', 'file_sha256', 'config_sha256',
            'machine_info', 'repo_relative', 'REPO_ROOT', 'describe_machine']
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-# CPU features that decide which precision is fast
-_CPU_FLAGS = ('avx2', 'avx512f', 'avx512_bf16', 'avx512_fp16', 'amx_bf16',
-              'amx_tile')
 
 
 def git_state(root=REPO_ROOT):
@@ -86,43 +85,6 @@ def repo_relative(path, root=REPO_ROOT):
     return path
 
 
-def _cpu_model_and_flags():
-    model, flags = platform.processor() or platform.machine(), set()
-    try:
-        with open('/proc/cpuinfo', encoding='utf-8') as f:
-            for line in f:
-                key, _, value = line.partition(':')
-                key = key.strip()
-                if key == 'model name' and value.strip():
-                    model = value.strip()
-                elif key == 'flags':
-                    flags = set(value.split())
-                    break
-    except OSError:  # no /proc (macOS, Windows): torch's own detection
-        import torch
-        cap = str(torch.backends.cpu.get_cpu_capability()).lower()
-        flags = {'avx2'} if cap in ('avx2', 'avx512') else set()
-        if cap == 'avx512':
-            flags.add('avx512f')
-    return model, [f for f in _CPU_FLAGS if f in flags]
-
-
-def machine_info(device=None):
-    """The device a result was computed on and what it can do natively."""
-    import torch
-    device = str(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    model, flags = _cpu_model_and_flags()
-    info = {'device': device, 'cpu': model, 'cpu_flags': flags,
-            'native_bf16_cpu': bool({'avx512_bf16', 'amx_bf16'} & set(flags)),
-            'threads': torch.get_num_threads(), 'gpu': None}
-    if device.startswith('cuda') and torch.cuda.is_available():
-        index = torch.device(device).index or 0
-        info['gpu'] = torch.cuda.get_device_name(index)
-        info['gpu_capability'] = '.'.join(
-            map(str, torch.cuda.get_device_capability(index)))
-    return info
-
-
 def describe_machine(info):
     """One line for a table footer, from :func:`machine_info`'s dict."""
     if info.get('gpu'):
@@ -143,7 +105,6 @@ def _versions():
             versions[name] = __import__(name).__version__
         except Exception:  # noqa: B902 (absent or broken optional package)
             continue
-    from ..version import __version__
     versions['srtoolbox'] = __version__
     return versions
 

@@ -124,7 +124,7 @@ def test_auto_tiling_under_a_small_cap_matches_untiled(caplog):
     ref = whole(img)
     capped = SRInferencer(generator=gen, tile_pad=pad, progress=False,
                           max_memory=_cap_between(whole, img))
-    with caplog.at_level(logging.INFO, logger='srtoolbox.apis.inference'):
+    with caplog.at_level(logging.INFO, logger='srtoolbox.apis'):
         got = capped(img)
     assert 'tiling with tile' in caplog.text
     chosen = int(caplog.text.split('tiling with tile ')[1].split()[0])

@@ -3,6 +3,7 @@ import pytest
 import torch
 
 import srtoolbox.engine.optim_wrapper as ow
+import srtoolbox.utils.hardware as hw
 
 INTEL_SPR = ('processor : 0\nflags : fpu sse avx2 avx512f avx512_bf16 '
              'amx_bf16\n')
@@ -18,11 +19,11 @@ def _detect(monkeypatch):
 
 
 def test_environment_overrides_the_detection(monkeypatch):
-    monkeypatch.setattr(ow, '_read_cpuinfo', lambda: EPYC_AVX2)
+    monkeypatch.setattr(hw, 'read_cpuinfo', lambda: EPYC_AVX2)
     monkeypatch.setenv('SRTOOLBOX_CPU_BF16', '1')
     assert ow.cpu_supports_bf16() is True
     assert ow.resolve_amp_dtype('cpu') == torch.bfloat16
-    monkeypatch.setattr(ow, '_read_cpuinfo', lambda: INTEL_SPR)
+    monkeypatch.setattr(hw, 'read_cpuinfo', lambda: INTEL_SPR)
     monkeypatch.setenv('SRTOOLBOX_CPU_BF16', '0')
     assert ow.resolve_amp_dtype('cpu') is None
     monkeypatch.setenv('SRTOOLBOX_CPU_BF16', 'yes')
@@ -34,14 +35,14 @@ def test_environment_overrides_the_detection(monkeypatch):
     (INTEL_SPR, True), (EPYC_AVX2, False), (SKYLAKE, False),
     (GRAVITON3, True)])
 def test_cpu_flags(monkeypatch, cpuinfo, native):
-    monkeypatch.setattr(ow, '_read_cpuinfo', lambda: cpuinfo)
+    monkeypatch.setattr(hw, 'read_cpuinfo', lambda: cpuinfo)
     assert ow.cpu_supports_bf16() is native
     assert ow.resolve_amp_dtype('cpu') == (torch.bfloat16 if native
                                            else None)
 
 
 def test_cpu_without_proc_uses_torch_queries(monkeypatch):
-    monkeypatch.setattr(ow, '_read_cpuinfo', lambda: None)
+    monkeypatch.setattr(hw, 'read_cpuinfo', lambda: None)
     cpu = torch._C._cpu
     monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability',
                         lambda: 'AVX512')

@@ -1,5 +1,6 @@
 """Value ranges agree at build time or the model names the keys (#14.9)."""
 import pytest
+import torch
 
 import srtoolbox.models  # noqa: F401 (registration)
 from srtoolbox.registry import MODELS
@@ -30,17 +31,31 @@ def test_zero_one_generators_refuse_minus_one_targets(generator):
     sr(generator)  # [0, 1]: fine
 
 
-def test_range_agnostic_generators_take_either_range():
-    for gen in (dict(type='SRResNet', **TINY),
-                dict(type='RRDBNet', num_feat=8, num_blocks=1,
-                     num_grow_ch=4)):
-        # no output_range declared: the model takes whatever gt_range the
-        # config gives, and keeps it (the paper's SRResNet learns [-1, 1])
-        for pre, expected in ((MINUS_ONE, (-1.0, 1.0)), (None, (0.0, 1.0))):
-            model = sr(gen, **({'data_preprocessor': pre} if pre else {}))
-            assert model.generator.output_range is None
-            assert tuple(map(float, model.data_preprocessor.gt_range)) == \
-                expected
+@pytest.mark.parametrize('generator', [
+    dict(type='SRResNet', **TINY),
+    dict(type='RRDBNet', num_feat=8, num_blocks=1, num_grow_ch=4)])
+@pytest.mark.parametrize('pre,black,zero_pred', [
+    (MINUS_ONE, -1.0, 128),   # the paper's SRResNet learns HR in [-1, 1]
+    (None, 0.0, 0)])
+def test_range_agnostic_generators_learn_and_predict_in_gt_range(
+        generator, pre, black, zero_pred):
+    """A generator that declares no output range learns HR in whichever
+    gt_range the config gives: the targets are mapped into it, and its
+    output is mapped back from it for evaluation."""
+    model = sr(generator, **({'data_preprocessor': pre} if pre else {}))
+    assert model.generator.output_range is None
+    for param in model.generator.parameters():
+        torch.nn.init.zeros_(param)  # the network outputs exactly 0
+    data = model.data_preprocessor(dict(
+        inputs=[torch.zeros(3, 4, 4)],
+        data_samples=dict(gt=[torch.zeros(3, 16, 16)])), training=True)
+    # a black HR pixel is the low end of gt_range for the loss
+    assert data['data_samples']['gt'].unique().tolist() == [black]
+    losses = model.compute_losses(data['inputs'], data['data_samples'])
+    assert losses['loss_pix'].item() == pytest.approx(abs(black))
+    # an output of 0 is mid-grey in [-1, 1], black in [0, 1]
+    pred = model.predict(data['inputs'], data['data_samples'])[0]
+    assert (pred['pred'] == zero_pred).all() and (pred['gt'] == 0).all()
 
 
 def test_perceptual_loss_range_must_match_gt_range():

@@ -11,6 +11,7 @@ resuming, the final rename) is :class:`~.writer.LmdbWriter`'s.
 import dataclasses
 import os.path as osp
 from functools import partial
+from typing import Any, Optional
 
 from ...utils.image_io import ImageReadError, imread
 from ..image_store import FolderStore
@@ -36,7 +37,7 @@ class BuildResult:
     num_images: int
     skipped: list = dataclasses.field(default_factory=list)
     resumed: int = 0
-    lq_path: str = None
+    lq_path: Optional[str] = None
 
 
 def _check_keys(keys, root):
@@ -114,9 +115,11 @@ def _initial_map_size(paths, map_size):
     return max(64 << 20, 4 * total)
 
 
-def create_lmdb(input_dir, output, *, workers=None, compress_level=1,
-                codec='png', overwrite=False, on_error='stop', resume=True,
-                map_size=None, progress=True):
+def create_lmdb(input_dir: str, output: str, *, workers: Optional[int] = None,
+                compress_level: int = 1, codec: str = 'png',
+                overwrite: bool = False, on_error: str = 'stop',
+                resume: bool = True, map_size: Optional[int] = None,
+                progress: bool = True) -> Any:
     """Pack every image under ``input_dir`` into the LMDB ``output``.
 
     Images (png, jpg, jpeg, bmp, webp, tif, tiff) are found recursively; the
@@ -236,10 +239,13 @@ def _image_hw(path):
         return None, str(err)
 
 
-def create_paired_lmdb(gt_dir, lq_dir, gt_output, lq_output, scale, *,
-                       lq_suffix='', workers=None, compress_level=1,
-                       codec='png', overwrite=False, on_error='stop',
-                       resume=True, map_size=None, progress=True):
+def create_paired_lmdb(gt_dir: str, lq_dir: str, gt_output: Any,
+                       lq_output: Any, scale: int, *, lq_suffix: str = '',
+                       workers: Optional[Any] = None, compress_level: int = 1,
+                       codec: str = 'png', overwrite: bool = False,
+                       on_error: str = 'stop', resume: bool = True,
+                       map_size: Optional[Any] = None,
+                       progress: bool = True) -> Any:
     """Pack a GT folder and its LQ folder into two LMDBs with the same keys.
 
     Before writing anything, it checks that every GT key has an LQ partner

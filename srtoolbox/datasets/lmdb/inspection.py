@@ -7,10 +7,10 @@ in an :class:`LmdbReport` instead of raising on the first.
 import dataclasses
 import os.path as osp
 import random
+from typing import Any, Optional
 
 from ...utils.image_io import ImageReadError, imfrombytes
-from ..image_store import (DamagedLmdbError, open_lmdb_readonly,
-                           read_meta_info)
+from ..image_store import DamagedLmdbError, open_lmdb_readonly, read_meta_info
 from ..parallel import listing, run_ordered
 from .sources import SOURCES_KEY, read_sources_record, stale_entries
 
@@ -51,14 +51,14 @@ class LmdbReport:
     corrupt: list = dataclasses.field(default_factory=list)
     shape_mismatches: list = dataclasses.field(default_factory=list)
     stale: list = dataclasses.field(default_factory=list)
-    lq: 'LmdbReport' = None
-    scale: int = None
+    lq: Optional['LmdbReport'] = None
+    scale: Optional[int] = None
     gt_only: list = dataclasses.field(default_factory=list)
     lq_only: list = dataclasses.field(default_factory=list)
     scale_mismatches: list = dataclasses.field(default_factory=list)
 
     @property
-    def ok(self):
+    def ok(self) -> Any:
         own = not (self.problems or self.missing or self.unlisted or
                    self.corrupt or self.shape_mismatches or self.stale or
                    self.gt_only or
@@ -66,13 +66,13 @@ class LmdbReport:
         return own and (self.lq is None or self.lq.ok)
 
     @property
-    def corrupt_keys(self):
+    def corrupt_keys(self) -> Any:
         keys = [key for key, _ in self.corrupt]
         if self.lq is not None:
             keys += [key for key, _ in self.lq.corrupt]
         return keys
 
-    def summary(self):
+    def summary(self) -> Any:
         """A human-readable multi-line report."""
         lines = []
         for report in (self, self.lq):
@@ -190,8 +190,10 @@ def _inspect_one(path, sample_keys, workers, progress, check_sources):
     return report, meta, decoded
 
 
-def inspect_lmdb(path, lq_path=None, scale=None, sample=None, *, seed=0,
-                 workers=None, progress=False, check_sources=False):
+def inspect_lmdb(path: str, lq_path: Optional[Any] = None,
+                 scale: Optional[Any] = None, sample: Optional[Any] = None, *,
+                 seed: int = 0, workers: Optional[Any] = None,
+                 progress: bool = False, check_sources: bool = False) -> Any:
     """Check an LMDB (or a GT/LQ pair of LMDBs) without raising on bad data.
 
     Counts keys and entries, compares ``meta_info.txt`` with the database,

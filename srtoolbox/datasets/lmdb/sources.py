@@ -21,6 +21,7 @@ import json
 import os
 import os.path as osp
 import time
+from typing import Any, Iterable, Optional
 
 from ..image_store import FolderStore
 
@@ -30,7 +31,7 @@ __all__ = ['SOURCES_KEY', 'file_stamp', 'source_stamp',
 SOURCES_KEY = b'srtoolbox sources'
 
 
-def file_stamp(path):
+def file_stamp(path: str) -> Any:
     """``[size in bytes, mtime in ns]`` of a file.
 
     Taken before the file is read: a change while it is being encoded then
@@ -40,14 +41,15 @@ def file_stamp(path):
     return [st.st_size, st.st_mtime_ns]
 
 
-def source_stamp(path, root, stamp=None):
+def source_stamp(path: str, root: str, stamp: Optional[Any] = None) -> Any:
     """``[path relative to root, size, mtime_ns]``: what the record keeps
     per entry (``stamp``: a :func:`file_stamp` taken earlier)."""
     rel = osp.relpath(path, root).replace(os.sep, '/')
     return [rel] + list(stamp if stamp is not None else file_stamp(path))
 
 
-def encode_sources_record(root, sources, skipped=(), lq_suffix=''):
+def encode_sources_record(root: str, sources: Any, skipped: Iterable[str] = (),
+                          lq_suffix: str = '') -> Any:
     """The JSON bytes stored under :data:`SOURCES_KEY`.
 
     ``sources``: ``{key: source_stamp}``; ``skipped``: keys of sources left
@@ -58,7 +60,7 @@ def encode_sources_record(root, sources, skipped=(), lq_suffix=''):
                            skipped=sorted(skipped))).encode('utf-8')
 
 
-def read_sources_record(txn):
+def read_sources_record(txn: Any) -> Any:
     """The record of an LMDB (a dict), or None when it has none."""
     value = txn.get(SOURCES_KEY)
     if value is None:
@@ -70,7 +72,7 @@ def _when(ns):
     return time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(ns / 1e9))
 
 
-def stale_entries(record, keys):
+def stale_entries(record: Any, keys: Any) -> Any:
     """``[(key, reason), ...]`` of ``keys`` out of date with their sources,
     then sources of the input folder that are in no entry."""
     root = record['input']

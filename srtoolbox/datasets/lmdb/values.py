@@ -17,6 +17,7 @@ loader of whole photos fast; the LMDB is as large as one of uncompressed
 PNGs. BasicSR cannot read these values: use PNG for LMDBs shared with it.
 """
 import dataclasses
+from typing import Any
 
 import cv2
 import numpy as np
@@ -28,7 +29,7 @@ __all__ = ['CODECS', 'ValueFormat', 'png_params', 'png_bytes']
 CODECS = ('png', 'raw')
 
 
-def png_params(compress_level):
+def png_params(compress_level: Any) -> Any:
     params = [cv2.IMWRITE_PNG_COMPRESSION, int(compress_level)]
     if hasattr(cv2, 'IMWRITE_PNG_FILTER'):  # OpenCV >= 4.11
         # With an explicit compression level OpenCV tries every PNG filter
@@ -38,7 +39,7 @@ def png_params(compress_level):
     return params
 
 
-def png_bytes(img, compress_level):
+def png_bytes(img: Any, compress_level: Any) -> Any:
     """RGB uint8 (H, W, 3) -> PNG bytes of its BGR layout (OpenCV's)."""
     ok, buf = cv2.imencode('.png', np.ascontiguousarray(img[:, :, ::-1]),
                            png_params(compress_level))
@@ -54,7 +55,7 @@ class ValueFormat:
     compress_level: int = 1
 
     @classmethod
-    def checked(cls, codec, compress_level):
+    def checked(cls, codec: Any, compress_level: Any) -> Any:
         if codec not in CODECS:
             raise ValueError(f"codec must be one of {CODECS}, got {codec!r}")
         if not 0 <= int(compress_level) <= 9:
@@ -62,13 +63,13 @@ class ValueFormat:
                 f'compress_level must be 0-9, got {compress_level}')
         return cls(codec, int(compress_level))
 
-    def encode(self, img):
+    def encode(self, img: Any) -> Any:
         """RGB uint8 (H, W, 3) -> the bytes stored in the LMDB."""
         if self.codec == 'raw':
             return raw_bytes(img)
         return png_bytes(img, self.compress_level)
 
-    def meta_line(self, key, shape):
+    def meta_line(self, key: str, shape: Any) -> Any:
         """The ``meta_info.txt`` line of an entry."""
         shape = ','.join(map(str, shape))
         if self.codec == 'raw':

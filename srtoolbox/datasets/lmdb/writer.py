@@ -12,6 +12,7 @@ import os
 import os.path as osp
 import shutil
 import time
+from typing import Any, Iterable
 
 from ..image_store import lmdb_size_problem
 from .sources import SOURCES_KEY, encode_sources_record
@@ -61,8 +62,9 @@ class LmdbWriter:
     ``lq_suffix`` goes into the sources record of an LQ LMDB.
     """
 
-    def __init__(self, output, build_info, value_format, map_size,
-                 overwrite, resume, source_root, lq_suffix=''):
+    def __init__(self, output: Any, build_info: Any, value_format: Any,
+                 map_size: int, overwrite: Any, resume: Any, source_root: str,
+                 lq_suffix: str = '') -> None:
         import lmdb
         self._lmdb = lmdb
         self.output = output
@@ -84,8 +86,8 @@ class LmdbWriter:
                     previous = json.load(f)
             except ValueError:
                 previous = None
-        self.done = {}  # key -> shape of the entries already committed
-        self.sources = {}  # key -> source stamp of the same entries
+        self.done: dict = {}  # key -> shape of the entries already committed
+        self.sources: dict = {}  # key -> source stamp of the same entries
         if (previous == build_info and osp.isfile(progress_path) and
                 _is_whole(self.tmp)):
             self._read_progress(progress_path)
@@ -103,15 +105,16 @@ class LmdbWriter:
             open(progress_path, 'w').close()
         self._progress = open(progress_path, 'a', encoding='utf-8')
         try:
-            self.env = lmdb.open(self.tmp, map_size=int(map_size),
-                                 subdir=True, readonly=False, meminit=False)
+            self.env: Any = lmdb.open(
+                self.tmp, map_size=int(map_size), subdir=True,
+                readonly=False, meminit=False)
         except BaseException:
             self._progress.close()
             self._lock_file.close()
             raise
-        self._batch = []
+        self._batch: list = []
         self._batch_bytes = 0
-        self._batch_info = []
+        self._batch_info: list = []
         self._last_commit = time.monotonic()
 
     def _lock(self):
@@ -145,10 +148,10 @@ class LmdbWriter:
                 self.sources[key] = source
 
     @property
-    def count(self):
+    def count(self) -> Any:
         return len(self.done) + len(self._batch)
 
-    def add(self, key, value, shape, source):
+    def add(self, key: str, value: Any, shape: Any, source: Any) -> None:
         """Queue an entry encoded from ``source`` (its
         :func:`~.sources.source_stamp`); the caller commits once
         :attr:`full`."""
@@ -157,12 +160,12 @@ class LmdbWriter:
         self._batch_bytes += len(value)
 
     @property
-    def full(self):
+    def full(self) -> Any:
         return (len(self._batch) >= _COMMIT_EVERY or
                 self._batch_bytes >= _COMMIT_BYTES or
                 time.monotonic() - self._last_commit >= _COMMIT_SECONDS)
 
-    def drop(self, keys):
+    def drop(self, keys: Any) -> None:
         """Delete committed entries (sources changed or gone since an
         interrupted run)."""
         keys = [key for key in dict.fromkeys(keys) if key in self.done]
@@ -187,7 +190,7 @@ class LmdbWriter:
                 f.write(_progress_line(key, shape, self.sources[key]))
         os.replace(path + '.new', path)
 
-    def write(self):
+    def write(self) -> None:
         """Write the pending batch, doubling the map size until it fits."""
         if not self._batch:
             return
@@ -212,7 +215,7 @@ class LmdbWriter:
                     pass
                 raise
 
-    def record(self):
+    def record(self) -> None:
         """Log the written batch as done (after :meth:`write` committed)."""
         for key, shape, source in self._batch_info:
             self.done[key] = shape
@@ -223,14 +226,14 @@ class LmdbWriter:
         self._batch, self._batch_info, self._batch_bytes = [], [], 0
         self._last_commit = time.monotonic()
 
-    def commit(self):
+    def commit(self) -> None:
         self.write()
         self.record()
 
     def _meta_line(self, key, shape):
         return self.value_format.meta_line(key, shape)
 
-    def close(self):
+    def close(self) -> None:
         """Release the files, keeping the folder to resume from."""
         if self.env is not None:
             self.env.close()
@@ -240,18 +243,18 @@ class LmdbWriter:
         if not self._lock_file.closed:
             self._lock_file.close()
 
-    def discard(self):
+    def discard(self) -> None:
         """Remove everything written: the temporary folder goes."""
         self.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def check_destination(self):
+    def check_destination(self) -> None:
         if osp.lexists(self.output) and not self.overwrite:
             raise FileExistsError(
                 f'{self.output} appeared while building; the new LMDB stays '
                 f'in {self.tmp}')
 
-    def finish(self, skipped=()):
+    def finish(self, skipped: Iterable[str] = ()) -> None:
         """Write meta_info.txt and the sources record (``skipped``: keys of
         unreadable sources left out) and move the LMDB to its final path."""
         self.commit()

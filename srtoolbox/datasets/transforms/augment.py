@@ -1,8 +1,8 @@
 """Geometric augmentation applied identically to HR and LR."""
 import random
+from typing import Any, Tuple
 
 import numpy as np
-
 from mmcv.transforms import BaseTransform
 
 from ...registry import TRANSFORMS
@@ -18,12 +18,13 @@ class RandomFlipRotate(BaseTransform):
     8 dihedral transforms, as EDSR/RCAN/ESRGAN augment).
     """
 
-    def __init__(self, hflip=True, vflip=True, rot90=True,
-                 keys=('gt', 'lq')):
+    def __init__(self, hflip: bool = True, vflip: bool = True,
+                 rot90: bool = True,
+                 keys: Tuple[str, ...] = ('gt', 'lq')) -> None:
         self.hflip, self.vflip, self.rot90 = hflip, vflip, rot90
         self.keys = keys
 
-    def transform(self, results):
+    def transform(self, results: Any) -> Any:
         hflip = self.hflip and random.random() < 0.5
         vflip = self.vflip and random.random() < 0.5
         rot90 = self.rot90 and random.random() < 0.5

@@ -1,8 +1,8 @@
 """Crops that keep the HR image and its LR partner aligned."""
 import random
+from typing import Any
 
 import numpy as np
-
 from mmcv.transforms import BaseTransform
 
 from ...registry import TRANSFORMS
@@ -26,11 +26,11 @@ class ModCrop(BaseTransform):
     before the LR image is made from it.
     """
 
-    def __init__(self, scale, key='gt'):
+    def __init__(self, scale: int, key: str = 'gt') -> None:
         self.scale = scale
         self.key = key
 
-    def transform(self, results):
+    def transform(self, results: Any) -> Any:
         img = results[self.key]
         h, w = img.shape[:2]
         results[self.key] = img[:h - h % self.scale, :w - w % self.scale]
@@ -53,7 +53,8 @@ class PairedRandomCrop(BaseTransform):
             draws another sample; the count is kept in ``self.num_skipped``).
     """
 
-    def __init__(self, gt_size, scale, small_image='error'):
+    def __init__(self, gt_size: int, scale: int,
+                 small_image: str = 'error') -> None:
         if gt_size % scale:
             raise ValueError(f'PairedRandomCrop: gt_size {gt_size} is not a '
                              f'multiple of scale {scale}')
@@ -70,7 +71,7 @@ class PairedRandomCrop(BaseTransform):
         return np.pad(img, ((0, max(0, size_h - h)), (0, max(0, size_w - w)),
                             (0, 0)), mode='reflect')
 
-    def transform(self, results):
+    def transform(self, results: Any) -> Any:
         gt = results['gt']
         lq = results.get('lq')
         s, size = self.scale, self.gt_size

@@ -1,4 +1,6 @@
 """Degradations that make the LR image from the HR image."""
+from typing import Any
+
 from mmcv.transforms import BaseTransform
 
 from ...registry import TRANSFORMS
@@ -23,11 +25,11 @@ class BicubicDownsample(BaseTransform):
     LR (the kernel is symmetric).
     """
 
-    def __init__(self, scale, on_device=False):
+    def __init__(self, scale: int, on_device: bool = False) -> None:
         self.scale = scale
         self.on_device = bool(on_device)
 
-    def transform(self, results):
+    def transform(self, results: Any) -> Any:
         gt = results['gt']
         h, w = gt.shape[:2]
         if h % self.scale or w % self.scale:

@@ -1,7 +1,8 @@
 """Turning arrays into the tensors the model gets."""
+from typing import Any
+
 import numpy as np
 import torch
-
 from mmcv.transforms import BaseTransform
 
 from ...registry import TRANSFORMS
@@ -9,7 +10,7 @@ from ...registry import TRANSFORMS
 __all__ = ['PackSRInputs', 'img2tensor']
 
 
-def img2tensor(img):
+def img2tensor(img: Any) -> Any:
     """HWC uint8 RGB -> CHW float32 tensor in [0, 1]."""
     return torch.from_numpy(
         np.ascontiguousarray(img.transpose(2, 0, 1))).float().div_(255.0)
@@ -29,7 +30,7 @@ class PackSRInputs(BaseTransform):
 
     meta_keys = ('key', 'dataset', 'gt_path', 'lq_path')
 
-    def transform(self, results):
+    def transform(self, results: Any) -> Any:
         sample = {k: results[k] for k in self.meta_keys if k in results}
         if 'gt' in results:
             sample['gt'] = img2tensor(results['gt'])

@@ -11,7 +11,9 @@ The convolutions followed by BatchNorm have no bias: BN's shift makes it
 redundant (the paper does not say; TensorLayer's reference SRGAN does the
 same).
 """
-from torch import nn
+from typing import List
+
+from torch import Tensor, nn
 
 from ...registry import DISCRIMINATORS
 
@@ -36,7 +38,8 @@ class SRGANDiscriminator(nn.Module):
     dense layers on the 512x6x6 map).
     """
 
-    def __init__(self, *, in_channels=3, num_feat=64, input_size=96):
+    def __init__(self, *, in_channels: int = 3, num_feat: int = 64,
+                 input_size: int = 96) -> None:
         super().__init__()
         if (not isinstance(input_size, int) or input_size <= 0
                 or input_size % 16):
@@ -48,7 +51,7 @@ class SRGANDiscriminator(nn.Module):
         self.input_size = input_size
         # (out channels, stride) of the eight convs, in units of num_feat
         plan = [(1, 1), (1, 2), (2, 1), (2, 2), (4, 1), (4, 2), (8, 1), (8, 2)]
-        layers = []
+        layers: List[nn.Module] = []
         channels = in_channels
         for i, (mult, stride) in enumerate(plan):
             out = num_feat * mult
@@ -65,7 +68,7 @@ class SRGANDiscriminator(nn.Module):
             nn.LeakyReLU(0.2, inplace=True),
             nn.Linear(1024, 1))
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         if x.shape[-2:] != (self.input_size, self.input_size):
             raise ValueError(
                 f'SRGANDiscriminator was built for input_size='

@@ -9,7 +9,7 @@ with skip connections to the encoder, two more 3x3 convs and a 1-channel
 ``weight_v``), so BasicSR's ``UNetDiscriminatorSN`` checkpoints load as they
 are and give the same outputs.
 """
-from torch import nn
+from torch import Tensor, nn
 from torch.nn import functional as F
 from torch.nn.utils import spectral_norm
 
@@ -42,7 +42,8 @@ class UNetDiscriminatorSN(nn.Module):
     the defaults.
     """
 
-    def __init__(self, *, in_channels=3, num_feat=64, skip_connection=True):
+    def __init__(self, *, in_channels: int = 3, num_feat: int = 64,
+                 skip_connection: bool = True) -> None:
         super().__init__()
         self.skip_connection = skip_connection
         f = num_feat
@@ -61,7 +62,7 @@ class UNetDiscriminatorSN(nn.Module):
         self.conv8 = sn_conv(f, f, 3, 1)
         self.conv9 = nn.Conv2d(f, 1, 3, 1, 1)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         if x.shape[-1] % 8 or x.shape[-2] % 8:
             raise ValueError(f'UNetDiscriminatorSN needs H and W multiples '
                              f'of 8, got {tuple(x.shape[-2:])}')

@@ -8,7 +8,7 @@ dense 1. Parameter names (``conv0_0`` ... ``bn4_1``, ``linear1``,
 ``linear2``) follow BasicSR's ``VGGStyleDiscriminator``, so its checkpoints
 load as they are.
 """
-from torch import nn
+from torch import Tensor, nn
 
 from ...registry import DISCRIMINATORS
 
@@ -29,8 +29,13 @@ class VGGStyleDiscriminator(nn.Module):
     raw logits. 14,499,401 parameters with the defaults.
     """
     SUPPORTED_SIZES = (128, 256)
+    # made with setattr in a loop; named here for the type checker
+    conv0_0: nn.Conv2d
+    conv0_1: nn.Conv2d
+    bn0_1: nn.BatchNorm2d
 
-    def __init__(self, *, in_channels=3, num_feat=64, input_size=128):
+    def __init__(self, *, in_channels: int = 3, num_feat: int = 64,
+                 input_size: int = 128) -> None:
         super().__init__()
         if input_size not in self.SUPPORTED_SIZES:
             raise ValueError(
@@ -56,7 +61,7 @@ class VGGStyleDiscriminator(nn.Module):
         self.linear2 = nn.Linear(100, 1)
         self.lrelu = nn.LeakyReLU(0.2, inplace=True)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         if x.shape[-2:] != (self.input_size, self.input_size):
             raise ValueError(
                 f'VGGStyleDiscriminator was built for input_size='

@@ -10,12 +10,11 @@ x 64 features, res_scale 1, 1,517,571 parameters at x4); ``EDSRLarge`` is
 the paper's full model (32 blocks x 256 features, res_scale 0.1,
 43,089,923 parameters at x4). Both take every ``EDSR`` argument.
 """
-from typing import Sequence
-
+from typing import Any, Sequence
 
 from ...registry import GENERATORS
-from ..common import (DIV2K_RGB_MEAN, MeanShiftResidualSR,
-                      ResidualBlockNoBN, make_layer)
+from ..common import (DIV2K_RGB_MEAN, MeanShiftResidualSR, ResidualBlockNoBN,
+                      make_layer)
 
 __all__ = ['EDSR', 'EDSRLarge']
 
@@ -44,7 +43,7 @@ class EDSR(MeanShiftResidualSR):
     def __init__(self, *, in_channels: int = 3, out_channels: int = 3,
                  num_feat: int = 64, num_blocks: int = 16, upscale: int = 4,
                  res_scale: float = 1., img_range: float = 255.,
-                 rgb_mean: Sequence[float] = DIV2K_RGB_MEAN):
+                 rgb_mean: Sequence[float] = DIV2K_RGB_MEAN) -> None:
         super().__init__(in_channels=in_channels, out_channels=out_channels,
                          num_feat=num_feat, upscale=upscale,
                          img_range=img_range, rgb_mean=rgb_mean)
@@ -62,6 +61,6 @@ class EDSRLarge(EDSR):
     """
 
     def __init__(self, *, num_feat: int = 256, num_blocks: int = 32,
-                 res_scale: float = 0.1, **kwargs):
+                 res_scale: float = 0.1, **kwargs: Any) -> None:
         super().__init__(num_feat=num_feat, num_blocks=num_blocks,
                          res_scale=res_scale, **kwargs)

@@ -13,7 +13,7 @@ numbers) are fixed buffers here, loaded but not counted or trained.
 from typing import Sequence
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from ...registry import GENERATORS
 from ..common import DIV2K_RGB_MEAN, MeanShift, Upsample, check_scale
@@ -27,7 +27,7 @@ class MSRB(nn.Module):
     ``(N, num_feat, H, W)`` -> same shape.
     """
 
-    def __init__(self, num_feat=64):
+    def __init__(self, num_feat: int = 64) -> None:
         super().__init__()
         self.conv_3_1 = nn.Conv2d(num_feat, num_feat, 3, 1, 1)
         self.conv_5_1 = nn.Conv2d(num_feat, num_feat, 5, 1, 2)
@@ -36,7 +36,7 @@ class MSRB(nn.Module):
         self.confusion = nn.Conv2d(num_feat * 4, num_feat, 1, 1, 0)
         self.relu = nn.ReLU(inplace=True)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         # each scale sees both scales' features after the first stage
         mixed = torch.cat([self.relu(self.conv_3_1(x)),
                            self.relu(self.conv_5_1(x))], 1)
@@ -69,7 +69,7 @@ class MSRN(nn.Module):
     def __init__(self, *, in_channels: int = 3, out_channels: int = 3,
                  num_feat: int = 64, num_blocks: int = 8, upscale: int = 4,
                  img_range: float = 255.,
-                 rgb_mean: Sequence[float] = DIV2K_RGB_MEAN):
+                 rgb_mean: Sequence[float] = DIV2K_RGB_MEAN) -> None:
         super().__init__()
         check_scale(type(self).__name__, upscale, self.SUPPORTED_SCALES)
         if not in_channels == out_channels == len(rgb_mean):
@@ -89,7 +89,7 @@ class MSRN(nn.Module):
             nn.Conv2d(num_feat, out_channels, 3, 1, 1))
         self.add_mean = MeanShift(rgb_mean, img_range, 1, persistent=True)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         x = self.head(self.sub_mean(x * self.img_range))
         features = []
         out = x

@@ -7,7 +7,7 @@ bilinear skip from the input. Parameter names follow BasicSR's
 ``MSRResNet`` has other names (mapped when its checkpoints are read) and no
 LeakyReLU after the pixel shuffles (``upsample_lrelu=False``).
 """
-from torch import nn
+from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ...registry import GENERATORS
@@ -37,8 +37,9 @@ class MSRResNet(nn.Module):
     # be in [0, 1] too (checked by the training wrappers)
     output_range = (0.0, 1.0)
 
-    def __init__(self, *, in_channels=3, out_channels=3, num_feat=64,
-                 num_blocks=16, upscale=4, upsample_lrelu=True):
+    def __init__(self, *, in_channels: int = 3, out_channels: int = 3,
+                 num_feat: int = 64, num_blocks: int = 16, upscale: int = 4,
+                 upsample_lrelu: bool = True) -> None:
         super().__init__()
         check_scale(type(self).__name__, upscale, self.SUPPORTED_SCALES)
         self.upscale = upscale
@@ -66,7 +67,7 @@ class MSRResNet(nn.Module):
     def _upsample_act(self, x):
         return self.lrelu(x) if self.upsample_lrelu else x
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         feat = self.lrelu(self.conv_first(x))
         out = self.body(feat)
         out = self._upsample_act(self.pixel_shuffle(self.upconv1(out)))

@@ -10,7 +10,7 @@ BasicSR's ``RCAN`` so its checkpoints load unchanged (BasicSR's default is
 """
 from typing import Sequence
 
-from torch import nn
+from torch import Tensor, nn
 
 from ...registry import GENERATORS
 from ..common import DIV2K_RGB_MEAN, MeanShiftResidualSR, make_layer
@@ -21,7 +21,7 @@ __all__ = ['ChannelAttention', 'RCAB', 'ResidualGroup', 'RCAN']
 class ChannelAttention(nn.Module):
     """Rescale channels by sigmoid(1x1 conv(ReLU(1x1 conv(avg pool))))."""
 
-    def __init__(self, num_feat, squeeze_factor=16):
+    def __init__(self, num_feat: int, squeeze_factor: int = 16) -> None:
         super().__init__()
         self.attention = nn.Sequential(
             nn.AdaptiveAvgPool2d(1),
@@ -30,14 +30,15 @@ class ChannelAttention(nn.Module):
             nn.Conv2d(num_feat // squeeze_factor, num_feat, 1, padding=0),
             nn.Sigmoid())
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return x * self.attention(x)
 
 
 class RCAB(nn.Module):
     """conv-ReLU-conv-channel attention, with identity skip."""
 
-    def __init__(self, num_feat, squeeze_factor=16, res_scale=1.):
+    def __init__(self, num_feat: int, squeeze_factor: int = 16,
+                 res_scale: float = 1.) -> None:
         super().__init__()
         self.res_scale = res_scale
         self.rcab = nn.Sequential(
@@ -45,22 +46,22 @@ class RCAB(nn.Module):
             nn.Conv2d(num_feat, num_feat, 3, 1, 1),
             ChannelAttention(num_feat, squeeze_factor))
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return x + self.rcab(x) * self.res_scale
 
 
 class ResidualGroup(nn.Module):
     """``num_blocks`` RCABs then a conv, with identity skip."""
 
-    def __init__(self, num_feat, num_blocks, squeeze_factor=16,
-                 res_scale=1.):
+    def __init__(self, num_feat: int, num_blocks: int,
+                 squeeze_factor: int = 16, res_scale: float = 1.) -> None:
         super().__init__()
         self.residual_group = make_layer(
             RCAB, num_blocks, num_feat=num_feat,
             squeeze_factor=squeeze_factor, res_scale=res_scale)
         self.conv = nn.Conv2d(num_feat, num_feat, 3, 1, 1)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return x + self.conv(self.residual_group(x))
 
 
@@ -92,7 +93,7 @@ class RCAN(MeanShiftResidualSR):
                  num_blocks: int = 20, squeeze_factor: int = 16,
                  upscale: int = 4, res_scale: float = 1.,
                  img_range: float = 255.,
-                 rgb_mean: Sequence[float] = DIV2K_RGB_MEAN):
+                 rgb_mean: Sequence[float] = DIV2K_RGB_MEAN) -> None:
         super().__init__(in_channels=in_channels, out_channels=out_channels,
                          num_feat=num_feat, upscale=upscale,
                          img_range=img_range, rgb_mean=rgb_mean)

@@ -12,7 +12,7 @@ Real-ESRGAN), so every scale shares the x4 body; x8 adds a third
 upsampling conv ``conv_up3`` and keeps every x4 name.
 """
 import torch
-from torch import nn
+from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ...registry import GENERATORS
@@ -30,7 +30,7 @@ class ResidualDenseBlock(nn.Module):
     ``(N, num_feat, H, W)`` -> same shape.
     """
 
-    def __init__(self, num_feat=64, num_grow_ch=32):
+    def __init__(self, num_feat: int = 64, num_grow_ch: int = 32) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(num_feat, num_grow_ch, 3, 1, 1)
         self.conv2 = nn.Conv2d(num_feat + num_grow_ch, num_grow_ch, 3, 1, 1)
@@ -43,7 +43,7 @@ class ResidualDenseBlock(nn.Module):
         default_init_weights(
             [self.conv1, self.conv2, self.conv3, self.conv4, self.conv5], 0.1)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         x1 = self.lrelu(self.conv1(x))
         x2 = self.lrelu(self.conv2(torch.cat((x, x1), 1)))
         x3 = self.lrelu(self.conv3(torch.cat((x, x1, x2), 1)))
@@ -58,13 +58,13 @@ class RRDB(nn.Module):
     ``(N, num_feat, H, W)`` -> same shape.
     """
 
-    def __init__(self, num_feat=64, num_grow_ch=32):
+    def __init__(self, num_feat: int = 64, num_grow_ch: int = 32) -> None:
         super().__init__()
         self.rdb1 = ResidualDenseBlock(num_feat, num_grow_ch)
         self.rdb2 = ResidualDenseBlock(num_feat, num_grow_ch)
         self.rdb3 = ResidualDenseBlock(num_feat, num_grow_ch)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return x + self.rdb3(self.rdb2(self.rdb1(x))) * RESIDUAL_SCALE
 
 
@@ -89,7 +89,7 @@ class RRDBNet(nn.Module):
 
     def __init__(self, *, in_channels: int = 3, out_channels: int = 3,
                  num_feat: int = 64, num_blocks: int = 23,
-                 num_grow_ch: int = 32, upscale: int = 4):
+                 num_grow_ch: int = 32, upscale: int = 4) -> None:
         super().__init__()
         check_scale(type(self).__name__, upscale, self.SUPPORTED_SCALES)
         self.upscale = upscale
@@ -108,7 +108,7 @@ class RRDBNet(nn.Module):
         self.conv_last = nn.Conv2d(num_feat, out_channels, 3, 1, 1)
         self.lrelu = nn.LeakyReLU(negative_slope=0.2, inplace=True)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         if self.unshuffle > 1:
             x = F.pixel_unshuffle(x, self.unshuffle)
         feat = self.conv_first(x)

@@ -25,6 +25,7 @@ Input ``(N, C, H, W)`` in [0, 1]; output ``(N, C, s*H, s*W)``.
 """
 import importlib
 import inspect
+from typing import Any, Optional
 
 from ...registry import GENERATORS
 
@@ -102,7 +103,7 @@ def _import_spandrel():
     return spandrel
 
 
-def spandrel_class(arch_id, class_name):
+def spandrel_class(arch_id: Any, class_name: str) -> Any:
     """The network class ``class_name`` of spandrel's ``arch_id``."""
     _import_spandrel()
     module = importlib.import_module(f'spandrel.architectures.{arch_id}')
@@ -132,8 +133,9 @@ def _tensors_as_buffers(net):
                 module.register_buffer(name, value, persistent=False)
 
 
-def adopt_spandrel_network(net, scale, arch_id, generator_type=None,
-                           size_divisor=1):
+def adopt_spandrel_network(net: Any, scale: int, arch_id: Any,
+                           generator_type: Optional[Any] = None,
+                           size_divisor: int = 1) -> Any:
     """Give a spandrel network srtoolbox's attributes (in place).
 
     Raises:
@@ -158,7 +160,7 @@ def adopt_spandrel_network(net, scale, arch_id, generator_type=None,
     return net
 
 
-def registered_name(arch_id, cls):
+def registered_name(arch_id: Any, cls) -> Any:
     """The srtoolbox name of spandrel's network class ``cls`` of
     ``arch_id`` (class names differ from module names: spandrel's
     ``Compact`` is class ``SRVGGNetCompact``), or None."""

@@ -7,7 +7,7 @@ conv. x4 uses two x2 stages; x3 uses one x3 stage (conv to 9*64 channels),
 x2 one x2 stage. The output is linear: with HR in [-1, 1] (the paper's
 convention) the network learns that range directly.
 """
-from torch import nn
+from torch import Tensor, nn
 
 from ...registry import GENERATORS
 from ..common import check_scale, num_pixel_shuffle_stages
@@ -61,8 +61,9 @@ class SRResNet(nn.Module):
     SUPPORTED_SCALES = (2, 3, 4)
     output_range = None  # no skip, no tanh: learns [0, 1] or [-1, 1]
 
-    def __init__(self, *, in_channels=3, out_channels=3, num_feat=64,
-                 num_blocks=16, upscale=4):
+    def __init__(self, *, in_channels: int = 3, out_channels: int = 3,
+                 num_feat: int = 64, num_blocks: int = 16,
+                 upscale: int = 4) -> None:
         super().__init__()
         check_scale(type(self).__name__, upscale, self.SUPPORTED_SCALES)
         self.upscale = upscale
@@ -77,7 +78,7 @@ class SRResNet(nn.Module):
             *[_SubPixelBlock(num_feat, factor) for _ in range(stages)])
         self.conv_last = nn.Conv2d(num_feat, out_channels, 9, 1, 4)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         feat = self.prelu_first(self.conv_first(x))
         out = self.bn_body(self.conv_body(self.body(feat))) + feat
         return self.conv_last(self.upsample(out))

@@ -13,6 +13,11 @@ with srtoolbox's keyword names. spandrel (and torchvision, which it loads)
 is imported on the first build, not when srtoolbox is imported: the import
 takes ~4 s.
 """
+
+from typing import Optional
+
+from torch import nn
+
 from ...registry import GENERATORS
 from ..common import check_scale, default_init_weights
 
@@ -22,9 +27,10 @@ SUPPORTED_SCALES = (1, 2, 3, 4, 8)
 
 
 @GENERATORS.register_module()
-def SRVGGNetCompact(*, upscale=4, num_feat=64, num_conv=16, in_channels=3,
-                    out_channels=3, act_type='prelu',
-                    residual_init_scale=None):
+def SRVGGNetCompact(*, upscale: int = 4, num_feat: int = 64,
+                    num_conv: int = 16, in_channels: int = 3,
+                    out_channels: int = 3, act_type: str = 'prelu',
+                    residual_init_scale: Optional[float] = None) -> nn.Module:
     """Build the compact generator.
 
     Args:

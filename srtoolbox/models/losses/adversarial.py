@@ -17,8 +17,10 @@ Both terms are BCE-with-logits on shifted logits; as in the official ESRGAN
 code and BasicSR's ``ESRGANModel``, the two terms are averaged (halved sum),
 and ``loss_weight`` multiplies the generator's average.
 """
+from typing import Any
+
 import torch
-from torch import nn
+from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ...registry import LOSSES
@@ -56,8 +58,9 @@ class GANLoss(nn.Module):
     """
     GAN_TYPES = ('vanilla', 'lsgan', 'wgan', 'wgan_softplus', 'hinge')
 
-    def __init__(self, *, gan_type='vanilla', loss_weight=1.0,
-                 real_label_val=1.0, fake_label_val=0.0, reduction='mean'):
+    def __init__(self, *, gan_type: str = 'vanilla', loss_weight: float = 1.0,
+                 real_label_val: float = 1.0, fake_label_val: float = 0.0,
+                 reduction: str = 'mean') -> None:
         super().__init__()
         if gan_type not in self.GAN_TYPES:
             raise ValueError(f'GANLoss: gan_type must be one of '
@@ -89,7 +92,8 @@ class GANLoss(nn.Module):
             return F.relu(1 - x) if target_is_real else F.relu(1 + x)
         return -x if target_is_real else x
 
-    def forward(self, logits, target_is_real, is_disc):
+    def forward(self, logits: Tensor, target_is_real: bool,
+                is_disc: bool) -> Tensor:
         """Loss of ``logits`` judged as real (``target_is_real``) or fake.
 
         Args:
@@ -103,7 +107,8 @@ class GANLoss(nn.Module):
             self.reduction)
         return loss if is_disc else self.loss_weight * loss
 
-    def relativistic_average(self, real_logits, fake_logits, *, is_disc):
+    def relativistic_average(self, real_logits: Tensor, fake_logits: Tensor, *,
+                             is_disc: bool) -> Tensor:
         """ESRGAN's relativistic average loss (see the module docstring).
 
         Args:
@@ -124,7 +129,7 @@ class GANLoss(nn.Module):
         fake_term = self(fake_vs_real, not is_disc, is_disc)
         return (real_term + fake_term) / 2
 
-    def extra_repr(self):
+    def extra_repr(self) -> Any:
         return (f'gan_type={self.gan_type!r}, loss_weight={self.loss_weight}, '
                 f'real_label_val={self.real_label_val}, '
                 f'fake_label_val={self.fake_label_val}, '
@@ -145,7 +150,8 @@ class TVLoss(nn.Module):
     ``forward(x)``: ``x`` is ``(N, C, H, W)``; returns a scalar.
     """
 
-    def __init__(self, *, loss_weight=1.0, reduction='mean'):
+    def __init__(self, *, loss_weight: float = 1.0,
+                 reduction: str = 'mean') -> None:
         super().__init__()
         if reduction not in ('mean', 'sum'):
             raise ValueError(f"TVLoss: reduction must be 'mean' or 'sum' "
@@ -154,7 +160,7 @@ class TVLoss(nn.Module):
         self.loss_weight = loss_weight
         self.reduction = reduction
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         dh = (x[..., 1:, :] - x[..., :-1, :]).abs()
         dw = (x[..., 1:] - x[..., :-1]).abs()
         return self.loss_weight * (reduce_loss(dh, self.reduction) +

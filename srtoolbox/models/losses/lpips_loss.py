@@ -8,9 +8,11 @@ nothing for DDP), not in ``state_dict()`` (never in a checkpoint); it follows
 the input's device, one cached copy per device. Nothing is downloaded.
 """
 import copy
+import os
+from typing import Any, Optional, Sequence, Union
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from ...registry import LOSSES
 
@@ -37,8 +39,10 @@ class LPIPSLoss(nn.Module):
     ``input_range``; a scalar. Gradients flow to ``pred`` only.
     """
 
-    def __init__(self, *, net='vgg', loss_weight=1.0, input_range=(0, 1),
-                 pretrained='torchvision', linear_weights='lpips'):
+    def __init__(self, *, net: str = 'vgg', loss_weight: float = 1.0,
+                 input_range: Sequence[float] = (0, 1),
+                 pretrained: Optional[Union[str, os.PathLike]] = 'torchvision',
+                 linear_weights: Union[str, os.PathLike] = 'lpips') -> None:
         # the network lives with the metric; imported when a loss is built,
         # so importing srtoolbox.models does not load srtoolbox.evaluation
         from ...evaluation.lpips import LPIPSNet
@@ -48,7 +52,7 @@ class LPIPSLoss(nn.Module):
         # a dict is not a Module: the network stays unregistered
         self._net_by_device = {torch.device('cpu'): lpips_net}
 
-    def lpips_net(self, device=torch.device('cpu')):
+    def lpips_net(self, device: Any = torch.device('cpu')) -> Any:
         """The frozen :class:`LPIPSNet` on ``device``."""
         device = torch.device(device)
         net = self._net_by_device.get(device)
@@ -58,11 +62,11 @@ class LPIPSLoss(nn.Module):
             self._net_by_device[device] = net
         return net
 
-    def forward(self, pred, target):
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
         return self.loss_weight * self.lpips_net(pred.device)(
             pred, target.detach()).mean()
 
-    def extra_repr(self):
+    def extra_repr(self) -> Any:
         net = next(iter(self._net_by_device.values()))
         return (f'net={net.net!r}, input_range={net.input_range}, '
                 f'loss_weight={self.loss_weight}')

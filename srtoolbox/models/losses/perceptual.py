@@ -18,9 +18,10 @@ downloaded.
 import copy
 import difflib
 import os
+from typing import Any, Dict, Optional, Tuple
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ...registry import LOSSES
@@ -49,7 +50,7 @@ VGG19_LAYER_NAMES = _vgg19_layer_names()
 _LAYER_INDEX = {name: i for i, name in enumerate(VGG19_LAYER_NAMES)}
 
 
-def torchvision_vgg19_path():
+def torchvision_vgg19_path() -> Any:
     """Where torchvision keeps ``vgg19-dcbb9e9d.pth``: the hub cache."""
     return os.path.join(torch.hub.get_dir(), 'checkpoints', VGG19_FILENAME)
 
@@ -157,9 +158,14 @@ class PerceptualLoss(nn.Module):
     a constant.
     """
 
-    def __init__(self, *, layer_weights=None, loss_weight=1.0,
-                 criterion='mse', feature_scale=1.0, input_range=(0, 1),
-                 pretrained='torchvision'):
+    mean: Tensor  # buffers, registered in __init__
+    std: Tensor
+
+    def __init__(self, *, layer_weights: Optional[Dict[str, float]] = None,
+                 loss_weight: float = 1.0, criterion: str = 'mse',
+                 feature_scale: float = 1.0,
+                 input_range: Tuple[int, ...] = (0, 1),
+                 pretrained: str = 'torchvision') -> None:
         super().__init__()
         if layer_weights is None:
             layer_weights = {'relu5_4': 1.0}
@@ -199,7 +205,7 @@ class PerceptualLoss(nn.Module):
         vgg = _build_vgg19_features(num_layers, pretrained)
         self._vgg_by_device = {torch.device('cpu'): vgg}
 
-    def vgg(self, device=torch.device('cpu')):
+    def vgg(self, device: Any = torch.device('cpu')) -> Any:
         """The frozen VGG19 features (truncated) on ``device``."""
         device = torch.device(device)
         vgg = self._vgg_by_device.get(device)
@@ -209,14 +215,14 @@ class PerceptualLoss(nn.Module):
             self._vgg_by_device[device] = vgg
         return vgg
 
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> Any:
         """Switch this module's mode; the VGG stays in eval mode."""
         super().train(mode)
         for vgg in self._vgg_by_device.values():
             vgg.eval()
         return self
 
-    def extract_features(self, x):
+    def extract_features(self, x: Tensor) -> dict:
         """Scaled VGG19 features of ``x`` at the layers of ``layer_weights``.
 
         Args:
@@ -240,19 +246,19 @@ class PerceptualLoss(nn.Module):
                 features[wanted[index]] = x * self.feature_scale
         return features
 
-    def forward(self, pred, target):
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
         """Weighted feature distance; see the class docstring."""
         pred_features = self.extract_features(pred)
         with torch.no_grad():
             target_features = self.extract_features(target)
         distance = F.mse_loss if self.criterion == 'mse' else F.l1_loss
-        loss = 0
+        loss: Any = 0
         for name, weight in self.layer_weights.items():
             loss = loss + weight * distance(pred_features[name],
                                             target_features[name])
         return self.loss_weight * loss
 
-    def extra_repr(self):
+    def extra_repr(self) -> Any:
         return (f'layer_weights={self.layer_weights}, criterion='
                 f'{self.criterion!r}, feature_scale={self.feature_scale}, '
                 f'input_range={self.input_range}, '

@@ -1,5 +1,7 @@
 """Pixel losses: L1, MSE, Charbonnier and a frequency (FFT) L1, each with a
 weight and reduction."""
+from typing import Any
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -11,7 +13,7 @@ __all__ = ['L1Loss', 'MSELoss', 'CharbonnierLoss', 'FFTLoss', 'reduce_loss']
 _REDUCTIONS = ('none', 'mean', 'sum')
 
 
-def reduce_loss(loss, reduction):
+def reduce_loss(loss: Any, reduction: Any) -> Any:
     """Reduce an element-wise loss: 'none' | 'mean' | 'sum'."""
     if reduction == 'mean':
         return loss.mean()
@@ -45,7 +47,7 @@ class _PixelLoss(nn.Module):
 class L1Loss(_PixelLoss):
     """Mean absolute error."""
 
-    def elementwise(self, pred, target):
+    def elementwise(self, pred: Any, target: Any) -> Any:
         return F.l1_loss(pred, target, reduction='none')
 
 
@@ -53,7 +55,7 @@ class L1Loss(_PixelLoss):
 class MSELoss(_PixelLoss):
     """Mean squared error (SRResNet-MSE, SRGAN-MSE)."""
 
-    def elementwise(self, pred, target):
+    def elementwise(self, pred: Any, target: Any) -> Any:
         return F.mse_loss(pred, target, reduction='none')
 
 
@@ -61,11 +63,12 @@ class MSELoss(_PixelLoss):
 class CharbonnierLoss(_PixelLoss):
     """sqrt((pred - target)^2 + eps), a differentiable L1 (LapSRN)."""
 
-    def __init__(self, *, loss_weight=1.0, reduction='mean', eps=1e-12):
+    def __init__(self, *, loss_weight: float = 1.0, reduction: str = 'mean',
+                 eps: float = 1e-12) -> None:
         super().__init__(loss_weight=loss_weight, reduction=reduction)
         self.eps = eps
 
-    def elementwise(self, pred, target):
+    def elementwise(self, pred: Any, target: Any) -> Any:
         return torch.sqrt((pred - target)**2 + self.eps)
 
 
@@ -91,7 +94,8 @@ class FFTLoss(_PixelLoss):
     ``(N, C, H, W // 2 + 1, 2)`` (real and imaginary parts).
     """
 
-    def __init__(self, *, loss_weight=1.0, reduction='mean', norm='backward'):
+    def __init__(self, *, loss_weight: float = 1.0, reduction: str = 'mean',
+                 norm: str = 'backward') -> None:
         super().__init__(loss_weight=loss_weight, reduction=reduction)
         if norm not in ('backward', 'ortho', 'forward'):
             raise ValueError(f"FFTLoss: norm must be 'backward', 'ortho' or "
@@ -102,6 +106,6 @@ class FFTLoss(_PixelLoss):
         freq = torch.fft.rfft2(x.float(), dim=(-2, -1), norm=self.norm)
         return torch.view_as_real(freq)
 
-    def elementwise(self, pred, target):
+    def elementwise(self, pred: Any, target: Any) -> Any:
         return F.l1_loss(self._spectrum(pred), self._spectrum(target),
                          reduction='none')

@@ -12,6 +12,7 @@ from .loading import (GeneratorWeights, WeightsMismatchError,
 from .detect import (DetectedGenerator, NotSuperResolutionError,
                      UnknownArchitectureError, detect_generator,
                      load_generator_from_file)
+from .interpolation import interpolate_state_dicts, interpolate_weights
 from .safetensors_io import (SafetensorsError, is_safetensors,
                              read_safetensors, write_safetensors)
 
@@ -23,5 +24,6 @@ __all__ = [
     'resolve_checkpoint', 'state_dict_mismatches', 'SafetensorsError',
     'is_safetensors', 'read_safetensors', 'write_safetensors',
     'DetectedGenerator', 'NotSuperResolutionError',
-    'UnknownArchitectureError', 'detect_generator', 'load_generator_from_file'
+    'UnknownArchitectureError', 'detect_generator', 'load_generator_from_file',
+    'interpolate_state_dicts', 'interpolate_weights'
 ]

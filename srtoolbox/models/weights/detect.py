@@ -25,13 +25,14 @@ unpickles code. The usual wrappers are taken off first: ``params_ema`` /
 import os
 import re
 from collections import OrderedDict
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from torch import nn
 
 from ...utils.checkpoint_io import load_checkpoint_file
 from ..builder import build_generator
-from .edsr_pytorch import convert_edsr_pytorch, detect_edsr_pytorch
+from .edsr_pytorch import (convert_edsr_pytorch, detect_edsr_pytorch,
+                           upsampler_scale)
 from .layouts import (_from_mmagic_names, _strip_module, detect_layout,
                       extract_weights, is_state_dict)
 from .loading import (GeneratorWeights, WeightsMismatchError,
@@ -39,6 +40,9 @@ from .loading import (GeneratorWeights, WeightsMismatchError,
                       resolve_checkpoint)
 from .safetensors_io import (decode_generator_cfg, is_safetensors,
                              read_safetensors)
+from ..generators.spandrel_archs import (SPANDREL_SR_ARCHS,
+                                         adopt_spandrel_network,
+                                         registered_name)
 
 __all__ = ['DetectedGenerator', 'UnknownArchitectureError',
            'NotSuperResolutionError', 'load_generator_from_file',
@@ -69,10 +73,10 @@ class DetectedGenerator(NamedTuple):
     output_range: tuple = (0.0, 1.0)
 
     @property
-    def scale(self):
+    def scale(self) -> Any:
         return self.network.upscale
 
-    def describe(self):
+    def describe(self) -> Any:
         cfg = dict(self.generator_cfg)
         name = cfg.pop('type')
         args = ', '.join(f'{k}={v!r}' for k, v in cfg.items())
@@ -86,7 +90,7 @@ _WRAPPERS = ('params_ema', 'params-ema', 'params', 'model_state_dict',
              'model', 'net', 'state_dict')
 
 
-def unwrap_state_dict(ckpt, prefer_ema=True):
+def unwrap_state_dict(ckpt: Any, prefer_ema: bool = True) -> Any:
     """(state dict, where it was) from a loaded checkpoint of any wrapper."""
     if not isinstance(ckpt, dict):
         raise ValueError(
@@ -125,7 +129,6 @@ def _channels(sd, first, last):
 
 
 def _basicsr_edsr(sd):
-    from .edsr_pytorch import upsampler_scale
     nf = sd['conv_first.weight'].shape[0]
     return dict(type='EDSR', num_feat=nf,
                 num_blocks=_count(sd, r'^body\.(\d+)\.conv1\.weight$'),
@@ -135,7 +138,6 @@ def _basicsr_edsr(sd):
 
 
 def _basicsr_rcan(sd):
-    from .edsr_pytorch import upsampler_scale
     nf = sd['conv_first.weight'].shape[0]
     squeeze = sd['body.0.residual_group.0.rcab.3.attention.1.weight'].shape[0]
     return dict(type='RCAN', num_feat=nf,
@@ -208,9 +210,6 @@ def _spandrel_network(sd, source):
     import spandrel
     from spandrel import MAIN_REGISTRY
 
-    from ..generators.spandrel_archs import (SPANDREL_SR_ARCHS,
-                                             adopt_spandrel_network,
-                                             registered_name)
     sd = dict(sd)  # spandrel's loaders may add keys
     for support in MAIN_REGISTRY.architectures('detection'):
         if not support.detect(sd):
@@ -260,7 +259,7 @@ def _tried():
         'detection')]
 
 
-def detect_generator(sd, source='state dict'):
+def detect_generator(sd: Any, source: str = 'state dict') -> tuple:
     """A network (weights loaded) for a bare generator state dict.
 
     Returns:
@@ -302,7 +301,7 @@ def _build_recorded(cfg, sd, settings, source):
     return net, cfg
 
 
-def load_generator_from_file(path, prefer_ema=True):
+def load_generator_from_file(path: str, prefer_ema: bool = True) -> Any:
     """Build and load the generator of a weights file that has no config.
 
     Args:
@@ -336,7 +335,8 @@ def load_generator_from_file(path, prefer_ema=True):
                 meta.get('generator_cfg'), dict):
             sd, _, origin, settings = extract_weights(ckpt, prefer_ema)
             if meta.get('gt_range'):
-                output_range = tuple(float(v) for v in meta['gt_range'])
+                low, high = (float(v) for v in meta['gt_range'])
+                output_range = (low, high)
             net, cfg = _build_recorded(meta['generator_cfg'], sd, settings,
                                        source)
             return DetectedGenerator(net.eval(), cfg,

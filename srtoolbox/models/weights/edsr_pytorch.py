@@ -30,11 +30,12 @@ as ``rgb_mean``.
 """
 import re
 from collections import OrderedDict
+from typing import Any
 
 __all__ = ['detect_edsr_pytorch', 'convert_edsr_pytorch']
 
 
-def detect_edsr_pytorch(sd):
+def detect_edsr_pytorch(sd: Any) -> Any:
     """``'EDSR'``, ``'RCAN'``, ``'MSRN'`` or None for a bare state dict."""
     if not {'head.0.weight', 'tail.0.0.weight'} <= set(sd) and \
             'body.0.conv_3_1.weight' not in sd:
@@ -53,7 +54,7 @@ def _count(sd, pattern):
     return max(found) + 1 if found else 0
 
 
-def upsampler_scale(sd, prefix, num_feat):
+def upsampler_scale(sd: Any, prefix: str, num_feat: int) -> Any:
     """Scale of a sub-pixel upsampler ``prefix.{0,2,..}.weight``: one conv to
     9*C channels is x3, n convs to 4*C channels x2^n."""
     convs = [sd[f'{prefix}.{i}.weight'] for i in range(0, 16, 2)
@@ -146,7 +147,7 @@ def _msrn(sd):
     return OrderedDict(sd), cfg
 
 
-def convert_edsr_pytorch(sd):
+def convert_edsr_pytorch(sd: Any) -> Any:
     """(srtoolbox state dict, generator config) of an authors' release.
 
     Raises:

@@ -21,6 +21,7 @@ after its pixel shuffles (``upsample_lrelu=False``), its ``EDSRNet`` works on
 """
 import re
 from collections import OrderedDict
+from typing import Any
 
 import torch
 
@@ -35,13 +36,13 @@ SOURCES = {
 }
 
 
-def is_state_dict(obj):
+def is_state_dict(obj: Any) -> Any:
     return (isinstance(obj, dict) and len(obj) > 0
             and all(isinstance(k, str) for k in obj)
             and any(torch.is_tensor(v) for v in obj.values()))
 
 
-def detect_layout(ckpt):
+def detect_layout(ckpt: Any) -> Any:
     """Name the layout of a loaded checkpoint.
 
     Returns one of ``'mmengine'`` (srtoolbox, mmengine, MMagic),
@@ -216,7 +217,8 @@ def _from_mmagic_names(sd):
     return sd, {}
 
 
-def extract_weights(ckpt, prefer_ema=True, mmagic_names=True):
+def extract_weights(ckpt: Any, prefer_ema: bool = True,
+                    mmagic_names: bool = True) -> Any:
     """(state dict, layout, where in the file it came from, settings).
 
     ``mmagic_names=False`` leaves MMagic's names for the caller, which then
@@ -249,7 +251,7 @@ def extract_weights(ckpt, prefer_ema=True, mmagic_names=True):
     return sd, layout, origin, settings
 
 
-def extract_generator_state_dict(ckpt, prefer_ema=True):
+def extract_generator_state_dict(ckpt: dict, prefer_ema: bool = True) -> Any:
     """The generator's state dict from a checkpoint of any known layout.
 
     Args:

@@ -20,10 +20,13 @@ string:
 import json
 import os
 import os.path as osp
+from typing import Any, Optional, Tuple
 
 import torch
 
 from ...utils.fileio import atomic_path
+from ...version import __version__
+from .loading import check_finite_weights
 
 __all__ = ['SafetensorsError', 'is_safetensors', 'read_safetensors',
            'write_safetensors', 'check_metadata', 'decode_generator_cfg',
@@ -38,7 +41,7 @@ class SafetensorsError(ValueError):
     """A ``.safetensors`` file that cannot be read (truncated, not one)."""
 
 
-def is_safetensors(path):
+def is_safetensors(path: str) -> Any:
     """True for a ``.safetensors`` name, or a file whose first bytes are a
     safetensors header (8-byte length, then ``{``)."""
     path = os.fspath(path)
@@ -55,7 +58,7 @@ def is_safetensors(path):
     return 0 < size <= osp.getsize(path) - 8
 
 
-def read_safetensors(path):
+def read_safetensors(path: str) -> Any:
     """``(state dict on the CPU, metadata dict)``; decoded JSON values are
     left to the caller, checked by :func:`check_metadata`.
 
@@ -142,7 +145,7 @@ def _not_json(value):
                     'to safetensors metadata')
 
 
-def decode_generator_cfg(text, source='metadata'):
+def decode_generator_cfg(text: str, source: str = 'metadata') -> dict:
     """The ``generator_cfg`` metadata (JSON) as a dict, classes written by
     name turned back into classes; only ``torch.nn`` modules are read back
     (metadata never imports anything)."""
@@ -160,9 +163,13 @@ def decode_generator_cfg(text, source='metadata'):
     return json.loads(text, object_hook=restore)
 
 
-def write_safetensors(state_dict, path, generator_cfg=None, scale=None,
-                      value_range=(0.0, 1.0), settings=None,
-                      config_hash='', iterations=None, overwrite=False):
+def write_safetensors(state_dict: dict, path: str,
+                      generator_cfg: Optional[dict] = None,
+                      scale: Optional[int] = None,
+                      value_range: Tuple[float, ...] = (0.0, 1.0),
+                      settings: Optional[Any] = None, config_hash: str = '',
+                      iterations: Optional[Any] = None,
+                      overwrite: bool = False) -> str:
     """Write a generator's weights and metadata atomically.
 
     Args:
@@ -181,8 +188,6 @@ def write_safetensors(state_dict, path, generator_cfg=None, scale=None,
     """
     from safetensors.torch import save
 
-    from ...version import __version__
-    from .loading import check_finite_weights
     path = os.fspath(path)
     if osp.exists(path) and not overwrite:
         raise FileExistsError(
