@@ -80,7 +80,7 @@ def _accepted(cls) -> Optional[set]:
         if any(p.kind is p.VAR_KEYWORD for p in params):
             return None
         return {p.name for p in params}
-    names = set()
+    names: set = set()
     for klass in cls.__mro__:
         init = klass.__dict__.get('__init__')
         if init is None:
@@ -310,8 +310,8 @@ def _check_degradation(cfg) -> None:
         cls(**{k: v for k, v in deg.items() if k != 'type'})
     except DegradationConfigError as err:
         text = str(err)
-        leaf = re.match(r'[A-Za-z_]\w*', text)
-        leaf = leaf.group(0) if leaf else ''
+        first = re.match(r'[A-Za-z_]\w*', text)
+        leaf = first.group(0) if first else ''
         if leaf in (_accepted(cls) or ()):  # the message starts with it
             where, msg = f'model.degradation.{leaf}', text[len(leaf):]
             msg = msg.lstrip(':').strip()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import os.path as osp
 import signal
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 import torch
 from mmengine.dist import all_reduce, get_world_size, is_main_process
@@ -33,7 +33,7 @@ __all__ = ['Preempted', 'PreemptionHook', 'install_preemption_handlers',
            'IgnoreStopSignalsInWorker']
 
 _requested: Dict[str, Optional[int]] = {'signum': None}
-_previous: Dict[int, object] = {}
+_previous: Dict[int, Any] = {}
 
 
 class Preempted(Exception):
@@ -62,7 +62,7 @@ def _handler(signum, frame):
 # shared with forked DataLoader workers: 0 while the main process handles
 # stop signals, 1 once it is ending (then a worker may die of SIGTERM, as
 # multiprocessing's exit handler and torch's shutdown expect)
-_workers_may_stop: Dict[str, object] = {'flag': None}
+_workers_may_stop: Dict[str, Any] = {'flag': None}
 
 
 def _let_workers_stop(final: bool = False) -> None:

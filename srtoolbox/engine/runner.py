@@ -98,9 +98,9 @@ class SRRunner(Runner):
         ``last_checkpoint`` (:mod:`.work_dir`): no checkpoint yet starts
         afresh saying so (not "resumed from None"), and a checkpoint that
         does not fit the model is refused naming the keys."""
-        if not self._has_loaded and self._resume:
+        if not self._has_loaded and self._resume:  # type: ignore[has-type]
             from .work_dir import check_resume_fits, latest_checkpoint
-            if self._load_from is None:
+            if self._load_from is None:  # type: ignore[has-type]
                 self._load_from = latest_checkpoint(self.work_dir)
                 if self._load_from is None:
                     self.logger.warning(
