@@ -33,39 +33,13 @@ from mmengine.hooks import CheckpointHook
 
 from ..models.weights.loading import NonFiniteWeightsError, find_nonfinite
 from ..registry import HOOKS
-from ..utils.fileio import TMP_NAME, atomic_path
+from ..utils.fileio import TMP_NAME, atomic_path, atomic_write
 from ..utils.module_utils import unwrap_model
 from .best_metric import BestMetricMixin
 from .resume import get_rng_states, set_rng_states
 from .work_dir import record_last_checkpoint
 
 __all__ = ['atomic_write', 'AtomicLocalBackend', 'ResumableCheckpointHook']
-
-
-def atomic_write(data, path):
-    """Write ``data`` (bytes) to ``path`` so that ``path`` is never partial.
-
-    The bytes go to a temporary file in the same folder (``os.replace``
-    cannot cross file systems), are flushed to disk, and the file is
-    renamed over ``path``. A failure removes the temporary file.
-    """
-    path = os.fspath(path)
-    with atomic_path(path) as tmp:
-        with open(tmp, 'xb') as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-    folder = osp.dirname(osp.abspath(path))
-    try:  # make the rename itself durable (POSIX; not possible on Windows)
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class AtomicLocalBackend(LocalBackend):

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Union
 
 from mmengine.config import Config
 
+from .work_dir import NotResumableError, open_training_checkpoint
+
 if TYPE_CHECKING:
     from mmengine.runner import Runner
 
@@ -267,17 +269,12 @@ def build_runner(cfg: Config) -> 'Runner':
     return runner
 
 
-class NotResumableError(ValueError):
-    """``--resume`` was given a file that is not a training checkpoint."""
-
-
 def check_resumable(path: str) -> None:
     """Raise :class:`NotResumableError` unless ``path`` is a checkpoint
     written by training (``meta`` with the iteration, ``state_dict``).
 
     Read memory-mapped where torch can, so a large file costs no copy.
     """
-    from .work_dir import open_training_checkpoint
     obj = open_training_checkpoint(path)
     meta = obj.get('meta') if isinstance(obj, dict) else None
     if not (isinstance(meta, dict) and 'iter' in meta

@@ -14,16 +14,22 @@ mismatch deep inside ``torch.optim``.
 import os
 import os.path as osp
 
-__all__ = ['MARKER', 'record_last_checkpoint', 'latest_checkpoint',
+from ..utils.fileio import atomic_write
+
+__all__ = ['NotResumableError', 'MARKER', 'record_last_checkpoint', 'latest_checkpoint',
            'open_training_checkpoint', 'check_resume_fits']
 
 MARKER = 'last_checkpoint'
 
 
+class NotResumableError(ValueError):
+    """``--resume`` was given a file that is not a training checkpoint, or
+    one that does not fit the model."""
+
+
 def record_last_checkpoint(work_dir, path):
     """Point ``<work_dir>/last_checkpoint`` at ``path`` (atomically):
     relative to the work dir when ``path`` is inside it."""
-    from .checkpoint_hook import atomic_write
     path = os.fspath(path)
     rel = osp.relpath(osp.abspath(path), osp.abspath(work_dir))
     if not rel.startswith(os.pardir):
@@ -92,7 +98,6 @@ def check_resume_fits(model, path):
     checkpoint ``path`` and ``model`` (built from the config) differ."""
     from ..models.weights import state_dict_mismatches
     from ..utils.module_utils import unwrap_model
-    from .launch import NotResumableError
     saved = open_training_checkpoint(path).get('state_dict') or {}
     only_saved, only_model, shapes = state_dict_mismatches(
         saved, unwrap_model(model).state_dict())

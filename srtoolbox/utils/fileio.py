@@ -13,7 +13,8 @@ import re
 import uuid
 from contextlib import contextmanager
 
-__all__ = ['atomic_path', 'TMP_NAME', 'OutputWriteError', 'make_folder']
+__all__ = ['atomic_path', 'atomic_write', 'TMP_NAME', 'OutputWriteError',
+           'make_folder']
 
 # what atomic_path names its temporary files: .<name>.<12 hex>.tmp
 TMP_NAME = re.compile(r'^\..+\.[0-9a-f]{12}\.tmp$')
@@ -84,3 +85,29 @@ def atomic_path(path):
     finally:
         if osp.exists(tmp):
             os.remove(tmp)
+
+
+def atomic_write(data: bytes, path: str) -> None:
+    """Write ``data`` (bytes) to ``path`` so that ``path`` is never partial.
+
+    The bytes go to a temporary file in the same folder (``os.replace``
+    cannot cross file systems), are flushed to disk, and the file is
+    renamed over ``path``. A failure removes the temporary file.
+    """
+    path = os.fspath(path)
+    with atomic_path(path) as tmp:
+        with open(tmp, 'xb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    folder = osp.dirname(osp.abspath(path))
+    try:  # make the rename itself durable (POSIX; not possible on Windows)
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

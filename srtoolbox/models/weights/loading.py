@@ -18,6 +18,8 @@ from mmengine.runner import find_latest_checkpoint
 
 from ...utils.checkpoint_io import load_checkpoint_file
 from ...utils.module_utils import unwrap_model
+from .finite import (NonFiniteWeightsError, check_finite_weights,
+                     find_nonfinite)
 from .layouts import extract_weights
 
 __all__ = ['GeneratorWeights', 'read_generator_weights',
@@ -29,35 +31,6 @@ __all__ = ['GeneratorWeights', 'read_generator_weights',
 
 class WeightsMismatchError(RuntimeError):
     """A checkpoint's tensors do not fit the generator built from a config."""
-
-
-class NonFiniteWeightsError(FloatingPointError):
-    """Weights hold NaN or Inf values (a diverged training run)."""
-
-
-def find_nonfinite(state_dict):
-    """``(key, number of NaN/Inf values, number of values)`` of the first
-    floating-point tensor of ``state_dict`` that is not finite, or None."""
-    for key, value in state_dict.items():
-        if torch.is_tensor(value) and (value.is_floating_point()
-                                       or value.is_complex()):
-            finite = torch.isfinite(value)
-            if not finite.all():
-                return key, int((~finite).sum()), value.numel()
-    return None
-
-
-def check_finite_weights(state_dict, source='checkpoint'):
-    """Raise :class:`NonFiniteWeightsError` naming the first tensor of
-    ``state_dict`` with NaN/Inf values; ``source`` names the file."""
-    found = find_nonfinite(state_dict)
-    if found is not None:
-        key, bad, total = found
-        raise NonFiniteWeightsError(
-            f'{source}: {key} has {bad} of {total} values NaN or Inf; these '
-            'weights come from a diverged training run (a generator with '
-            'them outputs black or meaningless images). Use a checkpoint '
-            'saved before the loss became non-finite.')
 
 
 def _checked(weights):

@@ -26,7 +26,7 @@ import torch
 
 from ...utils.fileio import atomic_path
 from ...version import __version__
-from .loading import check_finite_weights
+from .finite import check_finite_weights
 
 __all__ = ['SafetensorsError', 'is_safetensors', 'read_safetensors',
            'write_safetensors', 'check_metadata', 'decode_generator_cfg',
