@@ -24,6 +24,7 @@ Two weight files, nothing downloaded:
   ``weights.pt`` of the authors' ``DISTS_pytorch`` 0.1 package (MIT
   licence, Keyan Ding; ``dists_alpha_beta.LICENSE``) as numpy arrays.
 """
+from typing import Optional, Tuple
 import os
 from functools import lru_cache
 
@@ -48,7 +49,8 @@ _STD = (0.229, 0.224, 0.225)
 _C = 1e-6
 
 
-def dists_unavailable_reason(pretrained='torchvision'):
+def dists_unavailable_reason(pretrained: Optional[str] = 'torchvision'
+                             ) -> Optional[str]:
     """None when the VGG16 file exists (or ``pretrained`` is None), else
     one line saying which file is missing and where it goes."""
     if pretrained is None:
@@ -65,6 +67,8 @@ def dists_unavailable_reason(pretrained='torchvision'):
 class L2Pool(nn.Module):
     """``sqrt(hanning_3x3 * x^2 + 1e-12)``, stride 2, per channel."""
 
+    window: torch.Tensor
+
     def __init__(self):
         super().__init__()
         taps = torch.from_numpy(np.hanning(5)[1:-1]).float()
@@ -72,7 +76,7 @@ class L2Pool(nn.Module):
         self.register_buffer('window', (window / window.sum())[None, None],
                              persistent=False)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, c, h, w = x.shape
         out = F.conv2d((x**2).reshape(n * c, 1, h, w), self.window,
                        stride=2, padding=1)
@@ -96,15 +100,22 @@ class DISTSNet(nn.Module):
     ``input_range``; ``(N,)`` distances. Gradients flow to both inputs.
     """
 
-    def __init__(self, pretrained='torchvision', weights=DISTS_WEIGHTS,
-                 input_range=(0, 1)):
+    mean: torch.Tensor
+    std: torch.Tensor
+    alpha: torch.Tensor
+    beta: torch.Tensor
+
+    def __init__(self, pretrained: Optional[str] = 'torchvision',
+                 weights: str = DISTS_WEIGHTS,
+                 input_range: Tuple[float, float] = (0, 1)) -> None:
         super().__init__()
-        input_range = tuple(input_range)
-        if input_range not in ((0, 1), (-1, 1)):
+        rng = tuple(input_range)
+        if rng not in ((0, 1), (-1, 1)):
             raise ValueError(f'DISTS: input_range must be (0, 1) or (-1, 1), '
-                             f'got {input_range!r}')
-        self.input_range = input_range
-        features = _build_features('vgg', pretrained, owner='DISTS')
+                             f'got {rng!r}')
+        self.input_range = rng
+        features = _build_features('vgg', pretrained, end=_TAPS[-1] + 1,
+                                   owner='DISTS')
         for i, module in enumerate(features):
             if isinstance(module, nn.MaxPool2d):
                 features[i] = L2Pool()
@@ -131,7 +142,7 @@ class DISTSNet(nn.Module):
         self.requires_grad_(False)
         self.eval()
 
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> 'DISTSNet':
         """Always in eval mode: DISTS is a measuring instrument."""
         return super().train(False)
 
@@ -144,7 +155,7 @@ class DISTSNet(nn.Module):
                 feats.append(h)
         return feats
 
-    def forward(self, x, y):
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if x.shape != y.shape or x.ndim != 4 or x.shape[1] != 3:
             raise ValueError(f'DISTS compares two (N, 3, H, W) images of the '
                              f'same shape, got {tuple(x.shape)} and '
@@ -178,8 +189,9 @@ def _cached_net(pretrained):
 
 
 @torch.no_grad()
-def calculate_dists(img, img2, crop_border=0, pretrained='torchvision',
-                    model=None):
+def calculate_dists(img: np.ndarray, img2: np.ndarray, crop_border: int = 0,
+                    pretrained: Optional[str] = 'torchvision',
+                    model: Optional['DISTSNet'] = None) -> float:
     """DISTS between two ``(H, W, 3)`` RGB uint8 images of the same size
     (lower is closer); ``crop_border`` pixels cut from each side. The
     network is built once per ``pretrained`` unless ``model`` is given."""

@@ -37,7 +37,8 @@ def to_rgb_255(img: Any, channel_order: str = 'rgb') -> Any:
     return img.astype(np.float64)
 
 
-def rgb_pair_tensors(img, img2, crop_border, device, what):
+def rgb_pair_tensors(img: Any, img2: Any, crop_border: int, device: Any,
+                     what: str) -> Any:
     """Two images of the same size as ``(1, 3, H, W)`` float32 tensors in
     [0, 1] on ``device``, ``crop_border`` pixels cut from each side (the
     input of the full-reference network metrics); ``what`` names the metric

@@ -92,7 +92,7 @@ def lpips_linear_path(net: str = 'alex',
 
 
 def lpips_unavailable_reason(net: str = 'alex',
-                             pretrained: str = 'torchvision',
+                             pretrained: Optional[str] = 'torchvision',
                              linear_weights: str = 'lpips') -> Any:
     """None when both weight files exist, else one line saying what is
     missing and where it goes."""
@@ -120,18 +120,18 @@ def _load_state(path, what):
     return torch.load(path, map_location='cpu', weights_only=True)
 
 
-def _build_features(net, pretrained, owner=None):
-    """torchvision's ``features`` up to the last LPIPS layer, frozen.
+def _build_features(net, pretrained, end, owner=None):
+    """torchvision's ``features[:end]`` of the LPIPS backbone ``net``, read
+    offline from the local file (DISTS builds its VGG16 with it).
 
-    ``owner`` names the metric in the missing-file message (DISTS shares
-    the VGG16 backbone)."""
+    ``owner`` names the metric in the missing-file message."""
     spec = _check_net(net)
     import torchvision.models as tvm  # only when used
     # built on the meta device: the classifier (most of the parameters) is
     # never allocated nor initialised, only the layers LPIPS reads
     with torch.device('meta'):
         features = getattr(tvm, spec['arch'])(weights=None).features
-    features = features[:spec['ends'][-1]].to_empty(device='cpu')
+    features = features[:end].to_empty(device='cpu')
     for module in features:
         if isinstance(module, nn.ReLU):
             module.inplace = False  # the ReLU outputs are kept

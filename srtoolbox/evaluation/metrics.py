@@ -116,7 +116,7 @@ class LPIPS(_ImageMetric):
     """
     metric_name = 'LPIPS'
 
-    def __init__(self, net: str = 'alex', pretrained: str = 'torchvision',
+    def __init__(self, net: str = 'alex', pretrained: Optional[str] = 'torchvision',
                  missing_weights: str = 'skip', device: str = 'cpu',
                  crop_border: int = 0, test_y_channel: bool = True,
                  collect_device: str = 'cpu',
@@ -172,17 +172,19 @@ class DISTS(LPIPS):
     """
     metric_name = 'DISTS'
 
-    def __init__(self, pretrained='torchvision', missing_weights='skip',
-                 device='cpu', crop_border=0, test_y_channel=True,
-                 collect_device='cpu', prefix=None):
+    def __init__(self, pretrained: Optional[str] = 'torchvision',
+                 missing_weights: str = 'skip', device: str = 'cpu',
+                 crop_border: int = 0, test_y_channel: bool = True,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
         super().__init__('vgg', pretrained, missing_weights, device,
                          crop_border, test_y_channel, collect_device, prefix)
 
-    def unavailable_reason(self):
+    def unavailable_reason(self) -> Optional[str]:
         from .dists import dists_unavailable_reason
         return dists_unavailable_reason(self.pretrained)
 
-    def compute_one(self, pred, gt):
+    def compute_one(self, pred: Any, gt: Any) -> Any:
         from .dists import DISTSNet, calculate_dists
         if self._model is None:
             self._model = DISTSNet(self.pretrained).to(self.device)

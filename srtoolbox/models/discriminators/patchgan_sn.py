@@ -58,8 +58,9 @@ class PatchGANDiscriminatorSN(nn.Module):
     the per-scale means instead). 2,764,737 parameters with the defaults.
     """
 
-    def __init__(self, *, in_channels=3, num_feat=64, num_layers=3,
-                 num_scales=1, use_sn=True):
+    def __init__(self, *, in_channels: int = 3, num_feat: int = 64,
+                 num_layers: int = 3, num_scales: int = 1,
+                 use_sn: bool = True) -> None:
         super().__init__()
         for name, value in (('num_layers', num_layers),
                             ('num_scales', num_scales),
@@ -73,11 +74,11 @@ class PatchGANDiscriminatorSN(nn.Module):
             for _ in range(num_scales))
 
     @property
-    def min_size(self):
+    def min_size(self) -> int:
         """The smallest input side every scale can judge."""
         return 2**(self.num_layers + self.num_scales - 1) * 3
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         if min(x.shape[-2:]) < self.min_size:
             raise ValueError(
                 f'PatchGANDiscriminatorSN(num_layers={self.num_layers}, '

@@ -1,10 +1,14 @@
 """The ``input_range`` argument shared by the range-sensitive losses (SSIM,
 colour, DISTS): checked once at build, mapped to [0, 1] in ``forward``."""
 
+from typing import Any, Tuple
+
+import torch
+
 __all__ = ['check_input_range', 'to_unit_range']
 
 
-def check_input_range(owner, input_range):
+def check_input_range(owner: str, input_range: Any) -> Tuple[float, float]:
     """``input_range`` as a ``(low, high)`` tuple of floats, ``low < high``;
     a ``ValueError`` naming ``owner`` otherwise."""
     try:
@@ -18,7 +22,8 @@ def check_input_range(owner, input_range):
     return (low, high)
 
 
-def to_unit_range(x, input_range):
+def to_unit_range(x: torch.Tensor, input_range: Tuple[float, float]
+                  ) -> torch.Tensor:
     """``x`` in ``input_range`` mapped linearly to [0, 1]."""
     low, high = input_range
     if (low, high) == (0.0, 1.0):

@@ -8,6 +8,8 @@ Chroma is Cb and Cr of YCbCr (ITU-R BT.601, full range: Cb, Cr in
 linear sRGB); luma is the BT.601 Y. Images are mapped from ``input_range``
 to [0, 1] first.
 """
+from typing import Any
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -36,13 +38,13 @@ def _mix(x, matrix):
     return torch.einsum('oc,nchw->nohw', m, x)
 
 
-def rgb_to_ycbcr(x):
+def rgb_to_ycbcr(x: torch.Tensor) -> torch.Tensor:
     """``(N, 3, H, W)`` RGB in [0, 1] -> YCbCr, Y in [0, 1], Cb/Cr in
     [-0.5, 0.5] (BT.601 full range)."""
     return _mix(x, _YCBCR)
 
 
-def rgb_to_oklab(x):
+def rgb_to_oklab(x: torch.Tensor) -> torch.Tensor:
     """``(N, 3, H, W)`` sRGB in [0, 1] -> Oklab (L in [0, 1], a and b
     about [-0.4, 0.4])."""
     x = x.clamp(0, 1)
@@ -82,7 +84,7 @@ class _ColourSpaceLoss(nn.Module):
         self.input_range = check_input_range(name, input_range)
         self.avgpool = avgpool
 
-    def channels(self, x):
+    def channels(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
     def forward(self, pred, target):
@@ -119,14 +121,14 @@ class ColorLoss(_ColourSpaceLoss):
             Default: 1 (none).
     """
 
-    def __init__(self, *, space='ycbcr', **kwargs):
+    def __init__(self, *, space: str = 'ycbcr', **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if space not in ('ycbcr', 'oklab'):
             raise ValueError(f"ColorLoss: space must be 'ycbcr' or 'oklab', "
                              f'got {space!r}')
         self.space = space
 
-    def channels(self, x):
+    def channels(self, x: torch.Tensor) -> torch.Tensor:
         if self.space == 'oklab':
             return rgb_to_oklab(x)[:, 1:]
         return rgb_to_ycbcr(x)[:, 1:]
@@ -137,5 +139,5 @@ class LumaLoss(_ColourSpaceLoss):
     """A criterion on the BT.601 luma (Y) only; arguments as
     :class:`ColorLoss` without ``space``."""
 
-    def channels(self, x):
+    def channels(self, x: torch.Tensor) -> torch.Tensor:
         return rgb_to_ycbcr(x)[:, :1]

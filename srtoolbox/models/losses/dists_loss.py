@@ -6,6 +6,8 @@ as LPIPSLoss keeps its network: never optimised, never in a checkpoint, one
 cached copy per device. Nothing is downloaded: without the VGG16 file the
 build raises ``FileNotFoundError`` naming it and where it goes.
 """
+from typing import Any, Dict, Optional, Tuple
+
 import torch
 
 from ...registry import LOSSES
@@ -29,16 +31,18 @@ class DISTSLoss(LPIPSLoss):
     a scalar. Gradients flow to ``pred`` only.
     """
 
-    def __init__(self, *, loss_weight=1.0, input_range=(0, 1),
-                 pretrained='torchvision'):
+    def __init__(self, *, loss_weight: float = 1.0,
+                 input_range: Tuple[float, float] = (0, 1),
+                 pretrained: Optional[str] = 'torchvision') -> None:
         # imported when built: srtoolbox.models does not load evaluation
         from ...evaluation.dists import DISTSNet
         torch.nn.Module.__init__(self)
         self.loss_weight = loss_weight
         net = DISTSNet(pretrained, input_range=input_range)
         self.input_range = net.input_range
-        self._net_by_device = {torch.device('cpu'): net}
+        self._net_by_device: Dict[torch.device, Any] = {
+            torch.device('cpu'): net}
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f'input_range={self.input_range}, '
                 f'loss_weight={self.loss_weight}')

@@ -9,6 +9,8 @@ orthonormal 2-D DFT; the loss is the mean over frequencies of
 frequencies the network reproduces worst get the most weight. Equal to the
 authors' ``focal-frequency-loss`` package to 1e-6 (pinned in the tests).
 """
+from typing import Optional
+
 import torch
 from torch import nn
 
@@ -37,8 +39,10 @@ class FocalFrequencyLoss(nn.Module):
     Returns a scalar. The DFT runs in float32 at least.
     """
 
-    def __init__(self, *, loss_weight=1.0, alpha=1.0, patch_factor=1,
-                 ave_spectrum=False, log_matrix=False, batch_matrix=False):
+    def __init__(self, *, loss_weight: float = 1.0, alpha: float = 1.0,
+                 patch_factor: int = 1, ave_spectrum: bool = False,
+                 log_matrix: bool = False,
+                 batch_matrix: bool = False) -> None:
         super().__init__()
         if not (isinstance(patch_factor, int) and patch_factor >= 1):
             raise ValueError(f'FocalFrequencyLoss: patch_factor must be an '
@@ -77,7 +81,8 @@ class FocalFrequencyLoss(nn.Module):
         weight = torch.nan_to_num(weight, nan=0.0).clamp(0.0, 1.0)
         return weight.detach()
 
-    def forward(self, pred, target, matrix=None):
+    def forward(self, pred: torch.Tensor, target: torch.Tensor,
+                matrix: Optional[torch.Tensor] = None) -> torch.Tensor:
         if pred.shape != target.shape:
             raise ValueError(f'FocalFrequencyLoss: shapes differ, '
                              f'{tuple(pred.shape)} and {tuple(target.shape)}')
@@ -89,6 +94,6 @@ class FocalFrequencyLoss(nn.Module):
         weight = self._weights(diff2) if matrix is None else matrix.detach()
         return self.loss_weight * (weight * diff2.sum(-1)).mean()
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f'loss_weight={self.loss_weight}, alpha={self.alpha}, '
                 f'patch_factor={self.patch_factor}')

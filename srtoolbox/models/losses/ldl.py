@@ -24,6 +24,9 @@ pred_ema)``. Without it (``pred_ema=None``, a model that calls losses as
 does. The class declares ``needs_ema_output = True`` for the training
 wrappers to see.
 """
+from typing import Optional
+
+import torch
 from torch import nn
 from torch.nn import functional as F
 
@@ -39,7 +42,9 @@ def _local_variance(residual, ksize):
     return windows.flatten(-2).var(dim=-1, unbiased=True)
 
 
-def artifact_map(gt, sr, sr_ema=None, ksize=7):
+def artifact_map(gt: torch.Tensor, sr: torch.Tensor,
+                 sr_ema: Optional[torch.Tensor] = None,
+                 ksize: int = 7) -> torch.Tensor:
     """The LDL artifact map ``(N, 1, H, W)`` (>= 0).
 
     ``gt``, ``sr``, ``sr_ema``: ``(N, C, H, W)``; ``sr_ema`` None skips the
@@ -72,7 +77,7 @@ class LDLLoss(nn.Module):
     # argument when a loss declares it wants it
     needs_ema_output = True
 
-    def __init__(self, *, loss_weight=1.0, ksize=7):
+    def __init__(self, *, loss_weight: float = 1.0, ksize: int = 7) -> None:
         super().__init__()
         if not (isinstance(ksize, int) and ksize >= 3 and ksize % 2):
             raise ValueError(f'LDLLoss: ksize must be an odd int >= 3, got '
@@ -80,7 +85,8 @@ class LDLLoss(nn.Module):
         self.loss_weight = loss_weight
         self.ksize = ksize
 
-    def forward(self, pred, target, pred_ema=None):
+    def forward(self, pred: torch.Tensor, target: torch.Tensor,
+                pred_ema: Optional[torch.Tensor] = None) -> torch.Tensor:
         if pred.shape != target.shape or (
                 pred_ema is not None and pred_ema.shape != pred.shape):
             raise ValueError('LDLLoss: pred, target (and pred_ema) must have '
@@ -95,5 +101,5 @@ class LDLLoss(nn.Module):
         weight = artifact_map(target, pred, pred_ema, self.ksize)
         return self.loss_weight * F.l1_loss(weight * pred, weight * target)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f'loss_weight={self.loss_weight}, ksize={self.ksize}'

@@ -18,6 +18,8 @@ to [0, 1] (data range 1) first, so the loss does not depend on the range
 the model trains in. These are the training losses; the PSNR/SSIM of the
 evaluation (MATLAB's, on Y) are in :mod:`srtoolbox.evaluation`.
 """
+from typing import Any, Sequence
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -70,7 +72,8 @@ def _check_pair(owner, x, y, min_side):
                          '(use larger crops or a smaller win_size)')
 
 
-def ssim(x, y, data_range=1.0, win_size=11, win_sigma=1.5):
+def ssim(x: torch.Tensor, y: torch.Tensor, data_range: float = 1.0,
+         win_size: int = 11, win_sigma: float = 1.5) -> torch.Tensor:
     """SSIM per image, ``(N,)`` (mean over channels and positions).
 
     ``x``, ``y``: ``(N, C, H, W)``, H and W at least ``win_size``.
@@ -80,8 +83,9 @@ def ssim(x, y, data_range=1.0, win_size=11, win_sigma=1.5):
     return _ssim_and_cs(x, y, window, data_range)[0].mean(1)
 
 
-def ms_ssim(x, y, data_range=1.0, win_size=11, win_sigma=1.5,
-            weights=MS_SSIM_WEIGHTS):
+def ms_ssim(x: torch.Tensor, y: torch.Tensor, data_range: float = 1.0,
+            win_size: int = 11, win_sigma: float = 1.5,
+            weights: Sequence[float] = MS_SSIM_WEIGHTS) -> torch.Tensor:
     """MS-SSIM per image, ``(N,)``.
 
     ``x``, ``y``: ``(N, C, H, W)``; the smaller side must exceed
@@ -131,11 +135,12 @@ class _StructuralLoss(nn.Module):
         return 1 - self.index(pred, target, 1.0, self.win_size,
                               self.win_sigma).mean()
 
-    def forward(self, pred, target):
+    def forward(self, pred: torch.Tensor, target: torch.Tensor
+                ) -> torch.Tensor:
         pred, target = self._unit(pred, target)
         return self.loss_weight * self.dissimilarity(pred, target)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f'loss_weight={self.loss_weight}, '
                 f'input_range={self.input_range}, win_size={self.win_size}')
 
@@ -180,7 +185,7 @@ class MSSSIML1Loss(_StructuralLoss):
         others: as :class:`MSSSIMLoss`.
     """
 
-    def __init__(self, *, alpha=0.84, **kwargs):
+    def __init__(self, *, alpha: float = 0.84, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not 0 <= alpha <= 1:
             raise ValueError(f'MSSSIML1Loss: alpha must be in [0, 1], got '
@@ -189,12 +194,13 @@ class MSSSIML1Loss(_StructuralLoss):
 
     index = staticmethod(ms_ssim)
 
-    def forward(self, pred, target):
+    def forward(self, pred: torch.Tensor, target: torch.Tensor
+                ) -> torch.Tensor:
         pred, target = self._unit(pred, target)
         structural = self.dissimilarity(pred, target)
         l1 = F.l1_loss(pred, target)
         return self.loss_weight * (self.alpha * structural +
                                    (1 - self.alpha) * l1)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f'alpha={self.alpha}, ' + super().extra_repr()

@@ -93,7 +93,7 @@ def _decoded(metadata, key, path):
             f'{metadata[key][:80]!r}') from None
 
 
-def check_metadata(metadata, path):
+def check_metadata(metadata: dict, path: str) -> None:
     """Raise :class:`SafetensorsError` naming ``path`` and the key when a
     metadata value srtoolbox reads (non-empty) is not what
     :func:`write_safetensors` writes: ``generator_cfg`` a JSON object with
