@@ -1,6 +1,7 @@
 """Real inputs for the report tests: two tiny training runs of
 ``tools/train.py``'s runner (tests/engine/tiny_run.py's MSRResNet with 8
-features and 1 block on 40 px images; validation on two 64 px images),
+features and 1 block on 40 px images; validation on two 64 px images;
+summary.json from BicubicComparisonHook),
 made once per test session and shared by the report test files."""
 import os.path as osp
 
@@ -29,7 +30,10 @@ def tiny_runs(tmp_path_factory):
             train_cfg='dict(max_iters=4, val_interval=2)',
             default_hooks='dict(logger=dict(interval=1), checkpoint=dict('
                           'interval=4, max_keep_ckpts=1))')
-        train_in_process(config, root / name)
+        # BicubicComparisonHook writes summary.json with the provenance
+        train_in_process(config, root / name, custom_hooks=[dict(
+            type='BicubicComparisonHook', crop_border=0,
+            test_y_channel=False)])
         dirs.append(str(root / name))
     _CACHE['runs'] = (root, dirs)
     return _CACHE['runs']

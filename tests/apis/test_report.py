@@ -40,7 +40,10 @@ def test_a_work_dir_gives_its_curves_metrics_and_provenance(runs):
     # validations (after iterations 2 and 4) are placed at those iterations
     vals = [e['val/PSNR'] for e in lines if 'val/PSNR' in e]
     assert run.scalars['val/PSNR'] == [(2, vals[0]), (4, vals[1])]
-    assert run.metrics == {'val': {'PSNR': vals[1]}}
+    with open(osp.join(dirs[0], 'summary.json')) as f:
+        summary = json.load(f)
+    assert run.metrics == {'val': {'PSNR': summary['val']['model_psnr']}}
+    assert run.provenance == summary['provenance']
     assert run.iterations == 4
     assert run.checkpoint.endswith('iter_4.pth') and osp.isfile(
         run.checkpoint)
