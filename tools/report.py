@@ -1,4 +1,4 @@
-"""Compare runs by looking: ``python tools/report.py RUN_OR_RESULT ... --out report``.
+"""Compare runs by looking: ``python tools/report.py RUN ... --out report``.
 
 Writes an offline HTML report (``OUT/index.html`` and its images; no
 server, no network) from ``tools/train.py`` work dirs and ``tools/test.py``

@@ -6,7 +6,6 @@ import json
 import os
 import os.path as osp
 import re
-import shutil
 
 import numpy as np
 import pytest

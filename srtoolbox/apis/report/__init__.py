@@ -23,7 +23,8 @@ from .page import (colours_for, curves_section, images_section, render_page,
                    runs_table)
 from .runs import Run, load_run
 
-__all__ = ['build_report', 'Run', 'load_run', 'generator_info', 'MARKER']
+__all__ = ['build_report', 'write_page', 'prepare_out', 'Run', 'load_run',
+           'generator_info', 'MARKER']
 
 MARKER = '.srt-report'
 MACS_SHAPE = (1, 3, 180, 320)  # as model-zoo.md: a 320x180 LR input
@@ -91,6 +92,34 @@ def _test_set_problems(runs):
     return []
 
 
+def write_page(out, runs, infos, problems, labels=(), compared=(),
+               images=True, zoo=None, title=None):
+    """Write ``out/index.html`` from what :func:`build_report` gathered
+    (``zoo``: :func:`.zoo.zoo_rows`' rows or None); returns its path."""
+    from ...engine.results import atomic_write_text
+    from .images import image_rows
+    usable = [r for r in runs if r.kind in ('work_dir', 'results')]
+    colours = colours_for([r.name for r in runs])
+    sections = []
+    if runs:
+        sections += [('runs', 'Runs', runs_table(usable, infos)),
+                     ('curves', 'Curves', curves_section(usable, colours))]
+    if runs and images:
+        sections.append(('images', 'Images', images_section(labels,
+                                                            compared)))
+    if zoo is not None:
+        from .zoo import zoo_section
+        sections.append(('zoo', 'Model zoo', zoo_section(zoo)))
+    if title is None:
+        title = 'srt report: ' + (', '.join(r.name for r in usable)
+                                  if runs else 'model zoo')
+    page = render_page(title, problems, sections,
+                       dict(images=image_rows(compared, labels)))
+    index = osp.join(out, 'index.html')
+    atomic_write_text(page, index)  # last: a report is complete or absent
+    return index
+
+
 def build_report(inputs, out, *, overwrite=False, zoo=False, images=True,
                  data_root='data/demo', test_sets=('Set5', 'Set14'),
                  crop_size=192, crops=None, max_images=None, device='cpu',
@@ -121,36 +150,23 @@ def build_report(inputs, out, *, overwrite=False, zoo=False, images=True,
     for run in runs:
         if run.config_path:
             infos[run.name] = generator_info(run.config_path, problems)
-    colours = colours_for([r.name for r in runs])
-    usable = [r for r in runs if r.kind in ('work_dir', 'results')]
-    sections = []
-    if inputs:
-        sections += [('runs', 'Runs', runs_table(usable, infos)),
-                     ('curves', 'Curves', curves_section(usable, colours))]
     labels, compared = [], []
     if inputs and images:
         from .images import compare_test_images
         labels, compared = compare_test_images(
-            usable, out, data_root=data_root, test_sets=test_sets,
-            crop_size=crop_size, crops=crops, max_images=max_images,
-            device=device, problems=problems, log=log)
-        sections.append(('images', 'Images', images_section(labels,
-                                                            compared)))
+            [r for r in runs if r.kind in ('work_dir', 'results')], out,
+            data_root=data_root, test_sets=test_sets, crop_size=crop_size,
+            crops=crops, max_images=max_images, device=device,
+            problems=problems, log=log)
+    zoo_table = None
     if zoo:
-        from .zoo import zoo_rows, zoo_section
-        sections.append(('zoo', 'Model zoo', zoo_section(
-            zoo_rows(root, log))))
-    from .images import image_rows
-    if title is None:
-        title = 'srt report: ' + (', '.join(r.name for r in runs)
-                                  if runs else 'model zoo')
-    page = render_page(title, problems, sections,
-                       dict(images=image_rows(compared, labels)))
-    from ...engine.results import atomic_write_text
-    index = osp.join(out, 'index.html')
-    atomic_write_text(page, index)
+        from .zoo import zoo_rows
+        zoo_table = zoo_rows(root, log)
+    index = write_page(out, runs, infos, problems, labels, compared,
+                       images=bool(inputs and images), zoo=zoo_table,
+                       title=title)
     for line in problems:
         log(f'problem: {line}')
-    log(f'report: {index} ({len(usable)} runs, {len(compared)} images, '
+    log(f'report: {index} ({len(runs)} inputs, {len(compared)} images, '
         f'{time.time() - started:.0f} s)')
     return dict(index=index, problems=problems, runs=runs, images=compared)

@@ -194,4 +194,3 @@ def image_rows(compared: List[ComparedImage], labels: List[str]):
     return [dict(dataset=c.dataset, key=c.key, crop=list(c.crop),
                  size=list(c.size), panels=c.panels, files=c.files,
                  metrics=c.metrics) for c in compared]
-

@@ -135,8 +135,8 @@ def images_section(labels, images):
         cells = [_cell(item.dataset), _cell(item.key, cls='name')]
         for label in scored:
             values = item.metrics.get(label, {})
-            cells += [_num(values.get('PSNR'), 2), _num(values.get('SSIM'),
-                                                          4)]
+            cells += [_num(values.get('PSNR'), 2),
+                      _num(values.get('SSIM'), 4)]
         rows.append(f'<tr class="open-image" data-image="{i}">'
                     f'{"".join(cells)}</tr>')
     table = _table('images', headers, rows,
