@@ -182,3 +182,20 @@ def test_panels_are_the_chosen_crop_of_each_image(runs, tmp_path):
     assert len(panels) == 4
     assert not np.array_equal(panels[1], panels[2])
     assert not np.array_equal(panels[0], panels[1])
+
+
+def test_the_zoo_view_labels_a_point_per_paper_and_measured_figure():
+    from srtoolbox.apis.model_zoo import ZooEntry
+    from srtoolbox.apis.report.zoo import zoo_section
+    rows = [
+        dict(entry=ZooEntry('A', 'a.py', {'Set5': (32.0, 0.9)}, 'paper A'),
+             stats=dict(params=1_000_000, macs=100e9),
+             result=dict(summary={'Set5/PSNR': 30.0, 'Set5/SSIM': 0.85})),
+        dict(entry=ZooEntry('B', 'b.py'), stats=dict(params=5e6, macs=9e11),
+             result=dict(summary={'Set5/PSNR': 28.0, 'Set5/SSIM': 0.8})),
+    ]
+    text = zoo_section(rows, datasets=('Set5', ))
+    labels = re.findall(r'class="point" data-label="([^"]+)"', text)
+    # Set5 against MACs, then against parameters
+    assert labels == ['A (paper)', 'A (here)', 'B (here)'] * 2
+    assert '<td>32.00 / 0.9000</td><td>30.00 / 0.8500</td>' in text

@@ -57,7 +57,8 @@ def downsample(points, limit=400):
 
 
 class _Axes:
-    def __init__(self, xs, ys, log_x=False):
+    def __init__(self, xs, ys, log_x=False, size=(W, H)):
+        self.W, self.H = size
         finite = [y for y in ys if math.isfinite(y)]
         self.log_x = log_x
         xs = [math.log10(x) for x in xs] if log_x else list(xs)
@@ -71,36 +72,40 @@ class _Axes:
     def x(self, value):
         value = math.log10(value) if self.log_x else value
         return LEFT + (value - self.x0) / (self.x1 - self.x0) * (
-            W - LEFT - RIGHT)
+            self.W - LEFT - RIGHT)
 
     def y(self, value):
-        return H - BOTTOM - (value - self.y0) / (self.y1 - self.y0) * (
-            H - TOP - BOTTOM)
+        return self.H - BOTTOM - (value - self.y0) / (self.y1 - self.y0) * (
+            self.H - TOP - BOTTOM)
 
     def frame(self, title, x_label, y_label):
-        parts = [f'<rect x="{LEFT}" y="{TOP}" width="{W - LEFT - RIGHT}" '
-                 f'height="{H - TOP - BOTTOM}" class="frame"/>',
+        width, height = self.W, self.H
+        mid = (height - BOTTOM + TOP) / 2
+        parts = [f'<rect x="{LEFT}" y="{TOP}" width="{width - LEFT - RIGHT}"'
+                 f' height="{height - TOP - BOTTOM}" class="frame"/>',
                  f'<text x="{LEFT}" y="15" class="title">'
                  f'{html.escape(title)}</text>',
-                 f'<text x="{(W + LEFT) / 2}" y="{H - 4}" class="axis" '
-                 f'text-anchor="middle">{html.escape(x_label)}</text>',
-                 f'<text x="12" y="{(H - BOTTOM + TOP) / 2}" class="axis" '
-                 f'text-anchor="middle" transform="rotate(-90 12 '
-                 f'{(H - BOTTOM + TOP) / 2})">{html.escape(y_label)}</text>']
+                 f'<text x="{(width + LEFT) / 2}" y="{height - 4}" '
+                 f'class="axis" text-anchor="middle">'
+                 f'{html.escape(x_label)}</text>',
+                 f'<text x="12" y="{mid}" class="axis" text-anchor="middle" '
+                 f'transform="rotate(-90 12 {mid})">{html.escape(y_label)}'
+                 '</text>']
         ticks = _ticks(self.y0, self.y1)
         step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
         digits = max(0, -math.floor(math.log10(step))) if step < 1 else 0
         for v in ticks:
             y = self.y(v)
-            parts.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y:.1f}" '
-                         f'y2="{y:.1f}" class="grid"/><text x="{LEFT - 4}" '
+            parts.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" '
+                         f'y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
+                         f'<text x="{LEFT - 4}" '
                          f'y="{y + 4:.1f}" class="tick" text-anchor="end">'
                          f'{v:.{digits}f}</text>')
         for v in _ticks(self.x0, self.x1):
             label = _fmt(10 ** v) if self.log_x else _fmt(v)
             x = LEFT + (v - self.x0) / (self.x1 - self.x0) * (
-                W - LEFT - RIGHT)
-            parts.append(f'<text x="{x:.1f}" y="{H - BOTTOM + 14}" '
+                width - LEFT - RIGHT)
+            parts.append(f'<text x="{x:.1f}" y="{height - BOTTOM + 14}" '
                          f'class="tick" text-anchor="middle">{label}</text>')
         return parts
 
@@ -136,11 +141,13 @@ def line_chart(title, series, x_label='iteration', y_label=''):
             '</svg>')
 
 
-def scatter_chart(title, points, x_label, y_label, log_x=True):
+def scatter_chart(title, points, x_label, y_label, log_x=True,
+                  size=(720, 400)):
     """An SVG of labelled points ``(label, x, y, colour, shape)``, shape
     ``'circle'`` or ``'square'``; each carries its values in a title."""
     axes = _Axes([p[1] for p in points], [p[2] for p in points],
-                 log_x=log_x)
+                 log_x=log_x, size=size)
+    width, height = size
     parts = axes.frame(title, x_label, y_label)
     for label, x, y, colour, shape in points:
         cx, cy = axes.x(x), axes.y(y)
@@ -151,10 +158,15 @@ def scatter_chart(title, points, x_label, y_label, log_x=True):
         else:
             mark = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4" ' \
                 f'fill="{colour}">'
+        # labels right of their point, left of it near the right edge
+        right = cx > LEFT + 0.6 * (width - LEFT - RIGHT)
         parts.append(f'<g class="point" data-label="{html.escape(label)}">'
                      + mark + f'<title>{tip}</title></' +
                      ('rect>' if shape == 'square' else 'circle>') +
-                     f'<text x="{cx + 6:.1f}" y="{cy - 5:.1f}" '
-                     f'class="label">{html.escape(label)}</text></g>')
-    return (f'<svg class="chart scatter" viewBox="0 0 {W} {H}" width="{W}" '
-            f'height="{H}">' + ''.join(parts) + '</svg>')
+                     f'<text x="{cx - 6 if right else cx + 6:.1f}" '
+                     f'y="{cy - 5:.1f}" class="label" text-anchor='
+                     f'"{"end" if right else "start"}">'
+                     f'{html.escape(label)}</text></g>')
+    return (f'<svg class="chart scatter" viewBox="0 0 {width} {height}" '
+            f'width="{width}" height="{height}">' + ''.join(parts) +
+            '</svg>')
