@@ -139,9 +139,12 @@ def _metrics_from_flat(summary):
 
 
 def _fill(target, source):
+    """Add the figures ``target`` lacks; a NaN (not measured, e.g. an
+    image too small for NIQE) is no figure."""
     for dataset, values in source.items():
         for metric, value in values.items():
-            target.setdefault(dataset, {}).setdefault(metric, value)
+            if isinstance(value, (int, float)) and value == value:
+                target.setdefault(dataset, {}).setdefault(metric, value)
 
 
 def _record_path(value):
