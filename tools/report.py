@@ -4,7 +4,8 @@ Writes an offline HTML report (``OUT/index.html`` and its images; no
 server, no network) from ``tools/train.py`` work dirs and ``tools/test.py``
 result files: the runs table, the training curves, bicubic | each run | HR
 for every test image with a before/after slider and synchronized zoom, and
-with ``--zoo`` the model zoo's figures beside the papers'. See
+the model zoo's figures beside the papers' with the runs among them
+(``--zoo`` alone: the zoo only; ``--no-zoo``: without it). See
 docs/report.md.
 """
 import argparse
@@ -26,8 +27,10 @@ def parse_args(argv=None):
     parser.add_argument('--overwrite', action='store_true',
                         help='replace an earlier report in --out')
     parser.add_argument('--zoo', action='store_true',
-                        help="add the model zoo's result files and the "
-                        "papers' figures")
+                        help='the model zoo alone when no run is given '
+                        '(it is part of every report)')
+    parser.add_argument('--no-zoo', action='store_true',
+                        help='leave the model zoo part out')
     parser.add_argument('--no-images', action='store_true',
                         help='skip the image comparison (no inference)')
     parser.add_argument('--data-root', default=osp.join(REPO, 'data', 'demo'),
@@ -63,7 +66,8 @@ def main(argv=None):
         sys.exit(f'error: {err}')
     try:
         result = build_report(
-            args.inputs, args.out, overwrite=args.overwrite, zoo=args.zoo,
+            args.inputs, args.out, overwrite=args.overwrite,
+            zoo=not args.no_zoo,
             images=not args.no_images, data_root=args.data_root,
             test_sets=args.test_sets, crop_size=args.crop_size, crops=crops,
             max_images=args.max_images, device=args.device, root=REPO,

@@ -109,7 +109,9 @@ def write_page(out, runs, infos, problems, labels=(), compared=(),
                                                             compared)))
     if zoo is not None:
         from .zoo import zoo_section
-        sections.append(('zoo', 'Model zoo', zoo_section(zoo)))
+        points = [(r.name, infos.get(r.name) or {}, r.metrics)
+                  for r in usable]
+        sections.append(('zoo', 'Model zoo', zoo_section(zoo, runs=points)))
     if title is None:
         title = 'srt report: ' + (', '.join(r.name for r in usable)
                                   if runs else 'model zoo')
@@ -131,7 +133,7 @@ def build_report(inputs, out, *, overwrite=False, zoo=False, images=True,
             files of ``tools/test.py``.
         out (str): the report folder.
         zoo (bool): add the zoo view (``model_zoo/results`` under ``root``
-            and the papers' rows).
+            and the papers' rows, with the runs placed among them).
         images (bool): upscale the test images with every run's checkpoint
             (see :mod:`.images` for the cost and the crops).
         data_root, test_sets: where the test images are (``data_root/NAME``).

@@ -144,7 +144,8 @@ def line_chart(title, series, x_label='iteration', y_label=''):
 def scatter_chart(title, points, x_label, y_label, log_x=True,
                   size=(720, 400)):
     """An SVG of labelled points ``(label, x, y, colour, shape)``, shape
-    ``'circle'`` or ``'square'``; each carries its values in a title."""
+    ``'circle'``, ``'square'`` or ``'triangle'``; each carries its values in
+    a title."""
     axes = _Axes([p[1] for p in points], [p[2] for p in points],
                  log_x=log_x, size=size)
     width, height = size
@@ -155,14 +156,18 @@ def scatter_chart(title, points, x_label, y_label, log_x=True,
         if shape == 'square':
             mark = (f'<rect x="{cx - 4:.1f}" y="{cy - 4:.1f}" width="8" '
                     f'height="8" fill="{colour}">')
+        elif shape == 'triangle':
+            mark = (f'<polygon points="{cx:.1f},{cy - 5:.1f} {cx - 5:.1f},'
+                    f'{cy + 4:.1f} {cx + 5:.1f},{cy + 4:.1f}" '
+                    f'fill="{colour}">')
         else:
             mark = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4" ' \
                 f'fill="{colour}">'
+        tag = {'square': 'rect', 'triangle': 'polygon'}.get(shape, 'circle')
         # labels right of their point, left of it near the right edge
         right = cx > LEFT + 0.6 * (width - LEFT - RIGHT)
         parts.append(f'<g class="point" data-label="{html.escape(label)}">'
-                     + mark + f'<title>{tip}</title></' +
-                     ('rect>' if shape == 'square' else 'circle>') +
+                     + mark + f'<title>{tip}</title></{tag}>' +
                      f'<text x="{cx - 6 if right else cx + 6:.1f}" '
                      f'y="{cy - 5:.1f}" class="label" text-anchor='
                      f'"{"end" if right else "start"}">'

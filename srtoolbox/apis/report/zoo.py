@@ -3,26 +3,65 @@
 PSNR against MACs and against parameters, one labelled point per figure:
 circles for the papers' figures (their training budgets, on GPUs), squares
 for the result files measured here (``model_zoo/results/*.json``, written
-by ``tools/test.py``). Parameters and MACs are counted from each entry's
-config (:func:`srtoolbox.apis.model_zoo.build_zoo` without timing, on
-meta tensors: seconds per entry, nothing run).
+by ``tools/test.py``) and triangles for the runs of this report. Parameters
+and MACs are counted from each entry's config
+(:data:`srtoolbox.apis.model_zoo.ZOO`) on a network built on the meta
+device: no weights are allocated or initialised, so the 16 entries take
+seconds, not minutes.
 """
 import html
+import json
+import os.path as osp
 
 from .charts import PALETTE, scatter_chart
 
-__all__ = ['zoo_rows', 'zoo_section']
+__all__ = ['zoo_rows', 'zoo_section', 'meta_complexity']
+
+
+def meta_complexity(gen_cfg, shape=(1, 3, 180, 320)):
+    """``(params, macs)`` of a generator config, built on the meta device
+    (on the CPU where a network cannot be built there)."""
+    import torch
+
+    from ...models.builder import build_generator
+    from ..flops import count_macs, count_params
+    try:
+        with torch.device('meta'):
+            net = build_generator(dict(gen_cfg))
+    except (NotImplementedError, RuntimeError, TypeError, ValueError):
+        net = build_generator(dict(gen_cfg))
+    return count_params(net), count_macs(net, shape)
 
 
 def zoo_rows(root='.', log=print):
-    """:func:`~srtoolbox.apis.model_zoo.build_zoo` rows, without timing."""
-    from ..model_zoo import build_zoo
+    """Rows ``dict(entry, stats, result)`` as
+    :func:`~srtoolbox.apis.model_zoo.build_zoo` returns them, without
+    timing."""
+    from ...engine.launch import load_config
+    from ..model_zoo import ZOO
     log('zoo: counting parameters and MACs of every zoo entry')
-    return build_zoo(root=root, time_inference=False)
+    rows = []
+    for entry in ZOO:
+        cfg = load_config(osp.join(root, entry.config), check=False)
+        params, macs = meta_complexity(cfg.model.generator)
+        result = None
+        path = osp.join(root, entry.result) if entry.result else None
+        if path and osp.isfile(path):
+            with open(path, encoding='utf-8') as f:
+                result = json.load(f)
+        rows.append(dict(entry=entry, stats=dict(params=params, macs=macs),
+                         result=result))
+    return rows
 
 
-def _points(rows, dataset, x_key):
+def _points(rows, dataset, x_key, runs=()):
     points = []
+    for name, info, metrics in runs:  # (name, generator info, metrics)
+        value = metrics.get(dataset, {}).get('PSNR')
+        if value is not None and x_key in info:
+            x = info[x_key] / (1e9 if x_key == 'macs' else 1e6)
+            points.append((f'{name} (this report)', x, value, PALETTE[2],
+                           'triangle'))
     for row in rows:
         entry, stats, result = row['entry'], row['stats'], row['result']
         x = stats[x_key] / (1e9 if x_key == 'macs' else 1e6)
@@ -37,14 +76,15 @@ def _points(rows, dataset, x_key):
     return points
 
 
-def zoo_section(rows, datasets=('Set5', 'Set14')):
+def zoo_section(rows, datasets=('Set5', 'Set14'), runs=()):
     """Charts (PSNR against GMACs and parameters per test set) and the
-    table of paper and measured rows side by side."""
+    table of paper and measured rows side by side; ``runs``: ``(name,
+    generator info, metrics)`` of the report's runs, plotted too."""
     charts = []
     for dataset in datasets:
         for key, label in (('macs', 'GMACs for a 320x180 LR input (log)'),
                            ('params', 'parameters, millions (log)')):
-            points = _points(rows, dataset, key)
+            points = _points(rows, dataset, key, runs)
             if points:
                 charts.append(
                     '<figure class="zoo-chart">' + scatter_chart(
@@ -55,7 +95,10 @@ def zoo_section(rows, datasets=('Set5', 'Set14')):
               f'background:{PALETTE[0]}"></span>paper (full training, '
               f'GPU)</span><span><span class="swatch" style="background:'
               f'{PALETTE[1]}"></span>measured here (model_zoo/results, demo '
-              'budgets)</span></p>')
+              'budgets)</span>' + (
+                  f'<span><span class="swatch" style="background:'
+                  f'{PALETTE[2]}"></span>the runs of this report</span>'
+                  if runs else '') + '</p>')
     head = ('<tr><th>model</th><th>config</th><th>params</th><th>GMACs</th>'
             + ''.join(f'<th>{d} paper</th><th>{d} here</th>'
                       for d in datasets) + '<th>paper source</th>'
