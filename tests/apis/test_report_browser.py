@@ -96,6 +96,8 @@ def _shot(locator):
 def test_the_page_loads_without_console_errors(page):
     assert page.title().startswith('srt report: tiny_a, tiny_b')
     assert page.locator('#problems').count() == 0
+    ids = page.eval_on_selector_all('[id]', 'es => es.map(e => e.id)')
+    assert len(ids) == len(set(ids))  # valid HTML: ids are unique
     # every section is there
     for section in ('runs', 'curves', 'images'):
         assert page.locator(f'section#{section}').is_visible()

@@ -94,7 +94,7 @@ def runs_table(runs, infos):
     note = ('GMACs for one 320x180 LR input (x4: a 1280x720 output); '
             'metrics as logged by each run (Y channel, crop = scale for the '
             'demos). Click a header to sort.')
-    return _table('runs', headers, rows, note)
+    return _table('runs-table', headers, rows, note)
 
 
 def curves_section(runs, colours):
@@ -139,7 +139,7 @@ def images_section(labels, images):
                       _num(values.get('SSIM'), 4)]
         rows.append(f'<tr class="open-image" data-image="{i}">'
                     f'{"".join(cells)}</tr>')
-    table = _table('images', headers, rows,
+    table = _table('images-table', headers, rows,
                    'PSNR / SSIM of the whole image (Y channel, crop = '
                    'scale); click a row to open it.')
     viewer = (

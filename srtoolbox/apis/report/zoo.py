@@ -120,7 +120,7 @@ def zoo_section(rows, datasets=('Set5', 'Set14'), runs=()):
                   entry.budget or ('–' if not result else 'yes')]
         body.append('<tr>' + ''.join(f'<td>{html.escape(c)}</td>'
                                      for c in cells) + '</tr>')
-    table = (f'<table id="zoo" class="sortable"><thead>{head}</thead><tbody>'
-             + ''.join(body) + '</tbody></table>')
+    table = ('<table id="zoo-table" class="sortable"><thead>' + head +
+             '</thead><tbody>' + ''.join(body) + '</tbody></table>')
     return (legend + '<div class="charts">' + ''.join(charts) + '</div>' +
             table)
