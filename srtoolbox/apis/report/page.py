@@ -102,10 +102,11 @@ def curves_section(runs, colours):
     names = []
     for run in runs:
         names += [k for k in run.scalars if k not in names]
-    losses = sorted(n for n in names if '/' not in n)
-    metrics = sorted(n for n in names if '/' in n)
+    # the losses, then the validation metrics, then the rest (lr, ...)
+    names.sort(key=lambda n: (0 if n.startswith('loss') else
+                              1 if '/' in n else 2, n))
     charts = []
-    for name in losses + metrics:
+    for name in names:
         series = [(r.name, colours[r.name], downsample(r.scalars[name]))
                   for r in runs if r.scalars.get(name)]
         charts.append(f'<figure class="curve" data-metric="{_e(name)}">'
