@@ -197,3 +197,36 @@ def test_zooming_shows_the_same_crop_in_every_panel(page, report):
         assert shown.shape == expected.shape
         assert np.abs(shown.astype(int) - expected).max() <= 2, \
             item['panels'][i]
+
+
+def test_the_page_works_from_python_http_server(browser, report):
+    import socket
+    import subprocess
+    import sys
+    import time
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, '-m', 'http.server', str(port), '--bind',
+         '127.0.0.1', '-d', str(report[2])], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    page = browser.new_page()
+    errors = []
+    page.on('console', lambda m: errors.append(m.text)
+            if m.type == 'error' else None)
+    try:
+        for _ in range(50):  # until the server listens
+            try:
+                socket.create_connection(('127.0.0.1', port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        page.goto(f'http://127.0.0.1:{port}/')
+        page.wait_for_function('window.srtReport && srtReport.view().ready')
+        assert page.locator('#panels canvas').count() == 4
+        assert errors == []
+    finally:
+        page.close()
+        server.terminate()
+        server.wait()

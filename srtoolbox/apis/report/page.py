@@ -171,6 +171,8 @@ def render_page(title, problems, sections, data):
     payload = json.dumps(data).replace('</', '<\\/')
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        # no favicon request (a 404 console error under http.server)
+        '<link rel="icon" href="data:,">'
         f'<title>{_e(title)}</title><meta name="viewport" '
         'content="width=device-width">'
         f'<style>{_asset("report.css")}</style></head><body>'
