@@ -22,6 +22,7 @@ setup(
     python_requires='>=3.9',
     packages=find_packages(include=['srtoolbox', 'srtoolbox.*']),
     package_data={'srtoolbox.evaluation': ['*.npz', '*.LICENSE', 'README.md'],
+                  'srtoolbox.apis.report': ['assets/*.js', 'assets/*.css'],
                   'srtoolbox': ['py.typed']},
     entry_points={'console_scripts': ['srt = srtoolbox.cli:main']},
     install_requires=[
@@ -39,8 +40,10 @@ setup(
         'einops>=0.6',
     ],
     extras_require={
+        # playwright drives the system Chromium in the report's browser
+        # tests (apt-get install chromium; no browser download)
         'tests': ['pytest>=7', 'lpips>=0.1.4', 'tensorboard>=2.10',
-                  'mypy>=1.8'],
+                  'mypy>=1.8', 'playwright>=1.40'],
         # pip install -e '.[tensorboard]', then train with --tensorboard
         'tensorboard': ['tensorboard>=2.10'],
         # LPIPS metric/loss: the calibrated linear layers ship in this package

@@ -43,6 +43,7 @@ COMMANDS: Dict[str, Tuple[str, str]] = {
                   'sub-images'),
     'flops': ('get_flops.py', 'parameters and MACs of a generator'),
     'export': ('export_onnx.py', 'export a generator to ONNX'),
+    'report': ('report.py', 'offline HTML report comparing runs and models'),
 }
 
 # sub-commands whose first positional argument is a config file

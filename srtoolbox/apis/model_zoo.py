@@ -216,6 +216,11 @@ def render_markdown(rows: Any, command: Any, machine: Any,
         f'Conventions: {CONVENTIONS}.',
         f'Machine for the timings: {machine}.',
         '',
+        'Interactive view (PSNR against MACs and parameters, each point '
+        "labelled, the papers' rows beside these): `srt report --zoo --out "
+        'report_zoo`, then open `report_zoo/index.html` '
+        '([docs/report.md](docs/report.md)).',
+        '',
         '## Measured here',
         '',
         f'MACs and CPU time for one {w}x{h} LR input (x4 output '
