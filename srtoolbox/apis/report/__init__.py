@@ -18,10 +18,15 @@ import os
 import os.path as osp
 import shutil
 import time
+from typing import (TYPE_CHECKING, Any, Callable, Dict, List,
+                    Mapping, Optional, Sequence, Tuple, Union)
 
 from .page import (colours_for, curves_section, images_section, render_page,
                    runs_table)
 from .runs import Run, load_run
+
+if TYPE_CHECKING:
+    from .images import ComparedImage
 
 __all__ = ['build_report', 'write_page', 'prepare_out', 'Run', 'load_run',
            'generator_info', 'MARKER']
@@ -30,7 +35,7 @@ MARKER = '.srt-report'
 MACS_SHAPE = (1, 3, 180, 320)  # as model-zoo.md: a 320x180 LR input
 
 
-def prepare_out(out, overwrite=False):
+def prepare_out(out: str, overwrite: bool = False) -> None:
     """Create ``out``; refuse an existing non-empty one unless
     ``overwrite`` and it holds an earlier report's marker."""
     if osp.isfile(out):
@@ -51,7 +56,7 @@ def prepare_out(out, overwrite=False):
                 'folder\n')
 
 
-def generator_info(config_path, problems):
+def generator_info(config_path: str, problems: List[str]) -> Dict[str, Any]:
     """``{'type', 'params', 'macs'}`` of a config's generator (MACs for
     :data:`MACS_SHAPE`, counted on meta tensors), or ``{}`` with a line
     in ``problems``."""
@@ -92,8 +97,12 @@ def _test_set_problems(runs):
     return []
 
 
-def write_page(out, runs, infos, problems, labels=(), compared=(),
-               images=True, zoo=None, title=None):
+def write_page(out: str, runs: Sequence[Run],
+               infos: Mapping[str, Dict[str, Any]], problems: Sequence[str],
+               labels: Sequence[str] = (),
+               compared: Sequence['ComparedImage'] = (), images: bool = True,
+               zoo: Optional[List[Dict[str, Any]]] = None,
+               title: Optional[str] = None) -> str:
     """Write ``out/index.html`` from what :func:`build_report` gathered
     (``zoo``: :func:`.zoo.zoo_rows`' rows or None); returns its path."""
     from ...engine.results import atomic_write_text
@@ -122,10 +131,16 @@ def write_page(out, runs, infos, problems, labels=(), compared=(),
     return index
 
 
-def build_report(inputs, out, *, overwrite=False, zoo=False, images=True,
-                 data_root='data/demo', test_sets=('Set5', 'Set14'),
-                 crop_size=192, crops=None, max_images=None, device='cpu',
-                 root='.', title=None, log=print):
+def build_report(inputs: Sequence[Union[str, 'os.PathLike[str]']], out: str,
+                 *, overwrite: bool = False, zoo: bool = False,
+                 images: bool = True, data_root: str = 'data/demo',
+                 test_sets: Sequence[str] = ('Set5', 'Set14'),
+                 crop_size: int = 192,
+                 crops: Optional[Mapping[str, Tuple[int, int, int,
+                                                    int]]] = None,
+                 max_images: Optional[int] = None, device: str = 'cpu',
+                 root: str = '.', title: Optional[str] = None,
+                 log: Callable[[str], None] = print) -> Dict[str, Any]:
     """Write the report; returns ``dict(index, problems, runs, images)``.
 
     Args:
@@ -152,7 +167,8 @@ def build_report(inputs, out, *, overwrite=False, zoo=False, images=True,
     for run in runs:
         if run.config_path:
             infos[run.name] = generator_info(run.config_path, problems)
-    labels, compared = [], []
+    labels: List[str] = []
+    compared: List['ComparedImage'] = []
     if inputs and images:
         from .images import compare_test_images
         labels, compared = compare_test_images(

@@ -12,6 +12,7 @@ carries in ``data-values``.
 import html
 import json
 import math
+from typing import List, Sequence, Tuple
 
 __all__ = ['line_chart', 'scatter_chart', 'PALETTE', 'downsample']
 
@@ -42,7 +43,8 @@ def _fmt(value):
     return f'{value:.4g}'
 
 
-def downsample(points, limit=400):
+def downsample(points: Sequence[Tuple[float, float]],
+               limit: int = 400) -> List[Tuple[float, float]]:
     """At most ``limit`` points: means of consecutive buckets (the last
     point kept as is), so a 10^6-iteration log stays a light line."""
     if len(points) <= limit:
@@ -110,7 +112,10 @@ class _Axes:
         return parts
 
 
-def line_chart(title, series, x_label='iteration', y_label=''):
+def line_chart(title: str,
+               series: Sequence[Tuple[str, str, Sequence[Tuple[float,
+                                                               float]]]],
+               x_label: str = 'iteration', y_label: str = '') -> str:
     """An SVG of one line per ``(run, colour, [(x, y)])`` in ``series``.
 
     Each ``<polyline>`` carries ``data-run``, ``data-metric`` and its
@@ -141,8 +146,10 @@ def line_chart(title, series, x_label='iteration', y_label=''):
             '</svg>')
 
 
-def scatter_chart(title, points, x_label, y_label, log_x=True,
-                  size=(720, 400)):
+def scatter_chart(title: str,
+                  points: Sequence[Tuple[str, float, float, str, str]],
+                  x_label: str, y_label: str, log_x: bool = True,
+                  size: Tuple[int, int] = (720, 400)) -> str:
     """An SVG of labelled points ``(label, x, y, colour, shape)``, shape
     ``'circle'``, ``'square'`` or ``'triangle'``; each carries its values in
     a title."""

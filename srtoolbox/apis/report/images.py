@@ -18,9 +18,12 @@ import os
 import os.path as osp
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Tuple
+from typing import (Any, Callable, Dict, List, Mapping, Optional, Sequence,
+                    Tuple, cast)
 
 import numpy as np
+
+from .runs import Run
 
 __all__ = ['ComparedImage', 'largest_difference_crop', 'parse_crop',
            'compare_test_images', 'write_panels']
@@ -39,7 +42,7 @@ class ComparedImage:
     metrics: Dict[str, Dict[str, float]] = field(default_factory=dict)
 
 
-def parse_crop(text):
+def parse_crop(text: str) -> Tuple[str, Tuple[int, int, int, int]]:
     """``'Set5/baby:10,20,128,128'`` or ``'baby:10,20,128,128'`` ->
     ``('Set5/baby', (10, 20, 128, 128))``: top, left, height, width."""
     match = re.fullmatch(r'([^:]+):(\d+),(\d+),(\d+),(\d+)', text.strip())
@@ -47,7 +50,8 @@ def parse_crop(text):
         raise ValueError(f'--crop {text!r}: write KEY:TOP,LEFT,HEIGHT,WIDTH '
                          '(KEY an image name, or SET/NAME), e.g. '
                          'Set5/baby:100,80,128,128')
-    box = tuple(int(v) for v in match.groups()[1:])
+    box = cast(Tuple[int, int, int, int],
+               tuple(int(v) for v in match.groups()[1:]))
     if box[2] <= 0 or box[3] <= 0:
         raise ValueError(f'--crop {text!r}: height and width must be > 0')
     return match.group(1), box
@@ -58,7 +62,8 @@ def _luma(img):
                                              np.float32)
 
 
-def largest_difference_crop(images, size):
+def largest_difference_crop(images: Sequence[np.ndarray],
+                            size: int) -> Tuple[int, int, int, int]:
     """``(top, left, h, w)`` of the ``size`` x ``size`` window (clipped to
     the image) where ``images`` (HWC, same shape) differ most: the
     largest sum of the per-pixel standard deviation of luminance."""
@@ -79,7 +84,8 @@ def _safe(name):
     return re.sub(r'[^A-Za-z0-9._-]+', '_', name)
 
 
-def write_panels(image, arrays, out_dir):
+def write_panels(image: ComparedImage, arrays: Sequence[np.ndarray],
+                 out_dir: str) -> None:
     """Write the crop of each panel array as PNG under ``out_dir``;
     fills ``image.files`` with paths relative to ``out_dir``."""
     from ...utils import imwrite
@@ -106,10 +112,14 @@ def _test_images(data_root, test_sets, max_images, problems):
             yield name, osp.splitext(osp.basename(path))[0], path
 
 
-def compare_test_images(runs, out_dir, data_root='data/demo',
-                        test_sets=('Set5', 'Set14'), crop_size=192,
-                        crops=None, max_images=None, device='cpu',
-                        problems=None, log=print):
+def compare_test_images(
+        runs: Sequence[Run], out_dir: str, data_root: str = 'data/demo',
+        test_sets: Sequence[str] = ('Set5', 'Set14'), crop_size: int = 192,
+        crops: Optional[Mapping[str, Tuple[int, int, int, int]]] = None,
+        max_images: Optional[int] = None, device: str = 'cpu',
+        problems: Optional[List[str]] = None,
+        log: Callable[[str], None] = print
+) -> Tuple[List[str], List[ComparedImage]]:
     """Upscale every test image with every run that has a checkpoint and a
     config; write the panels; return ``(labels, [ComparedImage])``.
 
@@ -155,7 +165,7 @@ def compare_test_images(runs, out_dir, data_root='data/demo',
         hr = imread(path)
         h, w = hr.shape[:2]
         hr = hr[:h - h % scale, :w - w % scale]
-        lr = imresize(hr, 1 / scale)
+        lr = imresize(hr, 1 / cast(int, scale))  # set: models is not empty
         arrays, shown = [imresize(lr, scale)], ['bicubic']
         for name, inferencer in models:
             sr = inferencer(lr)
@@ -189,7 +199,8 @@ def compare_test_images(runs, out_dir, data_root='data/demo',
     return labels, compared
 
 
-def image_rows(compared: List[ComparedImage], labels: List[str]):
+def image_rows(compared: Sequence[ComparedImage],
+               labels: Sequence[str]) -> List[Dict[str, Any]]:
     """JSON-ready records for the page's image viewer."""
     return [dict(dataset=c.dataset, key=c.key, crop=list(c.crop),
                  size=list(c.size), panels=c.panels, files=c.files,

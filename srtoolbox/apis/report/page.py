@@ -5,9 +5,13 @@ images and opens from ``file://`` without a server."""
 import html
 import json
 import os.path as osp
-from typing import List
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Sequence, Tuple
 
 from .charts import PALETTE, downsample, line_chart
+
+if TYPE_CHECKING:
+    from .images import ComparedImage
+    from .runs import Run
 
 __all__ = ['render_page', 'runs_table', 'curves_section', 'images_section',
            'METRIC_ORDER']
@@ -45,7 +49,8 @@ def _table(table_id, headers, rows, caption=''):
             f'</tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
-def runs_table(runs, infos):
+def runs_table(runs: Sequence['Run'],
+               infos: Mapping[str, Dict[str, Any]]) -> str:
     """The runs table; ``infos`` is ``{run name: generator info}``."""
     columns = []  # (test set, metric) measured by any run
     for dataset in sorted({d for r in runs for d in r.metrics}):
@@ -97,7 +102,7 @@ def runs_table(runs, infos):
     return _table('runs-table', headers, rows, note)
 
 
-def curves_section(runs, colours):
+def curves_section(runs: Sequence['Run'], colours: Mapping[str, str]) -> str:
     """One chart per logged scalar, every run that logged it overlaid."""
     names = []
     for run in runs:
@@ -123,7 +128,8 @@ def curves_section(runs, colours):
             '<div class="charts">' + ''.join(charts) + '</div>')
 
 
-def images_section(labels, images):
+def images_section(labels: Sequence[str],
+                   images: Sequence['ComparedImage']) -> str:
     """The per-image metrics table (rows open the viewer) and the viewer."""
     if not images:
         return '<p class="empty">No images: no run could be run on the test ' \
@@ -158,7 +164,9 @@ def images_section(labels, images):
     return table + viewer
 
 
-def render_page(title, problems, sections, data):
+def render_page(title: str, problems: Sequence[str],
+                sections: Sequence[Tuple[str, str, str]],
+                data: Dict[str, Any]) -> str:
     """``index.html`` text. ``sections``: ``[(id, heading, html)]``;
     ``data`` goes to the script as JSON (the image viewer's records)."""
     nav = ''.join(f'<a href="#{sid}">{_e(head)}</a>'
@@ -182,5 +190,5 @@ def render_page(title, problems, sections, data):
         f'</script><script>{_asset("report.js")}</script></body></html>')
 
 
-def colours_for(names: List[str]):
+def colours_for(names: Sequence[str]) -> Dict[str, str]:
     return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}

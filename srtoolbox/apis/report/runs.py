@@ -17,7 +17,7 @@ import os
 import os.path as osp
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 __all__ = ['Run', 'load_run', 'read_scalars', 'SKIPPED_SCALARS']
 
@@ -46,7 +46,7 @@ class Run:
     problems: List[str] = field(default_factory=list)
 
     @property
-    def test_sets(self):
+    def test_sets(self) -> List[str]:
         return sorted(self.metrics)
 
 
@@ -59,7 +59,9 @@ def _read_json(path, problems):
         return None
 
 
-def read_scalars(path, problems=None):
+def read_scalars(
+        path: str, problems: Optional[List[str]] = None
+) -> Dict[str, List[Tuple[int, float]]]:
     """``{name: [(iteration, value)]}`` of one mmengine ``scalars.json``.
 
     Training lines carry ``iter``; validation lines do not (mmengine logs
@@ -68,7 +70,8 @@ def read_scalars(path, problems=None):
     iteration the validation ran after.
     """
     problems = [] if problems is None else problems
-    curves, last_iter = {}, 0
+    curves: Dict[str, List[Tuple[int, float]]] = {}
+    last_iter = 0
     try:
         with open(path, encoding='utf-8') as f:
             lines = f.readlines()
@@ -234,7 +237,8 @@ def _read_work_dir(run, path, roots):
     return found
 
 
-def load_run(path, name=None, roots=()):
+def load_run(path: Union[str, 'os.PathLike[str]'], name: Optional[str] = None,
+             roots: Iterable[str] = ()) -> Run:
     """Read a work dir or a ``tools/test.py`` result file into a
     :class:`Run`; problems are recorded in ``Run.problems``, never raised.
 

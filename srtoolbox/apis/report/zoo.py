@@ -12,13 +12,16 @@ seconds, not minutes.
 import html
 import json
 import os.path as osp
+from typing import Any, Callable, Dict, List, Mapping, Sequence, Tuple
 
 from .charts import PALETTE, scatter_chart
 
 __all__ = ['zoo_rows', 'zoo_section', 'meta_complexity']
 
 
-def meta_complexity(gen_cfg, shape=(1, 3, 180, 320)):
+def meta_complexity(gen_cfg: Mapping[str, Any],
+                    shape: Sequence[int] = (1, 3, 180, 320)
+                    ) -> Tuple[int, int]:
     """``(params, macs)`` of a generator config, built on the meta device
     (on the CPU where a network cannot be built there)."""
     import torch
@@ -33,7 +36,8 @@ def meta_complexity(gen_cfg, shape=(1, 3, 180, 320)):
     return count_params(net), count_macs(net, shape)
 
 
-def zoo_rows(root='.', log=print):
+def zoo_rows(root: str = '.',
+             log: Callable[[str], None] = print) -> List[Dict[str, Any]]:
     """Rows ``dict(entry, stats, result)`` as
     :func:`~srtoolbox.apis.model_zoo.build_zoo` returns them, without
     timing."""
@@ -76,7 +80,12 @@ def _points(rows, dataset, x_key, runs=()):
     return points
 
 
-def zoo_section(rows, datasets=('Set5', 'Set14'), runs=()):
+def zoo_section(
+        rows: Sequence[Dict[str, Any]],
+        datasets: Sequence[str] = ('Set5', 'Set14'),
+        runs: Sequence[Tuple[str, Dict[str, Any],
+                             Dict[str, Dict[str, float]]]] = ()
+) -> str:
     """Charts (PSNR against GMACs and parameters per test set) and the
     table of paper and measured rows side by side; ``runs``: ``(name,
     generator info, metrics)`` of the report's runs, plotted too."""
