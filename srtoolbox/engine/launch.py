@@ -251,6 +251,9 @@ def build_runner(cfg: Config) -> 'Runner':
     else:  # mmengine's, with the start-up tables in the log file only
         from .runner import SRRunner
         runner = SRRunner.from_cfg(cfg)
+    if cfg.get('load_from') and not cfg.get('resume'):
+        from .load_from import check_load_from  # refuse a partial load_from
+        check_load_from(runner.model, cfg.load_from)
     if cfg.get('compile'):
         compile_networks(runner, cfg.compile)
     return runner
