@@ -11,21 +11,17 @@ BETAS = (0.9, 0.99)
 EMA_DECAY = 0.999
 GAN_WEIGHT = 0.1
 
-# case -> (generator, discriminator, gt size, relativistic, real-esrgan)
-# networks as (srtoolbox config, BasicSR constructor keyword arguments)
+# case -> networks as (srtoolbox config, BasicSR constructor keyword
+# arguments) and the HR size; SRGAN and ESRGAN differ in their step only
+_MSRRESNET_VGG = dict(
+    g=(dict(type='MSRResNet', num_feat=8, num_blocks=1),
+       dict(num_feat=8, num_block=1)),
+    d=(dict(type='VGGStyleDiscriminator', num_feat=2, input_size=128),
+       dict(num_in_ch=3, num_feat=2, input_size=128)),
+    gt_size=128)
 CASES = {
-    'SRGAN': dict(
-        g=(dict(type='MSRResNet', num_feat=8, num_blocks=1),
-           dict(num_feat=8, num_block=1)),
-        d=(dict(type='VGGStyleDiscriminator', num_feat=2, input_size=128),
-           dict(num_in_ch=3, num_feat=2, input_size=128)),
-        gt_size=128),
-    'ESRGAN': dict(
-        g=(dict(type='MSRResNet', num_feat=8, num_blocks=1),
-           dict(num_feat=8, num_block=1)),
-        d=(dict(type='VGGStyleDiscriminator', num_feat=2, input_size=128),
-           dict(num_in_ch=3, num_feat=2, input_size=128)),
-        gt_size=128),
+    'SRGAN': _MSRRESNET_VGG,
+    'ESRGAN': _MSRRESNET_VGG,
     'RealESRGAN': dict(
         g=(dict(type='SRVGGNetCompact', num_feat=8, num_conv=2),
            dict(num_feat=8, num_conv=2)),
