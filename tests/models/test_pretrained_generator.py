@@ -92,3 +92,25 @@ def test_a_file_of_which_nothing_fits_is_refused(tmp_path):
     with pytest.raises(ValueError, match='pretrained_generator must be'):
         MODELS.build(dict(MODEL_CFGS['SRModel'], generator=edsr(4),
                           pretrained_generator=dict(file=str(path))))
+
+
+def test_edsr_pytorch_release_x2_to_x4(tmp_path):
+    """The authors' EDSR layout (head/body/tail keys, [0, 255] mean
+    shifts) read from its bare file, the x2 upsampler kept for x4."""
+    import importlib.util
+    import os.path as osp
+    spec = importlib.util.spec_from_file_location('edsr_layout', osp.join(
+        osp.dirname(osp.abspath(__file__)), 'weights',
+        'test_edsr_pytorch_layout.py'))
+    layout = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(layout)
+    torch.manual_seed(0)
+    sd, _ = layout.edsr_layout(8, 1, 2)
+    torch.save(sd, tmp_path / 'EDSR_x2.pt')
+    model = MODELS.build(dict(
+        MODEL_CFGS['SRModel'], generator=edsr(4), pretrained_generator=dict(
+            path=str(tmp_path / 'EDSR_x2.pt'), skip_mismatched='upsample.')))
+    model.init_weights()
+    got = model.generator.state_dict()
+    assert torch.equal(got['conv_first.weight'], sd['head.0.weight'])
+    assert torch.equal(got['upsample.0.weight'], sd['tail.0.0.weight'])
