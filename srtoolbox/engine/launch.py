@@ -289,8 +289,8 @@ def check_resumable(path: str) -> None:
             'no meta/iteration, optimizer or scheduler state), so there is '
             'nothing to resume. To start a new run from these weights, '
             'give them as the pretrained generator instead (e.g. '
-            '--cfg-options model.pretrained_generator=PATH for GANs, or '
-            'load_from=PATH for a srtoolbox checkpoint).')
+            '--cfg-options model.pretrained_generator=PATH, any model, '
+            'any layout).')
 
 
 def train_from_config(cfg: Config) -> 'Runner':
