@@ -21,7 +21,7 @@ setup(
     long_description_content_type='text/markdown',
     python_requires='>=3.9',
     packages=find_packages(include=['srtoolbox', 'srtoolbox.*']),
-    package_data={'srtoolbox.evaluation': ['*.npz', 'README.md'],
+    package_data={'srtoolbox.evaluation': ['*.npz', '*.LICENSE', 'README.md'],
                   'srtoolbox': ['py.typed']},
     entry_points={'console_scripts': ['srt = srtoolbox.cli:main']},
     install_requires=[

@@ -23,3 +23,12 @@ def _default_scope():
     import srtoolbox.registry  # noqa: F401
     with DefaultScope.overwrite_default_scope('srtoolbox'):
         yield
+
+
+@pytest.fixture(params=[False, True], ids=['cpu-fp32', 'cpu-native-bf16'])
+def native_bf16(request, monkeypatch):
+    """Runs a precision-dependent test under both results of the CPU bf16
+    detection (forced through SRTOOLBOX_CPU_BF16, which subprocesses
+    inherit), so CI on any machine covers both (#22.3)."""
+    monkeypatch.setenv('SRTOOLBOX_CPU_BF16', '1' if request.param else '0')
+    return request.param

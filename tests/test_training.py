@@ -99,11 +99,16 @@ def test_train_then_test_tool_writes_metrics_images_and_tables(tmp_path):
     import hashlib
     ckpt = work / 'iter_2.pth'
     sha = hashlib.sha256(ckpt.read_bytes()).hexdigest()
-    for record in (res['meta'], summary['provenance']):
+    # training computes in what this CPU's detection says (bf16 where it is
+    # native, #22.3); tools/test.py runs the generator in fp32
+    from srtoolbox.engine.optim_wrapper import cpu_supports_bf16
+    trained_in = 'bf16' if cpu_supports_bf16() else 'fp32'
+    for record, precision in ((res['meta'], 'fp32'),
+                              (summary['provenance'], trained_in)):
         assert record['checkpoint']['sha256'] == sha
         assert record['config']['path'] == osp.relpath(DEMO_CFG, REPO)
         assert len(record['config']['sha256']) == 64
-        assert record['precision'] == 'fp32'
+        assert record['precision'] == precision
         assert record['machine']['device'] == 'cpu'
         assert record['versions']['torch'] == torch.__version__
         assert record['wall_time_s'] > 0
@@ -113,3 +118,22 @@ def test_train_then_test_tool_writes_metrics_images_and_tables(tmp_path):
     # the test ran with other options than training: another config hash
     assert res['meta']['config']['sha256'] != \
         summary['provenance']['config']['sha256']
+
+
+def test_training_precision_follows_the_cpu_detection(tmp_path, native_bf16):
+    """The demo's dtype='auto' trains in bf16 exactly where the CPU computes
+    it natively, and the run's record says so; both detection results."""
+    from srtoolbox.engine.results import run_precision
+    options = dict(TINY, **{'train_cfg.max_iters': 1,
+                            'train_dataloader.batch_size': 1,
+                            'val_dataloader': None, 'val_evaluator': None,
+                            'val_cfg': None, 'custom_hooks': [],
+                            'default_hooks.checkpoint.save_best': None})
+    cfg = prepare_train_config(load_config(DEMO_CFG, options),
+                               work_dir=str(tmp_path), check_data=False)
+    runner = build_runner(cfg)
+    runner.train()
+    want = 'bf16' if native_bf16 else 'fp32'
+    assert run_precision(runner) == want
+    assert runner.optim_wrapper.cast_dtype == (
+        torch.bfloat16 if native_bf16 else None)

@@ -11,6 +11,14 @@ random HR crop (96x96 by default), make its LR with MATLAB-style bicubic
 (``srtoolbox.utils.imresize``, x4 by default) and turn both into tensors.
 The first batch of every run (worker start-up) is not timed.
 
+Each row also gives samples/s per worker and, next to it, the samples/s a
+GPU step would consume (``--gpu-step-ms``, default 1.5 ms for a batch of
+16: MSRResNet's ~140 GFLOP forward + backward at 24x24 LR at ~100 TFLOP/s,
+an A100/H100 in bf16 at a realistic share of its peak): how many workers
+that would take. The ``LR on device`` rows skip the bicubic resize in the
+workers (``BicubicDownsample(on_device=True)``; the data preprocessor
+makes the LR on the GPU): what the resize costs the workers.
+
 ``--blas-threads 1`` limits OpenBLAS/OpenMP threads: ``imresize`` multiplies
 small matrices, and on a busy machine BLAS threads make a 96x96 crop take
 ~10 ms instead of ~0.2 ms.
@@ -41,6 +49,8 @@ if __name__ == '__main__' and _blas_threads(sys.argv):
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import tool_main  # noqa: E402
+
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
@@ -57,7 +67,9 @@ class CropDataset(torch.utils.data.Dataset):
     float32 in [0, 1].
     """
 
-    def __init__(self, root, backend_args, length, crop_size=96, scale=4):
+    def __init__(self, root, backend_args, length, crop_size=96, scale=4,
+                 lr_on_device=False):
+        self.lr_on_device = lr_on_device
         self.store = build_image_store(root, backend_args)
         self.keys = self.store.keys()
         self.length = length
@@ -73,6 +85,9 @@ class CropDataset(torch.utils.data.Dataset):
         top = random.randint(0, h - self.crop_size)
         left = random.randint(0, w - self.crop_size)
         gt = img[top:top + self.crop_size, left:left + self.crop_size]
+        if self.lr_on_device:  # made from the HR batch on the device
+            return dict(lq=torch.empty(0), gt=torch.from_numpy(
+                np.ascontiguousarray(gt.transpose(2, 0, 1))).float() / 255)
         lq = imresize(gt, 1 / self.scale)
 
         def to_tensor(x):
@@ -146,11 +161,15 @@ def parse_args(argv=None):
                         help='PNG compression of the PNG LMDB (0: stored '
                         'uncompressed, faster to decode; the folder keeps '
                         "OpenCV's default)")
+    parser.add_argument('--gpu-step-ms', type=float, default=1.5,
+                        help='assumed GPU training step per batch, in ms, '
+                        'for the samples/s it needs (default 1.5)')
     parser.add_argument('--blas-threads', type=int,
                         help='OPENBLAS/OMP/MKL_NUM_THREADS (default: as set)')
     return parser.parse_args(argv)
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
     work_dir = args.work_dir or tempfile.mkdtemp(prefix='srtoolbox-bench-')
@@ -172,31 +191,39 @@ def main(argv=None):
                    ('raw LMDB', lmdbs['raw']))))
         length = (args.batches + 1) * args.batch_size
         rows = []
-        for name, root, backend_args in (
-                ('folder (PNG files)', png_dir, None),
+        for name, root, backend_args, on_device in (
+                ('folder (PNG files)', png_dir, None, False),
                 (f'LMDB (PNG level {args.compress_level})', lmdbs['png'],
-                 dict(backend='lmdb')),
-                ('LMDB (raw)', lmdbs['raw'], dict(backend='lmdb'))):
+                 dict(backend='lmdb'), False),
+                ('LMDB (raw)', lmdbs['raw'], dict(backend='lmdb'), False),
+                ('folder, LR on device', png_dir, None, True),
+                ('LMDB (raw), LR on device', lmdbs['raw'],
+                 dict(backend='lmdb'), True)):
             for workers in args.workers:
                 dataset = CropDataset(root, backend_args, length,
-                                      args.crop_size, args.scale)
+                                      args.crop_size, args.scale, on_device)
                 rate, first = time_loader(dataset, args.batch_size, workers,
                                           args.batches)
                 rows.append((name, workers, rate, first))
-                print(f'  {name}, {workers} workers: {rate:.1f} samples/s',
-                      flush=True)
+                print(f'  {name}, {workers} workers: {rate:.1f} samples/s, '
+                      f'load {os.getloadavg()[0]:.2f}', flush=True)
         print()
-        folder = {w: r for n, w, r, _ in rows if n.startswith('folder')}
-        print('| pipeline | workers | samples/s | x folder | '
-              'first batch (s) |')
-        print('| --- | --- | --- | --- | --- |')
+        need = args.batch_size / (args.gpu_step_ms / 1e3)
+        print(f'a GPU step of {args.gpu_step_ms} ms per batch of '
+              f'{args.batch_size} needs {need:.0f} samples/s')
+        folder = {w: r for n, w, r, _ in rows if n == 'folder (PNG files)'}
+        print('| pipeline | workers | samples/s | per worker | x folder | '
+              'workers for the GPU | first batch (s) |')
+        print('| --- | --- | --- | --- | --- | --- | --- |')
         for name, workers, rate, first in rows:
-            print(f'| {name} | {workers} | {rate:.1f} | '
-                  f'{rate / folder[workers]:.2f} | {first:.2f} |')
+            per_worker = rate / max(1, workers)
+            print(f'| {name} | {workers} | {rate:.1f} | {per_worker:.1f} | '
+                  f'{rate / folder[workers]:.2f} | '
+                  f'{need / per_worker:.0f} | {first:.2f} |')
     finally:
         if not args.work_dir:
             shutil.rmtree(work_dir, ignore_errors=True)
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

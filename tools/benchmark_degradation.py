@@ -24,6 +24,7 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import tool_main  # noqa: E402
 from srtoolbox.degradations import (BlurKernelSampler,  # noqa: E402
                                     FinalSincSampler, SecondOrderDegradation)
 
@@ -110,6 +111,7 @@ def timed(fn, repeat):
     return (time.perf_counter() - start) / repeat
 
 
+@tool_main
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--batch', type=int, default=12)

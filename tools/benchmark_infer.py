@@ -33,6 +33,8 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import tool_main  # noqa: E402
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PHOTO = osp.join(REPO, 'data', 'demo', 'Set14', 'baboon.png')
 
@@ -167,6 +169,7 @@ def estimate(args):
     return 0
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
     if args.worker:

@@ -17,7 +17,10 @@ for _var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
     os.environ[_var] = '1'
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import tool_main  # noqa: E402
 
+
+@tool_main
 def main(argv=None):
     parser = argparse.ArgumentParser(description='Time NIQE on one thread')
     parser.add_argument('--image', default=osp.join(
@@ -49,4 +52,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -47,9 +47,12 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import tool_main  # noqa: E402
+
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
+from mmengine.hooks import Hook  # noqa: E402
 
 from srtoolbox.engine.benchmark import (conv_floor, machine_info,  # noqa
                                         machine_line)
@@ -64,6 +67,7 @@ SETTINGS = {
     'channels_last': (True, None, False),
     'bf16': (True, 'bfloat16', False),
     'compile': (True, None, True),
+    'bf16_compile': (True, 'bfloat16', True),
 }
 
 
@@ -136,6 +140,135 @@ def time_runner(cfg, setting, warmup, iters):
     return float(np.median(times)), float(np.median(data))
 
 
+class _Clock(Hook):
+    """A last hook that notes wall and process CPU time after every
+    training iteration (each iteration's full cost: data, step, hooks)."""
+    priority = 'LOWEST'
+
+    def __init__(self):
+        self.wall, self.cpu = [], []
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        self.wall.append(time.perf_counter())
+        self.cpu.append(time.process_time())
+
+    def per_iter(self, warmup):
+        """Median wall, fastest wall and median CPU seconds of the
+        iterations after warm-up."""
+        wall, cpu = np.diff(self.wall[warmup - 1:]), np.diff(
+            self.cpu[warmup - 1:])
+        return (float(np.median(wall)), float(np.min(wall)),
+                float(np.median(cpu)))
+
+
+def time_runner_tiny(cfg, warmup, iters, in_memory, profile=None):
+    """Wall and CPU seconds per iteration and ``data_time`` of the fp32
+    Runner with the config's logger interval (the fixed cost of a real
+    run). ``in_memory``: one batch loaded before and fed again every
+    iteration, so data loading is excluded."""
+    import itertools
+    with tempfile.TemporaryDirectory() as work_dir:
+        run_cfg = setting_config(cfg, 'fp32', warmup + iters, work_dir)
+        run_cfg.default_hooks.logger = copy.deepcopy(cfg.default_hooks.logger)
+        if in_memory:
+            run_cfg.train_dataloader.num_workers = 0
+            run_cfg.train_dataloader.persistent_workers = False
+        run_cfg = prepare_train_config(run_cfg, work_dir=work_dir,
+                                       check_data=True)
+        runner = build_runner(run_cfg)
+        clock = _Clock()
+        runner.register_hook(clock, 'LOWEST')
+        if in_memory:
+            loop = runner.build_train_loop(runner._train_loop)
+            runner._train_loop = loop
+            loop.dataloader_iterator = itertools.repeat(
+                next(loop.dataloader_iterator))
+        if profile:  # what the runner runs, on the process's CPU clock
+            import cProfile
+            import pstats
+            prof = cProfile.Profile(time.process_time)
+            prof.runcall(runner.train)
+            prof.dump_stats(profile)
+            stats = pstats.Stats(prof)
+            print(f'profile of the in-memory runner ({warmup + iters} '
+                  f'iterations): {stats.total_calls} function calls, '
+                  f'{stats.total_tt:.3f} s CPU; pstats in {profile}')
+        else:
+            runner.train()
+        data = runner.message_hub.get_scalar('train/data_time').data[0]
+        data = float(np.median(data[warmup:]))
+        del runner
+        gc.collect()
+    wall, fastest, cpu = clock.per_iter(warmup)
+    return dict(seconds=wall, fastest_seconds=fastest, cpu_seconds=cpu,
+                data_seconds=data)
+
+
+# the issue's fixed-cost network: MSRResNet shrunk so that the step is
+# short and what the runner adds around it shows
+TINY_OPTIONS = {'model.generator.num_feat': 8, 'model.generator.num_blocks': 1,
+                'train_dataloader.batch_size': 2}
+
+
+def run_tiny(cfg, args):
+    """Fixed cost of the runner per iteration, in ms: the runner on one
+    in-memory batch (no data loading) against the bare loop, and the
+    runner on the config's data pipeline beside it (what loading adds,
+    reported separately). Wall and process CPU time: on a loaded machine
+    the CPU time is the steadier figure."""
+    shapes = _batch_shapes(cfg)
+    rows = dict(bare=[], runner_in_memory=[], runner_pipeline=[])
+    for _ in range(args.repeats):  # round robin, fastest repeat kept
+        rows['bare'].append(time_bare_step(
+            cfg, 'fp32', args.warmup, args.iters, shapes, with_details=True))
+        rows['runner_in_memory'].append(time_runner_tiny(
+            cfg, args.warmup, args.iters, in_memory=True))
+        if getattr(args, 'profile', None) and len(rows['bare']) == 1:
+            time_runner_tiny(cfg, args.warmup, args.iters, in_memory=True,
+                             profile=args.profile)
+        rows['runner_pipeline'].append(time_runner_tiny(
+            cfg, args.warmup, args.iters, in_memory=False))
+        print('tiny: ' + ', '.join(
+            f'{k} {v[-1]["seconds"] * 1e3:.2f} ms' for k, v in rows.items())
+            + f', load {os.getloadavg()[0]:.2f}', flush=True)
+    best = {k: {f: min(r[f] for r in v) for f in (
+        'seconds', 'fastest_seconds', 'cpu_seconds')} for k, v in rows.items()}
+    best['runner_pipeline']['data_seconds'] = min(
+        r['data_seconds'] for r in rows['runner_pipeline'])
+    ms = {k: {f: v * 1e3 for f, v in r.items()} for k, r in best.items()}
+    result = dict(runner_with_data_ms=ms['runner_pipeline']['seconds'],
+                  data_time_ms=ms['runner_pipeline']['data_seconds'],
+                  load_average=round(os.getloadavg()[0], 2))
+    # bare_ms, runner_ms, fixed_cost_ms; fastest_*; *_cpu_ms
+    for field, prefix, suffix in (('seconds', '', ''),
+                                  ('fastest_seconds', 'fastest_', ''),
+                                  ('cpu_seconds', '', '_cpu')):
+        bare, run = ms['bare'][field], ms['runner_in_memory'][field]
+        result.update({f'{prefix}bare{suffix}_ms': bare,
+                       f'{prefix}runner{suffix}_ms': run,
+                       f'{prefix}fixed_cost{suffix}_ms': run - bare})
+    print(f'\ntiny MSRResNet (8 features, 1 block, batch 2, LR '
+          f'{shapes[0][2]}x{shapes[0][3]}), fp32, {args.warmup} warm-up + '
+          f'{args.iters} timed iterations, fastest of {args.repeats}:')
+    print(f'  runner {result["runner_ms"]:.2f} ms, bare '
+          f'{result["bare_ms"]:.2f} ms, fixed cost '
+          f'{result["fixed_cost_ms"]:+.2f} ms per iteration (wall, medians; '
+          'data loading excluded)')
+    print(f'  runner {result["fastest_runner_ms"]:.2f} ms, bare '
+          f'{result["fastest_bare_ms"]:.2f} ms, fixed cost '
+          f'{result["fastest_fixed_cost_ms"]:+.2f} ms per iteration (wall, '
+          'fastest iterations: what a loaded machine leaves of a quiet one)')
+    print(f'  runner {result["runner_cpu_ms"]:.2f} ms, bare '
+          f'{result["bare_cpu_ms"]:.2f} ms, fixed cost '
+          f'{result["fixed_cost_cpu_ms"]:+.2f} ms per iteration (CPU time of '
+          'the training process)')
+    print('  with the data pipeline: runner '
+          f'{result["runner_with_data_ms"]:.2f} ms, of which data_time '
+          f'{result["data_time_ms"]:.2f} ms, load {result["load_average"]}')
+    return result
+
+
 def _batch_shapes(cfg):
     """(LR batch shape, HR batch shape) of the training dataloader."""
     from mmengine.registry import DATASETS, DefaultScope
@@ -147,9 +280,12 @@ def _batch_shapes(cfg):
             (batch, *sample['data_samples']['gt'].shape))
 
 
-def time_bare_step(cfg, setting, warmup, iters, shapes):
+def time_bare_step(cfg, setting, warmup, iters, shapes, with_details=False):
     """Seconds per iteration of forward, loss, backward and optimizer step
-    of the config's generator on random tensors (no runner, no data)."""
+    of the config's generator on random tensors (no runner, no data);
+    ``with_details``: a dict with the median wall (``seconds``) and process
+    CPU (``cpu_seconds``) time and the warm-up's wall time (with any
+    compilation, ``warmup_seconds``)."""
     from mmengine.registry import DefaultScope
     from srtoolbox.registry import GENERATORS, LOSSES
     channels_last, dtype, compile_ = SETTINGS[setting]
@@ -175,9 +311,9 @@ def time_bare_step(cfg, setting, warmup, iters, shapes):
     gt = torch.rand(shapes[1], device=device)
     cast = dict(device_type=device, dtype=torch.bfloat16,
                 enabled=dtype is not None)
-    times = []
+    times, cpu_times = [], []
     for _ in range(warmup + iters):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         with torch.autocast(**cast):
             out = net(lq)
         loss = loss_fn(out.float(), gt)
@@ -187,6 +323,12 @@ def time_bare_step(cfg, setting, warmup, iters, shapes):
         if device == 'cuda':
             torch.cuda.synchronize()
         times.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu_start)
+    if with_details:
+        return dict(seconds=float(np.median(times[warmup:])),
+                    fastest_seconds=float(np.min(times[warmup:])),
+                    cpu_seconds=float(np.median(cpu_times[warmup:])),
+                    warmup_seconds=float(sum(times[:warmup])))
     return float(np.median(times[warmup:]))
 
 
@@ -229,8 +371,23 @@ def parse_args(argv=None):
     parser.add_argument('--repeats', type=int, default=1,
                         help='time every setting this many times, round '
                         'robin, and keep the fastest (default 1)')
-    parser.add_argument('--settings', nargs='+', choices=list(SETTINGS),
-                        default=['fp32', 'channels_last', 'bf16'])
+    parser.add_argument('--settings', nargs='*', choices=list(SETTINGS),
+                        default=['fp32', 'channels_last', 'bf16'],
+                        help='settings of the table (none: --tiny only)')
+    parser.add_argument('--tiny', action='store_true',
+                        help='first the fixed cost of the runner per '
+                        'iteration: MSRResNet with 8 features and 1 block, '
+                        'batch 2, fp32; runner on an in-memory batch against '
+                        'the bare loop, in ms, and the data pipeline apart')
+    parser.add_argument('--tiny-iters', type=int, default=60,
+                        help='timed iterations of --tiny (default 60)')
+    parser.add_argument('--tiny-warmup', type=int, default=10,
+                        help='untimed iterations of --tiny (default 10)')
+    parser.add_argument('--tiny-profile', metavar='FILE',
+                        help='also profile one in-memory --tiny run '
+                        '(cProfile, CPU clock) and write its pstats here')
+    parser.add_argument('--threads', type=int,
+                        help='torch intra-op threads (default: torch\'s)')
     parser.add_argument('--compile', action='store_true',
                         help="also time 'compile' (slow warm-up)")
     parser.add_argument('--no-bare', action='store_true',
@@ -270,17 +427,33 @@ def print_table(rows):
               f'{_fmt(r.get("runner_over_bare"), ".2f")} |')
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     cfg = load_config(args.config, args.cfg_options)
     settings = list(args.settings)
     if args.compile and 'compile' not in settings:
         settings.append('compile')
     batch = cfg.train_dataloader.batch_size
     need_shapes = not (args.no_bare and args.no_floor)
-    shapes = _batch_shapes(cfg) if need_shapes else None
+    shapes = _batch_shapes(cfg) if need_shapes and settings else None
     machine = machine_info()
     print(machine_line(machine), flush=True)
+    tiny = None
+    if args.tiny:
+        tiny_cfg = load_config(args.config, dict(TINY_OPTIONS,
+                                                 **(args.cfg_options or {})))
+        tiny_args = argparse.Namespace(warmup=args.tiny_warmup,
+                                       iters=args.tiny_iters,
+                                       repeats=args.repeats,
+                                       profile=args.tiny_profile)
+        tiny = run_tiny(tiny_cfg, tiny_args)
+        print(flush=True)
+    if not settings:
+        _write_json(args, machine, batch, shapes, [], tiny)
+        return
     print(f'{args.config}: batch {batch}, LR {shapes[0][2:] if shapes else ""}'
           f', {args.warmup} warm-up + {args.iters} timed iterations, '
           f'{args.repeats} repeat(s)', flush=True)
@@ -309,8 +482,16 @@ def main(argv=None):
                 if keep_min(row, 'floor_s_per_iter', floor.seconds):
                     row['floor_layers'] = [t.to_dict() for t in floor.layers]
             if not args.no_bare:
-                keep_min(row, 'bare_s_per_iter', time_bare_step(
-                    cfg, row['setting'], args.warmup, args.iters, shapes))
+                if SETTINGS[row['setting']][2]:
+                    torch._dynamo.reset()  # compiled afresh, timed below
+                bare = time_bare_step(cfg, row['setting'], args.warmup,
+                                      args.iters, shapes, with_details=True)
+                keep_min(row, 'bare_s_per_iter', bare['seconds'])
+                if SETTINGS[row['setting']][2] and 'compile_s' not in row:
+                    # the process's first compile of the step (later ones
+                    # reuse caches): warm-up beyond its steady iterations
+                    row['compile_s'] = max(0.0, bare['warmup_seconds']
+                                           - args.warmup * bare['seconds'])
             print(f'{row["setting"]}: floor {_fmt(row["floor_s_per_iter"])}'
                   f', bare {_fmt(row["bare_s_per_iter"])} s/iter, load '
                   f'{os.getloadavg()[0]:.2f}', flush=True)
@@ -341,13 +522,48 @@ def main(argv=None):
             for t in row['floor_layers']:
                 print(f'  {t["label"]:<32} {t["count"]:>3} x '
                       f'{t["seconds"]:.4f} s = {t["total_seconds"]:.3f} s')
+    compile_verdicts(rows)
+    _write_json(args, machine, batch, shapes, rows, tiny)
+
+
+# the demos' budget: torch.compile must pay for itself within it
+DEMO_ITERS = 360
+
+
+def compile_verdicts(rows, budget=DEMO_ITERS):
+    """For each compiled setting next to its eager twin (``compile`` and
+    ``channels_last``, ``bf16_compile`` and ``bf16``): its compile time
+    (the bare loop's first warm-up beyond its steady iterations; set
+    ``TORCHINDUCTOR_FX_GRAPH_CACHE=0`` for a cold compile) and whether it
+    wins over ``budget`` iterations including it; printed and kept in the
+    row (``compile_wins_over_<budget>``)."""
+    by_name = {r['setting']: r for r in rows}
+    twins = dict(compile='channels_last', bf16_compile='bf16')
+    for name, eager_name in twins.items():
+        row, eager = by_name.get(name), by_name.get(eager_name)
+        if not row or not eager or row.get('compile_s') is None:
+            continue
+        fast, slow = row.get('runner_s_per_iter'), eager.get(
+            'runner_s_per_iter')
+        if not fast or not slow:
+            continue
+        saved = budget * (slow - fast)
+        wins = saved > row['compile_s']
+        row[f'compile_wins_over_{budget}'] = wins
+        print(f'{name}: compile {row["compile_s"]:.1f} s, then '
+              f'{fast:.3f} s/iter against {slow:.3f} ({eager_name}): over '
+              f'{budget} iterations saves {saved:.1f} s, so compile '
+              f'{"wins" if wins else "loses"}', flush=True)
+
+
+def _write_json(args, machine, batch, shapes, rows, tiny):
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(config=args.config, machine=machine,
                            machine_line=machine_line(machine), batch=batch,
                            lr_shape=list(shapes[0]) if shapes else None,
-                           rows=rows), f, indent=2)
+                           rows=rows, tiny=tiny), f, indent=2)
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

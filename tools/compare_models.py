@@ -18,6 +18,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import tool_main  # noqa: E402
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -40,6 +42,7 @@ def parse_args(argv=None):
     return args
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
     from srtoolbox.apis.compare import compare_models
@@ -48,13 +51,9 @@ def main(argv=None):
         print(f'error: {args.out} exists; pass --overwrite to replace it',
               file=sys.stderr)
         return 1
-    try:
-        figure, rows = compare_models(args.model, args.image,
-                                      crop=args.crop, zoom=args.zoom,
-                                      device=args.device)
-    except (OSError, ValueError, KeyError, RuntimeError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+    figure, rows = compare_models(args.model, args.image,
+                                  crop=args.crop, zoom=args.zoom,
+                                  device=args.device)
     imwrite(figure, args.out, overwrite=args.overwrite)
     print(f'{osp.basename(args.image)} (Y channel, crop = scale):')
     for row in rows:

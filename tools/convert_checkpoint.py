@@ -20,6 +20,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import tool_main  # noqa: E402
 from srtoolbox.apis.convert import CHOICES, convert_checkpoint  # noqa
 
 
@@ -39,15 +40,12 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        out = convert_checkpoint(args.input, args.output, args.source,
-                                 overwrite=args.overwrite,
-                                 prefer_ema=not args.no_ema)
-    except (OSError, ValueError, RuntimeError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 1
+    out = convert_checkpoint(args.input, args.output, args.source,
+                             overwrite=args.overwrite,
+                             prefer_ema=not args.no_ema)
     print(f'wrote {out}')
     from srtoolbox.models.weights import read_generator_weights
     from srtoolbox.utils.checkpoint_io import load_checkpoint_file

@@ -18,6 +18,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import tool_main  # noqa: E402
 from srtoolbox.datasets import (create_lmdb, create_paired_lmdb,  # noqa
                                 inspect_lmdb)
 
@@ -59,6 +60,7 @@ def parse_args(argv=None):
     return args
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
     common = dict(workers=args.workers, compress_level=args.compress_level,
@@ -66,16 +68,12 @@ def main(argv=None):
                   overwrite=args.overwrite,
                   on_error='skip' if args.skip_bad else 'stop',
                   resume=not args.no_resume, progress=not args.no_progress)
-    try:
-        if args.lq:
-            result = create_paired_lmdb(args.input, args.lq, args.output,
-                                        args.lq_output, args.scale,
-                                        lq_suffix=args.lq_suffix, **common)
-        else:
-            result = create_lmdb(args.input, args.output, **common)
-    except (OSError, ValueError, RuntimeError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
+    if args.lq:
+        result = create_paired_lmdb(args.input, args.lq, args.output,
+                                    args.lq_output, args.scale,
+                                    lq_suffix=args.lq_suffix, **common)
+    else:
+        result = create_lmdb(args.input, args.output, **common)
     written = result.path + (f' and {result.lq_path}' if result.lq_path
                              else '')
     print(f'wrote {result.num_images} entries to {written}' +

@@ -14,6 +14,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import tool_main  # noqa: E402
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
@@ -39,23 +41,20 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
     from srtoolbox.apis.evaluate import (evaluate_folder, format_table,
                                          write_results)
-    try:
-        rows, summary = evaluate_folder(
-            args.gt, args.restored, crop_border=args.crop_border,
-            test_y_channel=args.test_y_channel, suffix=args.suffix,
-            metrics=args.metrics)
-        print(format_table(rows, summary))
-        if args.out:
-            for path in write_results(rows, summary, args.out,
-                                      overwrite=args.overwrite):
-                print(f'wrote {path}')
-    except (OSError, ValueError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 1
+    rows, summary = evaluate_folder(
+        args.gt, args.restored, crop_border=args.crop_border,
+        test_y_channel=args.test_y_channel, suffix=args.suffix,
+        metrics=args.metrics)
+    print(format_table(rows, summary))
+    if args.out:
+        for path in write_results(rows, summary, args.out,
+                                  overwrite=args.overwrite):
+            print(f'wrote {path}')
     return 0
 
 

@@ -11,10 +11,11 @@ Needs ``pip install -e .[onnx]``.
 """
 import argparse
 import os.path as osp
-import pickle
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from srtoolbox.cli_errors import tool_main  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -36,22 +37,18 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
     from srtoolbox.apis.export import check_onnx, export_onnx
     from srtoolbox.apis.inference import SRInferencer
-    try:
-        sr = SRInferencer(args.config, args.checkpoint, device='cpu',
-                          progress=False)
-        out_range = None if args.raw_output else sr.output_range
-        export_onnx(sr.generator, args.out, (1, 3, *args.shape),
-                    dynamic=args.dynamic, fp16=args.fp16, opset=args.opset,
-                    overwrite=args.overwrite, output_range=out_range)
-        diff = check_onnx(sr.generator, args.out, output_range=out_range)
-    except (OSError, ValueError, KeyError, RuntimeError, ImportError,
-            pickle.UnpicklingError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 1
+    sr = SRInferencer(args.config, args.checkpoint, device='cpu',
+                      progress=False)
+    out_range = None if args.raw_output else sr.output_range
+    export_onnx(sr.generator, args.out, (1, 3, *args.shape),
+                dynamic=args.dynamic, fp16=args.fp16, opset=args.opset,
+                overwrite=args.overwrite, output_range=out_range)
+    diff = check_onnx(sr.generator, args.out, output_range=out_range)
     name = type(sr.generator).__name__
     print(f'wrote {args.out}: {name} x{sr.scale}, opset {args.opset}, '
           f'{"fp16" if args.fp16 else "fp32"}, '

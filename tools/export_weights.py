@@ -13,10 +13,11 @@ architecture is one of spandrel's. An existing OUT is kept unless
 """
 import argparse
 import os.path as osp
-import pickle
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from srtoolbox.cli_errors import tool_main  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -32,17 +33,13 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
     from srtoolbox.apis.export_weights import export_weights
-    try:
-        detected = export_weights(args.checkpoint, args.output,
-                                  prefer_ema=not args.no_ema,
-                                  overwrite=args.overwrite)
-    except (OSError, ValueError, KeyError, RuntimeError,
-            pickle.UnpicklingError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 1
+    detected = export_weights(args.checkpoint, args.output,
+                              prefer_ema=not args.no_ema,
+                              overwrite=args.overwrite)
     print(f'exported {detected.describe()}')
     print(f'wrote {args.output}')
     return 0

@@ -16,6 +16,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import tool_main  # noqa: E402
 from srtoolbox.datasets import extract_subimages  # noqa: E402
 
 
@@ -44,19 +45,16 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        result = extract_subimages(
-            args.input, args.output, crop_size=args.crop_size,
-            step=args.step, thresh_size=args.thresh_size, scale=args.scale,
-            lq_suffix=args.lq_suffix, workers=args.workers,
-            overwrite=args.overwrite,
-            on_error='skip' if args.skip_bad else 'stop',
-            progress=not args.no_progress)
-    except (OSError, ValueError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
+    result = extract_subimages(
+        args.input, args.output, crop_size=args.crop_size,
+        step=args.step, thresh_size=args.thresh_size, scale=args.scale,
+        lq_suffix=args.lq_suffix, workers=args.workers,
+        overwrite=args.overwrite,
+        on_error='skip' if args.skip_bad else 'stop',
+        progress=not args.no_progress)
     print(f'wrote {result.num_crops} crops of {result.num_images} images '
           f'to {result.output_dir}')
     if result.too_small:

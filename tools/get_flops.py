@@ -18,6 +18,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import tool_main  # noqa: E402
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
@@ -39,30 +41,42 @@ def parse_args(argv=None):
     return args
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
     import torch
 
     from srtoolbox.apis.flops import count_complexity, count_params
+    from srtoolbox.cli_errors import ToolError
     from srtoolbox.models.builder import build_generator
+    if min(args.shape) < 1:
+        raise ToolError(f'--shape {args.shape[0]} {args.shape[1]}: the LR '
+                        'input height and width must be at least 1')
+    if args.config:
+        from srtoolbox.engine.launch import load_config
+        cfg = load_config(args.config)
+        gen_cfg = dict(cfg.get('model', {}).get('generator') or {})
+        if not gen_cfg:
+            raise ValueError(f'{args.config} has no model.generator')
+    else:
+        gen_cfg = dict(type=args.generator, upscale=args.upscale)
+    # weights are irrelevant to the counts: skip allocating them
+    what = args.config and f'{args.config}: model.generator' or \
+        f'--generator {args.generator}'
     try:
-        if args.config:
-            from srtoolbox.engine.launch import load_config
-            cfg = load_config(args.config)
-            gen_cfg = dict(cfg.get('model', {}).get('generator') or {})
-            if not gen_cfg:
-                raise ValueError(f'{args.config} has no model.generator')
-        else:
-            gen_cfg = dict(type=args.generator, upscale=args.upscale)
-        # weights are irrelevant to the counts: skip allocating them
         with torch.device('meta'):
             model = build_generator(gen_cfg)
-    except (OSError, KeyError, ValueError, TypeError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 1
+    except TypeError as err:  # an argument the generator does not take
+        raise ToolError(f'{what}: {err}') from err
     in_channels = args.in_channels or gen_cfg.get('in_channels', 3)
     shape = (1, in_channels, *args.shape)
-    result = count_complexity(model, shape)
+    try:
+        result = count_complexity(model, shape)
+    except RuntimeError as err:  # e.g. a kernel larger than the input
+        raise ToolError(
+            f'--shape {args.shape[0]} {args.shape[1]}: {gen_cfg["type"]} '
+            f'cannot run on a {args.shape[0]}x{args.shape[1]} input '
+            f'({err})') from err
     macs = result.macs
     scale = getattr(model, 'upscale', gen_cfg.get('upscale', '?'))
     print(f'generator: {gen_cfg["type"]} x{scale}'

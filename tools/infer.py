@@ -20,10 +20,11 @@ Exit status: 0, or 1 on an error or when an input was skipped.
 import argparse
 import logging
 import os.path as osp
-import pickle
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from srtoolbox.cli_errors import tool_main  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -75,24 +76,20 @@ def parse_args(argv=None):
     return args
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format='%(message)s')
     from srtoolbox.apis.inference import SRInferencer
-    try:
-        inferencer = SRInferencer(
-            args.config, args.checkpoint, device=args.device, amp=args.amp,
-            tile=args.tile, tile_pad=args.tile_pad,
-            interp_checkpoint=args.interp_checkpoint, alpha=args.alpha,
-            prefer_ema=not args.no_ema, max_memory=args.max_memory,
-            auto_tile=not args.no_auto_tile)
-        summary = inferencer.run(args.input, args.output,
-                                 overwrite=args.overwrite,
-                                 suffix=args.suffix)
-    except (OSError, ValueError, KeyError, RuntimeError, MemoryError,
-            pickle.UnpicklingError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 1
+    inferencer = SRInferencer(
+        args.config, args.checkpoint, device=args.device, amp=args.amp,
+        tile=args.tile, tile_pad=args.tile_pad,
+        interp_checkpoint=args.interp_checkpoint, alpha=args.alpha,
+        prefer_ema=not args.no_ema, max_memory=args.max_memory,
+        auto_tile=not args.no_auto_tile)
+    summary = inferencer.run(args.input, args.output,
+                             overwrite=args.overwrite,
+                             suffix=args.suffix)
     if inferencer.detected is not None:
         print(f'detected: {inferencer.detected.describe()}')
     print(f'{args.output}: {summary}')

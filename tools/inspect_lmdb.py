@@ -6,8 +6,8 @@
 
 Exit code 0 when everything checked is fine, 1 when corrupt entries, missing
 keys, parity or scale problems, a damaged (truncated) data.mdb or (with
---sources) entries out of date with their source files were found,
-2 when a path is not an LMDB.
+--sources) entries out of date with their source files were found, or (one
+line, as every tool) when a path is not an LMDB.
 """
 import argparse
 import os.path as osp
@@ -15,6 +15,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import tool_main  # noqa: E402
 from srtoolbox.datasets import inspect_lmdb  # noqa: E402
 
 
@@ -35,16 +36,13 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        report = inspect_lmdb(args.path, args.lq, args.scale, args.sample,
-                              seed=args.seed, workers=args.workers,
-                              progress=args.progress,
-                              check_sources=args.sources)
-    except (OSError, ValueError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
+    report = inspect_lmdb(args.path, args.lq, args.scale, args.sample,
+                          seed=args.seed, workers=args.workers,
+                          progress=args.progress,
+                          check_sources=args.sources)
     print(report.summary())
     return 0 if report.ok else 1
 

@@ -15,6 +15,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import tool_main  # noqa: E402
 from srtoolbox.apis.interpolation import interpolate_checkpoints  # noqa
 
 
@@ -43,15 +44,12 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        paths = interpolate_checkpoints(
-            args.ckpt_a, args.ckpt_b, args.alpha, args.out,
-            overwrite=args.overwrite, prefer_ema=not args.no_ema)
-    except (OSError, ValueError, RuntimeError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 1
+    paths = interpolate_checkpoints(
+        args.ckpt_a, args.ckpt_b, args.alpha, args.out,
+        overwrite=args.overwrite, prefer_ema=not args.no_ema)
     for path in paths:
         print(f'wrote {path}')
     if args.strip_image:

@@ -17,6 +17,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import tool_main  # noqa: E402
+
 
 def describe(obj):
     """``Name(a=1, *, b: int = 2)`` without ``self``; '' if unknown."""
@@ -27,6 +29,7 @@ def describe(obj):
     return str(sig)
 
 
+@tool_main
 def main(argv=None):
     from srtoolbox.registry import ALL_REGISTRIES
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -16,6 +16,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import tool_main  # noqa: E402
 from srtoolbox.degradations.offline import degrade_images  # noqa: E402
 from srtoolbox.utils import imread, imwrite  # noqa: E402
 
@@ -28,6 +29,7 @@ def centre_crop(img, size):
     return img[top:top + size, left:left + size]
 
 
+@tool_main
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--inputs', nargs='+', required=True,

@@ -18,6 +18,7 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import ToolError, one_line, tool_main  # noqa
 from mmengine.config import DictAction  # noqa: E402
 
 from srtoolbox.engine.launch import (DataNotFoundError,  # noqa: E402
@@ -62,6 +63,7 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
     if args.checkpoint is None:  # a checkpoint alone: see test_detected
@@ -71,7 +73,7 @@ def main(argv=None):
         cfg.test_evaluator = replace_metrics(cfg.test_evaluator, args.metrics)
     if args.test_sets:
         if not args.data_root:
-            sys.exit('--test-sets needs --data-root')
+            raise ToolError('--test-sets needs --data-root')
         scale = cfg.model.generator.get('upscale', 4)
         cfg.test_dataloader = benchmark_dataloader(args.data_root,
                                                    args.test_sets, scale)
@@ -89,7 +91,7 @@ def main(argv=None):
                                   work_dir=args.work_dir,
                                   launcher=args.launcher)
     except (DataNotFoundError, FileNotFoundError) as err:
-        sys.exit(f'{args.config}: {err}')
+        raise ToolError(f'{args.config}: {one_line(err)}') from err
     runner = build_runner(cfg)
     load_pretrained_generator(runner.model, args.checkpoint,
                               prefer_ema=not args.no_ema)
@@ -133,13 +135,10 @@ def test_detected(args):
     from srtoolbox.apis.config_free import (load_detected_weights,
                                             test_config_from_checkpoint)
     args.checkpoint, args.config = args.config, None
-    try:
-        cfg, detected = test_config_from_checkpoint(
-            args.checkpoint, data_root=args.data_root or 'data/demo',
-            test_sets=args.test_sets or ('Set5', 'Set14'),
-            prefer_ema=not args.no_ema, work_dir=args.work_dir)
-    except (OSError, ValueError, KeyError, RuntimeError) as err:
-        sys.exit(f'error: {err}')
+    cfg, detected = test_config_from_checkpoint(
+        args.checkpoint, data_root=args.data_root or 'data/demo',
+        test_sets=args.test_sets or ('Set5', 'Set14'),
+        prefer_ema=not args.no_ema, work_dir=args.work_dir)
     print(f'detected: {detected.describe()}')
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -151,7 +150,7 @@ def test_detected(args):
                                   work_dir=args.work_dir,
                                   launcher=args.launcher)
     except (DataNotFoundError, FileNotFoundError) as err:
-        sys.exit(f'{args.checkpoint}: {err}')
+        raise ToolError(f'{args.checkpoint}: {one_line(err)}') from err
     runner = build_runner(cfg)
     load_detected_weights(runner.model, detected)
     metrics = runner.test()
@@ -186,4 +185,4 @@ def format_summary(metrics):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -10,8 +10,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from srtoolbox.cli_errors import ToolError, one_line, tool_main  # noqa
 from srtoolbox.engine.cfg_options import CfgOptionsAction  # noqa: E402
-from srtoolbox.engine.config_checks import ConfigError  # noqa: E402
 from srtoolbox.engine.launch import (DataNotFoundError,  # noqa: E402
                                      NotResumableError, load_config,
                                      prepare_train_config, train_from_config)
@@ -79,6 +79,7 @@ def resume_command(argv, work_dir):
     return shlex.join([*prog, *rest, '--resume'])
 
 
+@tool_main
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
@@ -93,11 +94,9 @@ def main(argv=None):
                                    deterministic=args.deterministic or None,
                                    tensorboard=args.tensorboard or None)
         train_from_config(cfg)
-    except ConfigError as err:  # names its file already
-        sys.exit(f'config error: {err}')
     except (DataNotFoundError, NotResumableError, UnsafeCheckpointError,
             WorkDirLockedError) as err:
-        sys.exit(f'{args.config}: {err}')
+        raise ToolError(f'{args.config}: {one_line(err)}') from err
     except Preempted as stop:
         print(f'{stop}.\nResume with:\n  '
               f'{resume_command(argv, cfg.work_dir)}', file=sys.stderr,
@@ -106,4 +105,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -2,7 +2,9 @@
 default_scope = 'srtoolbox'
 
 default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
+    # iteration times kept until the logger reads them (no per-iteration
+    # message hub writes; srtoolbox/engine/deferred_logging.py)
+    timer=dict(type='DeferredIterTimerHook'),
     logger=dict(type='LoggerHook', interval=100),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # atomic writes, old checkpoints removed after the new one is on disk,
@@ -13,7 +15,9 @@ default_hooks = dict(
         by_epoch=False,
         max_keep_ckpts=3,
         save_best='auto',  # the first metric of the evaluator (PSNR)
-        rule='greater'),
+        # None: inferred from the metric (PSNR/SSIM greater; LPIPS, DISTS,
+        # NIQE less), so save_best='Set5/LPIPS' alone keeps the lowest
+        rule=None),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 custom_hooks = [dict(type='SRVisualizationHook', num_images=3)]

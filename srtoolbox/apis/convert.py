@@ -66,6 +66,7 @@ def convert_checkpoint(in_path, out_path, source, overwrite=False,
 
 def _convert_edsr_pytorch(ckpt, in_path, out_path, overwrite, prefer_ema):
     sd, origin = unwrap_state_dict(ckpt, prefer_ema)
+    check_finite_weights(sd, os.fspath(in_path))  # never write NaN weights
     sd, generator_cfg = convert_edsr_pytorch(sd)
     meta = {
         'converted_from': osp.abspath(os.fspath(in_path)),

@@ -29,6 +29,7 @@ from torch import nn
 
 from ..models.builder import build_generator
 from ..models.weights import load_generator_weights, read_generator_weights
+from ..utils.fileio import make_folder
 from ..utils.image_io import (ImageReadError, list_images,
                               read_image_unchanged, write_image_unchanged)
 from ..utils.matlab_imresize import imresize
@@ -92,6 +93,31 @@ def _as_tensor(array):
             return torch.from_numpy(array)
     except ValueError:
         return torch.from_numpy(np.ascontiguousarray(array))
+
+
+def _refuse_writing_over_inputs(targets):
+    """ValueError when an output path (``targets``: output -> [input]) is
+    one of the input files, by name (symlinks and ``..`` resolved) or as
+    the same file (a hard link)."""
+    by_name, by_inode = {}, {}
+    for sources in targets.values():
+        for path in sources:
+            by_name[osp.realpath(path)] = path
+            st = os.stat(path)
+            by_inode[(st.st_dev, st.st_ino)] = path
+    for target in targets:
+        real = osp.realpath(target)
+        source = by_name.get(real)
+        if source is None and osp.exists(real):
+            st = os.stat(real)
+            source = by_inode.get((st.st_dev, st.st_ino))
+        if source is not None:
+            raise ValueError(
+                f'output {target} is the input file {source}'
+                + (f' (both are {real})' if real != target else '')
+                + ': upscaling would replace the photograph, so this is '
+                'refused even with --overwrite; choose another --output '
+                'folder or a --suffix')
 
 
 # ------------------------------------------------------------ inferencer
@@ -443,7 +469,15 @@ class SRInferencer:
             return self.tile
         s2 = self.scale**2
         if self.device.type == 'cpu':  # the output image shares the RAM
-            budget -= height * width * s2 * 3 * itemsize
+            output = height * width * s2 * 3 * itemsize
+            if output >= budget:  # no tile size can help
+                raise InsufficientMemoryError(
+                    f'the x{self.scale} output alone ({width * self.scale}x'
+                    f'{height * self.scale} pixels, ~{format_bytes(output)}) '
+                    f'exceeds the {format_bytes(budget)} allowed ({source}); '
+                    'tiling cannot help: raise --max-memory (max_memory) or '
+                    'free memory, or upscale a smaller image')
+            budget -= output
         # the tile's result converted to float (bf16) or pixels (GPU)
         extra = s2 * 3 * 4
         tile = self.tile
@@ -509,8 +543,10 @@ class SRInferencer:
         Raises:
             FileNotFoundError: an input path does not exist (before any
                 work is done).
-            ValueError: no images found, or two inputs would write the
-                same output (``a.jpg`` and ``a.png``).
+            ValueError: no images found, two inputs would write the same
+                output (``a.jpg`` and ``a.png``), or an output is an input
+                file (also through symlinks or ``..``), refused whatever
+                ``overwrite`` says.
         """
         from tqdm import tqdm
         from tqdm.contrib.logging import logging_redirect_tqdm
@@ -527,7 +563,8 @@ class SRInferencer:
             raise ValueError('several inputs would write the same output; '
                              'rename them or run them separately: '
                              + '; '.join(clashes))
-        os.makedirs(out_dir, exist_ok=True)
+        _refuse_writing_over_inputs(targets)
+        make_folder(out_dir)  # a file in the way: named, not Errno 20
         summary = RunSummary()
         bar = tqdm(files, desc=f'x{self.scale}', unit='img',
                    disable=not self.progress)
@@ -550,7 +587,11 @@ class SRInferencer:
             logger.warning('skipped %s', err)
             return
         try:
-            write_image_unchanged(self(img), target, overwrite=overwrite)
+            out = self(img)
+        except InsufficientMemoryError as err:  # say which image
+            raise InsufficientMemoryError(f'{path}: {err}') from None
+        try:
+            write_image_unchanged(out, target, overwrite=overwrite)
         except FileExistsError:  # appeared while we worked
             summary.existing.append(target)
             return

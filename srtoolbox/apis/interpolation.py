@@ -14,6 +14,7 @@ import torch
 from ..models.weights import (GeneratorWeights, make_checkpoint,
                               read_generator_weights, state_dict_mismatches)
 from ..utils.checkpoint_io import save_checkpoint_file
+from ..utils.fileio import make_folder
 
 __all__ = ['interpolate_state_dicts', 'interpolate_weights',
            'interpolate_checkpoints', 'interpolation_filename']
@@ -127,7 +128,7 @@ def interpolate_checkpoints(path_a, path_b, alphas, out_dir, overwrite=False,
     # both checked before anything is written
     _check_compatible(weights_a.state_dict, weights_b.state_dict)
     _check_same_settings(weights_a, weights_b)
-    os.makedirs(out_dir, exist_ok=True)
+    make_folder(out_dir)
     for alpha, path in zip(alphas, paths):
         meta = {
             'interpolated_from': {

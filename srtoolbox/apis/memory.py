@@ -177,7 +177,11 @@ def parse_memory(value):
 
 
 def format_bytes(n):
-    return f'{n / 2**30:.2f} GiB' if n >= 2**30 else f'{n / 2**20:.0f} MiB'
+    if abs(n) >= 2**30:
+        return f'{n / 2**30:.2f} GiB'
+    if abs(n) >= 2**20:
+        return f'{n / 2**20:.0f} MiB'
+    return f'{n / 2**10:.0f} KiB' if abs(n) >= 2**10 else f'{int(n)} bytes'
 
 
 def choose_tile(model, budget, height, width, tile_pad, divisor=1,

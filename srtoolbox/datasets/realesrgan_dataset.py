@@ -117,7 +117,7 @@ class RealESRGANDataset(HRImageDataset):
 
     def prepare_data(self, idx):
         data_info = self.get_data_info(idx)
-        self._load(data_info)
+        self._load_or_name(data_info)
         gt = self._crop_or_pad(self._augment(data_info['gt']))
         sample = {k: data_info[k] for k in ('key', 'dataset', 'gt_path')
                   if k in data_info}

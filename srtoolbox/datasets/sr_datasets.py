@@ -81,8 +81,25 @@ class _SRDatasetBase(BaseDataset):
 
     def prepare_data(self, idx):
         data_info = self.get_data_info(idx)
-        self._load(data_info)
+        self._load_or_name(data_info)
         return self.pipeline(data_info)
+
+    def _load_or_name(self, data_info):
+        """``_load``; an unreadable image (``skip_bad=False``) is named
+        with the option that leaves such images out."""
+        try:
+            self._load(data_info)
+        except ImageReadError as err:
+            if self.skip_bad:
+                raise
+            # named with the option that would have left it out
+            loader = 'val_dataloader (test_dataloader)' if self.test_mode \
+                else 'train_dataloader'
+            raise type(err)(
+                f'{err}; skip_bad=True on the dataset {self.name!r} checks '
+                'every image when it is built and leaves unreadable ones out '
+                f'({loader}.dataset.skip_bad=True, e.g. by --cfg-options)'
+            ) from err
 
 
 @DATASETS.register_module()

@@ -3,6 +3,8 @@ from .checkpoint_hook import (AtomicLocalBackend, ResumableCheckpointHook,
                               atomic_write)
 from .distributed import (SRDistributedDataParallel, configure_distributed,
                           init_distributed)
+from .deferred_logging import (DeferredIterTimerHook,  # noqa: F401
+                               DeferredRuntimeInfoHook, flush_scalars)
 from .gan_hooks import ReferenceComparisonHook  # noqa: F401
 from .hooks import (BicubicComparisonHook, SaveSRImagesHook,
                     SRVisualizationHook, comparison_strip)

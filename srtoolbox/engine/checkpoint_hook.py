@@ -35,7 +35,9 @@ from ..models.weights.loading import NonFiniteWeightsError, find_nonfinite
 from ..registry import HOOKS
 from ..utils.fileio import TMP_NAME, atomic_path
 from ..utils.module_utils import unwrap_model
+from .best_metric import BestMetricMixin
 from .resume import get_rng_states, set_rng_states
+from .work_dir import record_last_checkpoint
 
 __all__ = ['atomic_write', 'AtomicLocalBackend', 'ResumableCheckpointHook']
 
@@ -142,14 +144,16 @@ def _plain(value):
 
 
 @HOOKS.register_module()
-class ResumableCheckpointHook(CheckpointHook):
+class ResumableCheckpointHook(BestMetricMixin, CheckpointHook):
     """``CheckpointHook`` with atomic writes, removals after the save, and
     random generator states (see the module docstring).
 
     Arguments as mmengine's ``CheckpointHook``; without ``backend_args`` or
     ``file_client_args`` it writes with :class:`AtomicLocalBackend`.
     Checkpoints get ``rng_states``: one entry per process, restored at the
-    first iteration after resuming from them.
+    first iteration after resuming from them. ``save_best`` takes any
+    srtoolbox metric key with its rule inferred (PSNR/SSIM higher,
+    LPIPS/DISTS/NIQE lower; see :mod:`.best_metric`).
     """
 
     def __init__(self, *args, backend_args=None, file_client_args=None,
@@ -253,8 +257,8 @@ class ResumableCheckpointHook(CheckpointHook):
         self._record_saved(runner, step, self.last_ckpt)
         if not is_main_process():
             return
-        atomic_write(str(self.last_ckpt).encode('utf-8'),
-                     osp.join(runner.work_dir, 'last_checkpoint'))
+        # relative to the work dir: a copied work dir resumes its own files
+        record_last_checkpoint(runner.work_dir, self.last_ckpt)
         if self.save_safetensors:
             _write_generator_safetensors(runner, self.last_ckpt, step)
         if outdated is not None:

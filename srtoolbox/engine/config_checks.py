@@ -6,6 +6,8 @@ Each check raises :class:`ConfigError` naming the key and the file:
   ``_delete_=True`` hint when ``type`` was changed over a ``_base_``);
 * a ``'{{_base_.x}}'`` in quotes, which mmengine leaves unsubstituted;
 * a negative learning rate; a batch size below 1;
+* an invalid option of ``model.degradation`` (Real-ESRGAN's degradation
+  model, built once to check it);
 * a generator ``upscale`` different from a dataset's or transform's
   ``scale``; an HR crop different from a discriminator's ``input_size``;
 * (training) a cosine schedule whose length does not fit
@@ -381,12 +383,42 @@ def _check_scales(cfg) -> None:
                         f'{size}x{size} images; make them equal')
 
 
+def _check_degradation(cfg) -> None:
+    """Build ``model.degradation`` (options only, no data: milliseconds)
+    so that a bad option is a ConfigError naming
+    ``model.degradation.<key>`` and the file, not a DegradationConfigError
+    from deep inside the runner's model building."""
+    model = cfg.get('model')
+    deg = model.get('degradation') if isinstance(model, dict) else None
+    if not isinstance(deg, dict) or 'type' not in deg:
+        return
+    from ..degradations import DegradationConfigError
+    from ..registry import DEGRADATIONS
+    cls = _lookup(DEGRADATIONS, deg['type'])
+    if cls is None:
+        return
+    try:
+        cls(**{k: v for k, v in deg.items() if k != 'type'})
+    except DegradationConfigError as err:
+        text = str(err)
+        leaf = re.match(r'[A-Za-z_]\w*', text)
+        leaf = leaf.group(0) if leaf else ''
+        if leaf in (_accepted(cls) or ()):  # the message starts with it
+            where, msg = f'model.degradation.{leaf}', text[len(leaf):]
+            msg = msg.lstrip(':').strip()
+        else:
+            where, msg, leaf = 'model.degradation', text, 'degradation'
+        raise ConfigError(f'{_defining_file(cfg, leaf)}: {where}: {msg}') \
+            from None
+
+
 def check_config(cfg) -> None:
     """Every load-time check except the schedule's (see module doc)."""
     _check_quoted_base(cfg)
     _check_values(cfg)
     _check_constructor_args(cfg)
     _check_scales(cfg)
+    _check_degradation(cfg)
 
 
 # --------------------------------------------------------------- schedules

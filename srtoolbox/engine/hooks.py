@@ -89,11 +89,11 @@ def write_summary(runner, summary, name='summary.json', started=None):
     import json
 
     from .results import atomic_write_text, run_provenance
-    ckpt = None
-    marker = osp.join(runner.work_dir, 'last_checkpoint')
-    if osp.isfile(marker):
-        with open(marker, encoding='utf-8') as f:
-            ckpt = f.read().strip() or None
+    from .work_dir import latest_checkpoint
+    try:
+        ckpt = latest_checkpoint(runner.work_dir)
+    except FileNotFoundError:  # a record of a file gone: no provenance
+        ckpt = None
     summary = dict(summary)
     summary['provenance'] = run_provenance(
         runner, checkpoint=ckpt, started=started)

@@ -137,6 +137,16 @@ def _use_amp(cfg, amp):
             w.setdefault('dtype', 'auto')
 
 
+def _pin_memory_for_gpus(cfg):
+    """Training batches in pinned host memory where they go to a GPU, so
+    that the data preprocessor's non-blocking copy overlaps the step; a
+    config's own ``pin_memory`` wins."""
+    import torch
+    loader = cfg.get('train_dataloader')
+    if isinstance(loader, dict) and torch.cuda.is_available():
+        loader.setdefault('pin_memory', True)
+
+
 def prepare_train_config(cfg: Config, config_path: Optional[str] = None,
                          work_dir: Optional[str] = None,
                          resume: Optional[str] = None, amp: bool = False,
@@ -186,6 +196,7 @@ def prepare_train_config(cfg: Config, config_path: Optional[str] = None,
         use_foreach_optimizers(cfg.optim_wrapper)
     if compile is not None:
         cfg.compile = compile
+    _pin_memory_for_gpus(cfg)
     if deterministic is not None:
         cfg.setdefault('randomness', {})['deterministic'] = deterministic
     cfg.launcher = launcher
@@ -269,16 +280,8 @@ def check_resumable(path: str) -> None:
 
     Read memory-mapped where torch can, so a large file costs no copy.
     """
-    import torch
-
-    from ..utils.checkpoint_io import (checkpoint_safe_globals,
-                                       load_checkpoint_file)
-    try:
-        with torch.serialization.safe_globals(checkpoint_safe_globals()):
-            obj = torch.load(path, map_location='cpu', weights_only=True,
-                             mmap=True)
-    except Exception:  # noqa: B902 (legacy format, refusal: explain below)
-        obj = load_checkpoint_file(path)
+    from .work_dir import open_training_checkpoint
+    obj = open_training_checkpoint(path)
     meta = obj.get('meta') if isinstance(obj, dict) else None
     if not (isinstance(meta, dict) and 'iter' in meta
             and 'state_dict' in obj):

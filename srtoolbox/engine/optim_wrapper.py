@@ -10,6 +10,7 @@ is slower there.
 This module is the one place that decides precision (:func:`resolve_amp_dtype`,
 :func:`bf16_is_native`): training, inference and the benchmarks ask it.
 """
+import os
 from contextlib import contextmanager
 
 import torch
@@ -54,8 +55,16 @@ def cpu_supports_bf16():
     Without it, bf16 is emulated and autocast is far *slower* than fp32
     (about 220x for RRDBNet inference on an AVX2-only EPYC; the command is
     in docs/benchmarks.md). Reads /proc/cpuinfo; without it, torch's own
-    capability queries.
+    capability queries. ``SRTOOLBOX_CPU_BF16=1`` (or ``0``) overrides the
+    detection, for machines whose /proc/cpuinfo is wrong (some VMs) and for
+    tests that cover both answers.
     """
+    forced = os.environ.get('SRTOOLBOX_CPU_BF16')
+    if forced is not None and forced.strip():
+        if forced.strip() not in ('0', '1'):
+            raise ValueError(f'SRTOOLBOX_CPU_BF16 must be 0 or 1, got '
+                             f'{forced!r}')
+        return forced.strip() == '1'
     info = _read_cpuinfo()
     if info is None:
         return _torch_cpu_bf16()

@@ -9,8 +9,10 @@ The command line prints the ``--resume`` command and exits with
 ``128 + signal`` (143 for SIGTERM, 130 for SIGINT): stopped, not finished.
 A second Ctrl-C stops at once, without a checkpoint.
 
-Under DDP the ranks agree (an all-reduce of the flag at each boundary), so
-every rank saves and stops at the same iteration.
+Under DDP the ranks agree (an all-reduce of the flag every
+``sync_interval`` iterations, 10 by default, and at the last), so every
+rank saves and stops at the same iteration, at most that many iterations
+after the signal.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from mmengine.dist import all_reduce, get_world_size, is_main_process
 from mmengine.hooks import CheckpointHook, Hook
 
 from ..registry import HOOKS
-from ..utils.fileio import atomic_path
+from .work_dir import record_last_checkpoint
 
 __all__ = ['Preempted', 'PreemptionHook', 'install_preemption_handlers',
            'restore_signal_handlers', 'preemption_requested',
@@ -146,10 +148,19 @@ class PreemptionHook(Hook):
 
     priority = 'LOWEST'  # after the checkpoint hook's own save
 
+    def __init__(self, sync_interval=10):
+        # under DDP the ranks agree through an all-reduce and a host read:
+        # every sync_interval iterations, not every one (a GPU step of a
+        # few ms would wait for it)
+        self.sync_interval = max(1, int(sync_interval))
+
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None):
         signum = _requested['signum'] or 0
         if get_world_size() > 1:  # every rank stops at the same iteration
+            if (runner.iter + 1) % self.sync_interval and \
+                    runner.iter + 1 < runner.max_iters:
+                return
             flag = torch.tensor([signum], dtype=torch.int64)
             all_reduce(flag, op='max')
             signum = int(flag.item())
@@ -167,10 +178,7 @@ class PreemptionHook(Hook):
                                    meta=dict(epoch=runner.epoch, iter=step))
             path = osp.join(runner.work_dir, name)
             if is_main_process():  # what --resume without a path reads
-                with atomic_path(osp.join(runner.work_dir,
-                                          'last_checkpoint')) as tmp:
-                    with open(tmp, 'x', encoding='utf-8') as f:
-                        f.write(path)
+                record_last_checkpoint(runner.work_dir, path)
         runner.logger.warning(
             f'{signal.Signals(signum).name}: checkpoint {path} saved after '
             f'iteration {step}; stopping')

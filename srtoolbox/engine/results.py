@@ -7,6 +7,7 @@ import os.path as osp
 from ..utils.fileio import atomic_path
 
 __all__ = ['collect_per_image', 'write_results', 'atomic_write_text',
+           'json_safe',
            'run_precision', 'run_provenance']
 
 
@@ -34,16 +35,45 @@ def atomic_write_text(text, path, overwrite=True):
             f.write(text)
 
 
+def json_safe(obj):
+    """``obj`` with every NaN/Inf float replaced by ``None`` (JSON
+    ``null``); a dict that held one also gets ``non_finite``: ``{key:
+    'inf' | '-inf' | 'nan'}``. PSNR of identical images is ``inf``, which
+    ``json`` would write as ``Infinity``, not JSON that other readers
+    accept."""
+    import math
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out, flags = {}, {}
+    for key, value in obj.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            flags[key] = str(value)
+        out[key] = json_safe(value)
+    if flags:
+        out['non_finite'] = dict(out.get('non_finite') or {}, **flags)
+    return out
+
+
 def write_results(rows, summary, prefix, meta=None, overwrite=False):
     """Write ``PREFIX.json`` (summary, meta, per-image rows) and
-    ``PREFIX.csv`` (one row per image). Returns both paths."""
+    ``PREFIX.csv`` (one row per image). Returns both paths.
+
+    The JSON is strict: an infinite PSNR (identical images) is ``null``
+    with ``"non_finite": {"PSNR": "inf"}`` in its row and in the summary
+    (:func:`json_safe`); the CSV keeps ``inf``."""
     json_path, csv_path = prefix + '.json', prefix + '.csv'
     for path in (json_path, csv_path):
         if not overwrite and osp.exists(path):
             raise FileExistsError(f'{path} exists; pass --overwrite to '
                                   'replace it')
-    payload = dict(summary=summary, meta=meta or {}, per_image=rows)
-    atomic_write_text(json.dumps(payload, indent=2), json_path)
+    payload = json_safe(dict(summary=summary, meta=meta or {},
+                             per_image=rows))
+    atomic_write_text(json.dumps(payload, indent=2, allow_nan=False),
+                      json_path)
     fields = []
     for row in rows:
         fields += [k for k in row if k not in fields]

@@ -206,6 +206,7 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
         """As ``IterBasedTrainLoop.run``, with the instant fast-forward."""
         self.runner.call_hook('before_train')
         self.runner.call_hook('before_train_epoch')
+        self.runner.model.train()
         if self._iter > 0 and not self._fast_forward():
             print_log(
                 f'Advance dataloader {self._iter} steps to skip data '
@@ -213,8 +214,12 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
                 level=logging.WARNING)
             for _ in range(self._iter):
                 next(self.dataloader_iterator)
+        model = self.runner.model
         while self._iter < self._max_iters and not self.stop_training:
-            self.runner.model.train()
+            # after a validation (eval mode) only: walking every module each
+            # iteration costs more than a small network's step on a GPU
+            if not model.training:
+                model.train()
             data_batch = next(self.dataloader_iterator)
             self.run_iter(data_batch)
             self._decide_current_val_interval()

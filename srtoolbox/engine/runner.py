@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 __all__ = ['SRRunner', 'FileOnlyTables']
@@ -25,10 +26,61 @@ class FileOnlyTables(logging.Filter):
         return not msg.startswith(_TABLES)
 
 
+# mmengine's Hook methods that only forward to a shared private one
+_FORWARDS = {f'{when}_{mode}_{what}': f'_{when}_{what}'
+             for when in ('before', 'after')
+             for mode in ('train', 'val', 'test')
+             for what in ('iter', 'epoch')}
+
+
+def _does_something(hook, fn_name):
+    """False when ``hook.fn_name`` is mmengine's ``Hook`` no-op (and the
+    private method it forwards to is not overridden either)."""
+    if not hasattr(hook, fn_name):
+        return False
+    if fn_name in vars(hook):  # set on the instance
+        return True
+
+    def overridden(name):
+        return getattr(type(hook), name, None) is not getattr(Hook, name,
+                                                              None)
+    return overridden(fn_name) or (fn_name in _FORWARDS
+                                   and overridden(_FORWARDS[fn_name]))
+
+
 class SRRunner(Runner):
-    """``Runner`` whose console handler leaves out the start-up tables, and
+    """``Runner`` whose console handler leaves out the start-up tables,
     whose DataLoader workers ignore SIGTERM/SIGINT while the main process
-    handles them (:mod:`.preemption`)."""
+    handles them (:mod:`.preemption`), and whose runtime-info hook reads
+    the logged values at the logging interval instead of every iteration
+    (:class:`.deferred_logging.DeferredRuntimeInfoHook`, unless the config
+    names a ``default_hooks.runtime_info`` of its own).
+
+    ``call_hook`` calls only the hooks that do something at that point
+    (mmengine calls every hook's every method, most of them the base
+    class's no-ops: tens of Python calls per iteration)."""
+
+    def register_default_hooks(self, hooks=None):
+        hooks = dict(hooks or {})
+        hooks.setdefault('runtime_info',
+                         dict(type='DeferredRuntimeInfoHook'))
+        super().register_default_hooks(hooks)
+
+    def register_hook(self, hook, priority=None):
+        super().register_hook(hook, priority)
+        self._hook_table = {}
+
+    def call_hook(self, fn_name, **kwargs):
+        table = self.__dict__.setdefault('_hook_table', {})
+        hooks = table.get(fn_name)
+        if hooks is None:
+            hooks = table[fn_name] = [h for h in self._hooks
+                                      if _does_something(h, fn_name)]
+        for hook in hooks:
+            try:
+                getattr(hook, fn_name)(self, **kwargs)
+            except TypeError as e:
+                raise TypeError(f'{e} in {hook}') from None
 
     @staticmethod
     def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
@@ -40,6 +92,28 @@ class SRRunner(Runner):
             loader.worker_init_fn = IgnoreStopSignalsInWorker(
                 loader.worker_init_fn)
         return loader
+
+    def load_or_resume(self) -> None:
+        """mmengine's, with ``resume`` reading the work dir's own
+        ``last_checkpoint`` (:mod:`.work_dir`): no checkpoint yet starts
+        afresh saying so (not "resumed from None"), and a checkpoint that
+        does not fit the model is refused naming the keys."""
+        if not self._has_loaded and self._resume:
+            from .work_dir import check_resume_fits, latest_checkpoint
+            if self._load_from is None:
+                self._load_from = latest_checkpoint(self.work_dir)
+                if self._load_from is None:
+                    self.logger.warning(
+                        f'--resume: {self.work_dir} holds no checkpoint yet '
+                        '(no last_checkpoint): training starts from '
+                        'iteration 0')
+                    self._resume = False
+                else:
+                    self.logger.info(f'--resume: the latest checkpoint of '
+                                     f'{self.work_dir} is {self._load_from}')
+            if self._resume:
+                check_resume_fits(self.model, self._load_from)
+        return super().load_or_resume()
 
     def build_logger(self, *args, **kwargs):
         logger = super().build_logger(*args, **kwargs)

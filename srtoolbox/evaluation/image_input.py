@@ -1,7 +1,7 @@
 """One conversion of any image array for the metrics that need RGB."""
 import numpy as np
 
-__all__ = ['to_rgb_255']
+__all__ = ['to_rgb_255', 'rgb_pair_tensors']
 
 
 def to_rgb_255(img, channel_order='rgb'):
@@ -33,3 +33,26 @@ def to_rgb_255(img, channel_order='rgb'):
         raise ValueError(f"channel_order must be 'rgb' or 'bgr', got "
                          f'{channel_order!r}')
     return img.astype(np.float64)
+
+
+def rgb_pair_tensors(img, img2, crop_border, device, what):
+    """Two images of the same size as ``(1, 3, H, W)`` float32 tensors in
+    [0, 1] on ``device``, ``crop_border`` pixels cut from each side (the
+    input of the full-reference network metrics); ``what`` names the metric
+    in the errors."""
+    import torch
+    if img.shape[:2] != img2.shape[:2]:
+        raise ValueError(f'{what} compares images of the same size, got '
+                         f'{img.shape} and {img2.shape}')
+    if crop_border < 0:
+        raise ValueError(f'crop_border must be >= 0, got {crop_border}')
+    if crop_border and min(img.shape[:2]) <= 2 * crop_border:
+        raise ValueError(f'image of shape {img.shape} is too small for '
+                         f'crop_border={crop_border}')
+    tensors = []
+    for arr in (to_rgb_255(img), to_rgb_255(img2)):
+        if crop_border:
+            arr = arr[crop_border:-crop_border, crop_border:-crop_border]
+        arr = np.ascontiguousarray(arr.transpose(2, 0, 1)) / 255.0
+        tensors.append(torch.from_numpy(arr).float()[None].to(device))
+    return tensors

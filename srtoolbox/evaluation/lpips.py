@@ -117,8 +117,11 @@ def _load_state(path, what):
     return torch.load(path, map_location='cpu', weights_only=True)
 
 
-def _build_features(net, pretrained):
-    """torchvision's ``features`` up to the last LPIPS layer, frozen."""
+def _build_features(net, pretrained, owner=None):
+    """torchvision's ``features`` up to the last LPIPS layer, frozen.
+
+    ``owner`` names the metric in the missing-file message (DISTS shares
+    the VGG16 backbone)."""
     spec = _check_net(net)
     import torchvision.models as tvm  # only when used
     # built on the meta device: the classifier (most of the parameters) is
@@ -138,7 +141,7 @@ def _build_features(net, pretrained):
         path = lpips_backbone_path(net, pretrained)
         if not os.path.isfile(path):
             raise FileNotFoundError(
-                _missing_backbone_message(net, pretrained, path))
+                _missing_backbone_message(net, pretrained, path, owner))
         state = _load_state(path, f'{spec["arch"]} weights')
         if any(key.startswith('features.') for key in state):
             state = {key[len('features.'):]: value
@@ -154,13 +157,14 @@ def _build_features(net, pretrained):
     return features
 
 
-def _missing_backbone_message(net, pretrained, path):
+def _missing_backbone_message(net, pretrained, path, owner=None):
     spec = LPIPS_BACKBONES[net]
+    owner = owner or f'LPIPS(net={net!r})'
     url = f'https://download.pytorch.org/models/{spec["filename"]}'
     where = (f"in torch's hub cache at {path} (torch.hub.get_dir()/"
              'checkpoints; TORCH_HOME moves it)' if pretrained ==
              'torchvision' else f'at {path} (pretrained={pretrained!r})')
-    return (f'LPIPS(net={net!r}) needs the ImageNet {spec["arch"]} weights '
+    return (f'{owner} needs the ImageNet {spec["arch"]} weights '
             f'{spec["filename"]}, expected {where}, and the file does not '
             f'exist. srtoolbox never downloads: on a machine with network, '
             f'download {url} and copy it to {lpips_backbone_path(net)}, or '

@@ -15,7 +15,7 @@ from ..registry import METRICS
 from .functional import calculate_psnr, calculate_ssim
 from .niqe import calculate_niqe
 
-__all__ = ['PSNR', 'SSIM', 'NIQE', 'LPIPS']
+__all__ = ['PSNR', 'SSIM', 'NIQE', 'LPIPS', 'DISTS']
 
 
 class _ImageMetric(BaseMetric):
@@ -117,20 +117,24 @@ class LPIPS(_ImageMetric):
     def __init__(self, net='alex', pretrained='torchvision',
                  missing_weights='skip', device='cpu', crop_border=0,
                  test_y_channel=True, collect_device='cpu', prefix=None):
-        from .lpips import lpips_unavailable_reason
         super().__init__(crop_border=crop_border,
                          test_y_channel=test_y_channel,
                          collect_device=collect_device, prefix=prefix)
         if missing_weights not in ('skip', 'error'):
-            raise ValueError(f"LPIPS: missing_weights must be 'skip' or "
-                             f"'error', got {missing_weights!r}")
+            raise ValueError(f"{self.metric_name}: missing_weights must be "
+                             f"'skip' or 'error', got {missing_weights!r}")
         self.net, self.pretrained, self.device = net, pretrained, device
-        self.skip_reason = lpips_unavailable_reason(net, pretrained)
+        self.skip_reason = self.unavailable_reason()
         if self.skip_reason is not None:
             if missing_weights == 'error':
                 raise FileNotFoundError(self.skip_reason)
             print_log(self.skip_reason, logger='current', level=30)
         self._model = None
+
+    def unavailable_reason(self):
+        """None, or one line saying which weight file is missing."""
+        from .lpips import lpips_unavailable_reason
+        return lpips_unavailable_reason(self.net, self.pretrained)
 
     def compute_one(self, pred, gt):
         from .lpips import LPIPSNet, calculate_lpips
@@ -150,3 +154,34 @@ class LPIPS(_ImageMetric):
             self.per_image = []
             return OrderedDict()
         return super().compute_metrics(results)
+
+
+@METRICS.register_module()
+class DISTS(LPIPS):
+    """DISTS (Ding et al. 2020) of uint8 predictions against their HR
+    images, in RGB (lower is closer; see
+    :func:`~srtoolbox.evaluation.dists.calculate_dists`).
+
+    Args:
+        pretrained (str | None): the VGG16 weights, as
+            :class:`~srtoolbox.evaluation.dists.DISTSNet` (None: a random
+            backbone, for tests only).
+        missing_weights, device, crop_border: as :class:`LPIPS`.
+    """
+    metric_name = 'DISTS'
+
+    def __init__(self, pretrained='torchvision', missing_weights='skip',
+                 device='cpu', crop_border=0, test_y_channel=True,
+                 collect_device='cpu', prefix=None):
+        super().__init__('vgg', pretrained, missing_weights, device,
+                         crop_border, test_y_channel, collect_device, prefix)
+
+    def unavailable_reason(self):
+        from .dists import dists_unavailable_reason
+        return dists_unavailable_reason(self.pretrained)
+
+    def compute_one(self, pred, gt):
+        from .dists import DISTSNet, calculate_dists
+        if self._model is None:
+            self._model = DISTSNet(self.pretrained).to(self.device)
+        return calculate_dists(pred, gt, self.crop_border, model=self._model)

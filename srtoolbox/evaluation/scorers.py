@@ -12,7 +12,7 @@ Each function takes ``(sr, gt)``, HWC RGB uint8 arrays of the same size
 __all__ = ['metric_functions', 'IMAGE_METRICS', 'LOWER_IS_BETTER']
 
 IMAGE_METRICS = ('PSNR', 'SSIM', 'NIQE', 'LPIPS')
-LOWER_IS_BETTER = ('NIQE', 'LPIPS')
+LOWER_IS_BETTER = ('NIQE', 'LPIPS', 'DISTS')
 
 
 def metric_functions(names, crop_border=0, test_y_channel=True):

@@ -1,5 +1,6 @@
 """Moves a batch to the model's device and maps HR to the training range."""
 import torch
+from mmengine.structures import BaseDataElement
 from mmengine.model import BaseDataPreprocessor
 
 from ..registry import MODELS
@@ -23,21 +24,73 @@ class SRDataPreprocessor(BaseDataPreprocessor):
             GPUs). None (default): the model sets it from its own
             ``channels_last`` switch, so the two always agree; older configs
             may still set it here.
+        lq_from_gt (int | None): make the LR inputs here, on the device,
+            from the HR batch, where the batch has none (an empty
+            ``inputs``): MATLAB bicubic downsampling by this scale, rounded
+            to 8 bits (:func:`srtoolbox.utils.imresize_torch`, the
+            same values as the pipeline's ``BicubicDownsample``). For
+            pipelines with ``BicubicDownsample(scale, on_device=True)``,
+            whose data workers then skip the resize. Default: None.
+        non_blocking (bool): copy batches to a GPU without waiting (from
+            pinned memory: ``train_dataloader.pin_memory``). Default: True.
     """
 
-    def __init__(self, gt_range=(0.0, 1.0), channels_last=None):
-        super().__init__()
+    def __init__(self, gt_range=(0.0, 1.0), channels_last=None,
+                 lq_from_gt=None, non_blocking=True):
+        super().__init__(non_blocking=non_blocking)
         low, high = (float(v) for v in gt_range)
         if not high > low:
             raise ValueError(f'gt_range must be (low, high) with high > low, '
                              f'got {gt_range}')
+        if lq_from_gt is not None and not (
+                isinstance(lq_from_gt, int) and lq_from_gt >= 1):
+            raise ValueError('model.data_preprocessor.lq_from_gt must be the '
+                             f'integer scale (e.g. 4) or None, got '
+                             f'{lq_from_gt!r}')
         self.gt_range = (low, high)
         self.channels_last = channels_last
+        self.lq_from_gt = lq_from_gt
 
     def gt_to_range(self, gt):
         """[0, 1] -> ``gt_range``."""
         low, high = self.gt_range
+        if (low, high) == (0.0, 1.0):  # x * 1 + 0 is x: two kernels saved
+            return gt
         return gt * (high - low) + low
+
+    def cast_data(self, data):
+        """The batch on the model's device: mmengine's ``cast_data`` with a
+        short path for the usual batch (a dict of tensors and a dict of
+        tensors and lists of names), which it walks element by element."""
+        if isinstance(data, dict) and not isinstance(data, BaseDataElement):
+            out = {}
+            for key, value in data.items():
+                if isinstance(value, torch.Tensor):
+                    out[key] = value.to(self.device,
+                                        non_blocking=self._non_blocking)
+                elif isinstance(value, dict) and all(
+                        isinstance(v, torch.Tensor) or (
+                            isinstance(v, list) and not any(
+                                isinstance(i, torch.Tensor) for i in v))
+                        for v in value.values()):
+                    out[key] = {k: v.to(self.device,
+                                        non_blocking=self._non_blocking)
+                                if isinstance(v, torch.Tensor) else v
+                                for k, v in value.items()}
+                else:
+                    out[key] = super().cast_data(value)
+            return out
+        return super().cast_data(data)
+
+    def make_lq(self, gt):
+        """The LR batch from the HR one in [0, 1] (``lq_from_gt``)."""
+        from ..utils.imresize_torch import imresize_torch
+        scale = self.lq_from_gt
+        h, w = gt.shape[-2:]
+        if h % scale or w % scale:
+            raise ValueError(f'model.data_preprocessor.lq_from_gt={scale}: '
+                             f'HR batch {w}x{h} is not a multiple of it')
+        return imresize_torch(gt, 1.0 / scale, quantize=True)
 
     def output_to_unit(self, out):
         """``gt_range`` -> [0, 1] (not clamped)."""
@@ -49,11 +102,21 @@ class SRDataPreprocessor(BaseDataPreprocessor):
         inputs = data['inputs']
         if isinstance(inputs, (list, tuple)):
             inputs = torch.stack(inputs)
+        samples = data.get('data_samples')
+        has_gt = isinstance(samples, dict) and 'gt' in samples
+        if inputs.numel() == 0:  # the pipeline left the LR to the device
+            if not (self.lq_from_gt and has_gt):
+                raise ValueError(
+                    'the batch has no LR inputs: its pipeline leaves the LR '
+                    'to the device (BicubicDownsample(on_device=True)); set '
+                    'model.data_preprocessor.lq_from_gt to the scale')
+            gt = samples['gt']
+            inputs = self.make_lq(torch.stack(gt) if isinstance(
+                gt, (list, tuple)) else gt)
         if self.channels_last and inputs.dim() == 4:
             inputs = inputs.contiguous(memory_format=torch.channels_last)
         data['inputs'] = inputs
-        samples = data.get('data_samples')
-        if isinstance(samples, dict) and 'gt' in samples:
+        if has_gt:
             samples = dict(samples)
             gt = samples['gt']
             if isinstance(gt, (list, tuple)):

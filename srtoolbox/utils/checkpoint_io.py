@@ -7,6 +7,7 @@ harmless types that mmengine's ``Runner`` writes into every checkpoint
 name; anything else is refused with the file and the offending type named.
 Writes go to a temporary file that replaces the target only when complete.
 """
+import io
 import os
 import os.path as osp
 import pickle
@@ -141,9 +142,14 @@ def save_checkpoint_file(obj, path, overwrite=False):
     if osp.exists(path) and not overwrite:
         raise FileExistsError(
             f'{path} exists; pass overwrite=True (--overwrite) to replace it')
+    # serialized first: torch.save streaming into a file turns a full disk
+    # into "unexpected pos N vs M"; a plain write says ENOSPC (and mmengine
+    # serializes training checkpoints the same way)
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
     with atomic_path(path) as tmp:
         with open(tmp, 'xb') as f:
-            torch.save(obj, f)
+            f.write(buffer.getbuffer())
             f.flush()
             os.fsync(f.fileno())
     return path

@@ -192,14 +192,14 @@ def test_interpolation_on_the_fly(tmp_path):
         SRInferencer(_write_config(tmp_path), pa, interp_checkpoint=pb)
 
 
-def test_amp_falls_back_to_fp32_without_native_bf16(monkeypatch, caplog):
-    import srtoolbox.engine.optim_wrapper as ow
-    monkeypatch.setattr(ow, 'cpu_supports_bf16', lambda: False)
+def test_amp_follows_native_bf16_and_can_be_forced(native_bf16, caplog):
+    # amp=True: bf16 where the CPU computes it natively, else fp32 with a
+    # warning (both detection results, #22.3)
     with caplog.at_level(logging.WARNING):
         sr = SRInferencer(generator=NearestMinusOne(), amp=True,
                           device='cpu', progress=False)
-    assert sr.amp_dtype is None
-    assert 'no native bf16' in caplog.text
+    assert sr.amp_dtype == (torch.bfloat16 if native_bf16 else None)
+    assert ('no native bf16' in caplog.text) is not native_bf16
     forced = SRInferencer(generator=small(MSRResNet), amp='bf16',
                           device='cpu', progress=False)
     assert forced.amp_dtype == torch.bfloat16

@@ -117,3 +117,12 @@ def test_machine_line_and_footnotes_come_from_records(tmp_path):
     assert 'Machine for the timings: New CPU, 2 threads (avx2, amx_bf16; ' \
         'native bf16)' in text
     assert 'bf16 not timed' not in text
+
+
+def test_measure_times_bf16_only_where_it_is_native(native_bf16):
+    from srtoolbox.apis.model_zoo import measure
+    stats = measure(SRResNet(num_feat=4, num_blocks=1, upscale=4),
+                    shape=(8, 8))
+    assert stats['seconds_fp32'] > 0
+    # emulated bf16 is slower than fp32, so it is not timed there (#22.3)
+    assert (stats['seconds_bf16'] is None) is (not native_bf16)

@@ -39,3 +39,39 @@ def test_short_timing_runs_pass_the_schedule_check():
     short = _tool().setting_config(cfg, 'channels_last', 4, 'w')
     check_schedule(short)  # the cosine schedule ends with the run
     assert short.param_scheduler[0].T_max == 4
+
+
+def test_compile_wins_only_when_it_pays_for_itself_over_the_demo():
+    tool = _tool()
+    rows = [dict(setting='bf16', runner_s_per_iter=0.50),
+            dict(setting='bf16_compile', runner_s_per_iter=0.40,
+                 compile_s=30.0),
+            dict(setting='channels_last', runner_s_per_iter=0.50),
+            dict(setting='compile', runner_s_per_iter=0.45, compile_s=30.0)]
+    tool.compile_verdicts(rows, budget=360)
+    # 360 x 0.10 s = 36 s saved > 30 s; 360 x 0.05 s = 18 s < 30 s
+    assert rows[1]['compile_wins_over_360'] is True
+    assert rows[3]['compile_wins_over_360'] is False
+    assert 'compile_wins_over_360' not in rows[0]
+
+
+def test_clock_gives_per_iteration_times_after_warmup():
+    clock = _tool()._Clock()
+    clock.wall = [0.0, 1.0, 1.5, 2.5, 2.75]  # iterations 1-5 end here
+    clock.cpu = [0.0, 0.5, 0.75, 1.0, 1.5]
+    # warm-up 1: iterations 2-5 took 1.0, 0.5, 1.0 and 0.25 s (wall) and
+    # 0.5, 0.25, 0.25 and 0.5 s (CPU)
+    assert clock.per_iter(1) == (0.75, 0.25, 0.375)
+    # warm-up 2: iterations 3-5
+    assert clock.per_iter(2) == (0.5, 0.25, 0.25)
+
+
+def test_tiny_and_bf16_compile_are_options():
+    tool = _tool()
+    args = tool.parse_args(['c.py', '--tiny', '--settings', '--threads',
+                            '1'])
+    assert args.tiny and args.settings == [] and args.threads == 1
+    cfg = load_config(osp.join(REPO, 'configs', 'srresnet',
+                               'msrresnet_x4_demo.py'))
+    both = tool.setting_config(cfg, 'bf16_compile', 7, 'w')
+    assert both.compile is True and both.optim_wrapper.dtype == 'bfloat16'

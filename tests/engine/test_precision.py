@@ -11,6 +11,25 @@ SKYLAKE = 'processor : 0\nflags : fpu avx2 avx512f avx512bw avx512vl\n'
 GRAVITON3 = 'processor : 0\nFeatures : fp asimd sve bf16 i8mm\n'
 
 
+@pytest.fixture(autouse=True)
+def _detect(monkeypatch):
+    """These tests mock the hardware, not the override."""
+    monkeypatch.delenv('SRTOOLBOX_CPU_BF16', raising=False)
+
+
+def test_environment_overrides_the_detection(monkeypatch):
+    monkeypatch.setattr(ow, '_read_cpuinfo', lambda: EPYC_AVX2)
+    monkeypatch.setenv('SRTOOLBOX_CPU_BF16', '1')
+    assert ow.cpu_supports_bf16() is True
+    assert ow.resolve_amp_dtype('cpu') == torch.bfloat16
+    monkeypatch.setattr(ow, '_read_cpuinfo', lambda: INTEL_SPR)
+    monkeypatch.setenv('SRTOOLBOX_CPU_BF16', '0')
+    assert ow.resolve_amp_dtype('cpu') is None
+    monkeypatch.setenv('SRTOOLBOX_CPU_BF16', 'yes')
+    with pytest.raises(ValueError, match='SRTOOLBOX_CPU_BF16'):
+        ow.cpu_supports_bf16()
+
+
 @pytest.mark.parametrize('cpuinfo,native', [
     (INTEL_SPR, True), (EPYC_AVX2, False), (SKYLAKE, False),
     (GRAVITON3, True)])

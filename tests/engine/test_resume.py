@@ -106,7 +106,7 @@ def test_resume_after_kill_between_checkpoints(tiny_data, straight_run,
     # checkpoints every 4 iterations and after a new best PSNR (validation
     # at 5); killed after iteration 7
     run_until_paused_then_kill(tiny_data, config, work, 'iter:7')
-    latest = (work / 'last_checkpoint').read_text()
+    latest = str(work / (work / 'last_checkpoint').read_text())
     assert osp.basename(latest) == 'iter_5.pth'
     assert list(work.glob('best_val_PSNR_iter_5.pth'))
     ckpt = torch.load(latest, weights_only=True)  # allowlist, no unsafe load
@@ -134,7 +134,7 @@ def test_resume_after_kill_while_saving(tiny_data, straight_run, tmp_path,
     run_until_paused_then_kill(tiny_data, config, work, 'save:8')
     assert not (work / 'iter_8.pth').exists()
     assert [p.name for p in work.glob('.iter_8.pth.*.tmp')]
-    latest = (work / 'last_checkpoint').read_text()
+    latest = str(work / (work / 'last_checkpoint').read_text())
     assert osp.basename(latest) == 'iter_5.pth'
     assert load_weights(latest)  # the previous checkpoint is intact
 

@@ -14,10 +14,18 @@ class BicubicDownsample(BaseTransform):
     The result is rounded to 8 bits, as if the LR image had been saved as a
     PNG (the benchmarks' convention). ``gt`` must be a multiple of ``scale``
     (apply ``ModCrop`` or a crop first).
+
+    ``on_device=True`` leaves the resize to the model's data preprocessor
+    (``SRDataPreprocessor(lq_from_gt=scale)``, the same values made on the
+    training device): the data workers only crop, flip and pack, and the
+    packed ``inputs`` is empty. Flips and rotations after this transform
+    then apply to the HR crop before its LR is made, which gives the same
+    LR (the kernel is symmetric).
     """
 
-    def __init__(self, scale):
+    def __init__(self, scale, on_device=False):
         self.scale = scale
+        self.on_device = bool(on_device)
 
     def transform(self, results):
         gt = results['gt']
@@ -27,8 +35,13 @@ class BicubicDownsample(BaseTransform):
                 f'{results.get("gt_path", "<gt>")}: size {w}x{h} is not a '
                 f'multiple of scale {self.scale}; add ModCrop before '
                 'BicubicDownsample')
-        results['lq'] = imresize(gt, 1.0 / self.scale)
+        if self.on_device:
+            results['lq_on_device'] = self.scale
+            results.pop('lq', None)
+        else:
+            results['lq'] = imresize(gt, 1.0 / self.scale)
         return results
 
     def __repr__(self):
-        return f'{type(self).__name__}(scale={self.scale})'
+        return (f'{type(self).__name__}(scale={self.scale}, '
+                f'on_device={self.on_device})')

@@ -20,7 +20,9 @@ class PackSRInputs(BaseTransform):
     """Pack ``lq`` as ``inputs`` and ``gt`` with metadata as ``data_samples``.
 
     Output: ``dict(inputs=(3, h, w) float in [0, 1], data_samples=dict(
-    gt=(3, H, W) float in [0, 1], key=str, dataset=str, gt_path=str))``.
+    gt=(3, H, W) float in [0, 1], key=str, dataset=str, gt_path=str))``;
+    ``inputs`` is an empty tensor when ``BicubicDownsample(on_device=True)``
+    left the LR to the model's data preprocessor.
     The HR range the network learns (e.g. [-1, 1]) is applied later by the
     model's data preprocessor, which also undoes it for evaluation.
     """
@@ -31,6 +33,10 @@ class PackSRInputs(BaseTransform):
         sample = {k: results[k] for k in self.meta_keys if k in results}
         if 'gt' in results:
             sample['gt'] = img2tensor(results['gt'])
+        if results.get('lq_on_device') and 'lq' not in results:
+            # BicubicDownsample(on_device=True): the data preprocessor makes
+            # the LR on the training device (lq_from_gt)
+            return dict(inputs=torch.empty(0), data_samples=sample)
         return dict(inputs=img2tensor(results['lq']), data_samples=sample)
 
     def __repr__(self):

@@ -34,9 +34,11 @@ from ..builder import build_generator
 from .edsr_pytorch import convert_edsr_pytorch, detect_edsr_pytorch
 from .layouts import (_from_mmagic_names, _strip_module, detect_layout,
                       extract_weights, is_state_dict)
-from .loading import (GeneratorWeights, load_generator_weights,
+from .loading import (GeneratorWeights, WeightsMismatchError,
+                      check_finite_weights, load_generator_weights,
                       resolve_checkpoint)
-from .safetensors_io import is_safetensors, read_safetensors
+from .safetensors_io import (decode_generator_cfg, is_safetensors,
+                             read_safetensors)
 
 __all__ = ['DetectedGenerator', 'UnknownArchitectureError',
            'NotSuperResolutionError', 'load_generator_from_file',
@@ -91,7 +93,10 @@ def unwrap_state_dict(ckpt, prefer_ema=True):
             f'a checkpoint must be a dict, got {type(ckpt).__name__}')
     layout = detect_layout(ckpt) if ckpt else 'state_dict'
     if layout in ('mmengine', 'basicsr'):
-        sd, _, origin, _ = extract_weights(ckpt, prefer_ema)
+        # MMagic's names stay: detection maps them with the settings they
+        # imply (no LeakyReLU after MMagic's MSRResNet shuffles)
+        sd, _, origin, _ = extract_weights(ckpt, prefer_ema,
+                                           mmagic_names=False)
         return _strip_prefixes(sd), origin
     for key in _WRAPPERS:
         if isinstance(ckpt.get(key), dict) and is_state_dict(ckpt[key]):
@@ -143,9 +148,11 @@ def _basicsr_rcan(sd):
 
 
 def _msrresnet(sd):
-    ups = _count(sd, r'^upconv(\d)\.weight$')
+    # upconv1 (x2, x3: one shuffle by 2 or 3) or upconv1 + upconv2 (x4);
+    # numbered from 1, so the count of convs, not the highest index + 1
     nf = sd['conv_first.weight'].shape[0]
-    scale = 3 if sd['upconv1.weight'].shape[0] == 9 * nf else 2 ** ups
+    scale = 3 if sd['upconv1.weight'].shape[0] == 9 * nf else \
+        4 if 'upconv2.weight' in sd else 2
     return dict(type='MSRResNet', num_feat=nf,
                 num_blocks=_count(sd, r'^body\.(\d+)\.conv1\.weight$'),
                 upscale=scale,
@@ -209,7 +216,13 @@ def _spandrel_network(sd, source):
         if not support.detect(sd):
             continue
         arch = support.architecture
-        desc = arch.load(sd)
+        try:
+            desc = arch.load(sd)
+        except RuntimeError as err:  # detected, but a tensor does not fit
+            raise WeightsMismatchError(
+                f"{source}: detected as spandrel's {arch.name}, but the "
+                f'weights do not fit the network they describe: '
+                f'{_size_mismatches(err)}') from err
         if not isinstance(desc, spandrel.ImageModelDescriptor) or \
                 desc.purpose != 'SR':
             raise NotSuperResolutionError(
@@ -231,6 +244,13 @@ def _spandrel_network(sd, source):
     return None
 
 
+def _size_mismatches(err):
+    """torch's load_state_dict error as one line, each problem once."""
+    lines = [line.strip() for line in str(err).splitlines()[1:]
+             if line.strip()] or [str(err).strip()]
+    return '; '.join(dict.fromkeys(lines))
+
+
 def _tried():
     try:
         from spandrel import MAIN_REGISTRY
@@ -250,7 +270,10 @@ def detect_generator(sd, source='state dict'):
         UnknownArchitectureError: nothing matches; the message lists the
             architectures tried and the first keys.
         NotSuperResolutionError: a denoiser, face restorer, inpainter.
+        NonFiniteWeightsError: a tensor holds NaN/Inf values (named).
     """
+    # before any detection: spandrel's loaders take NaN weights silently
+    check_finite_weights(sd, source)
     own = _detect_own(sd)
     if own is not None:
         cfg, converted, how = own
@@ -297,7 +320,7 @@ def load_generator_from_file(path, prefer_ema=True):
     if is_safetensors(path):
         sd, meta = read_safetensors(path)
         if meta.get('generator_cfg'):
-            cfg = json.loads(meta['generator_cfg'])
+            cfg = decode_generator_cfg(meta['generator_cfg'], source)
             settings = json.loads(meta.get('generator_settings') or '{}')
             if meta.get('value_range'):
                 output_range = tuple(json.loads(meta['value_range']))

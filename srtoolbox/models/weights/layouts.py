@@ -216,8 +216,11 @@ def _from_mmagic_names(sd):
     return sd, {}
 
 
-def extract_weights(ckpt, prefer_ema=True):
-    """(state dict, layout, where in the file it came from, settings)."""
+def extract_weights(ckpt, prefer_ema=True, mmagic_names=True):
+    """(state dict, layout, where in the file it came from, settings).
+
+    ``mmagic_names=False`` leaves MMagic's names for the caller, which then
+    also needs the settings they imply (architecture detection does)."""
     layout = detect_layout(ckpt)
     settings = {}
     if layout == 'mmengine':
@@ -236,8 +239,9 @@ def extract_weights(ckpt, prefer_ema=True):
         sd = _from_esrgan_legacy(sd)
     elif inner == 'esrgan':
         sd = _from_esrgan(sd)
-    sd, needed = _from_mmagic_names(sd)
-    settings.update(needed)
+    if mmagic_names:
+        sd, needed = _from_mmagic_names(sd)
+        settings.update(needed)
     if layout == 'state_dict':
         layout = inner
     if not is_state_dict(sd):

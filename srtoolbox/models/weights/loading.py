@@ -221,9 +221,10 @@ def resolve_checkpoint(path):
             'last_checkpoint (mmengine writes it when it saves a checkpoint); '
             'give the checkpoint file itself')
     # mmengine's reader of last_checkpoint; the recorded path may be relative
-    # to where training ran, hence the second candidate
+    # to where training ran or to the work dir (srtoolbox writes it so), or
+    # name the original of a copied work dir: the work dir's own file first
     recorded = find_latest_checkpoint(path) or ''
-    for candidate in (recorded, osp.join(path, osp.basename(recorded))):
+    for candidate in (osp.join(path, osp.basename(recorded)), recorded):
         if recorded and osp.isfile(candidate):
             return candidate
     raise FileNotFoundError(

@@ -26,7 +26,8 @@ import torch
 from ...utils.fileio import atomic_path
 
 __all__ = ['SafetensorsError', 'is_safetensors', 'read_safetensors',
-           'write_safetensors', 'METADATA_KEYS']
+           'write_safetensors', 'check_metadata', 'decode_generator_cfg',
+           'METADATA_KEYS']
 
 METADATA_KEYS = ('architecture', 'generator_cfg', 'scale', 'value_range',
                  'generator_settings', 'srtoolbox_version', 'config_hash',
@@ -56,11 +57,12 @@ def is_safetensors(path):
 
 def read_safetensors(path):
     """``(state dict on the CPU, metadata dict)``; decoded JSON values are
-    left to the caller.
+    left to the caller, checked by :func:`check_metadata`.
 
     Raises:
         FileNotFoundError: no such file.
-        SafetensorsError: the file is truncated or not a safetensors file.
+        SafetensorsError: the file is truncated or not a safetensors file,
+            or srtoolbox's metadata in it is malformed (file and key named).
     """
     from safetensors import SafetensorError, safe_open
     path = os.fspath(path)
@@ -75,16 +77,87 @@ def read_safetensors(path):
         raise SafetensorsError(
             f'{path}: not a readable .safetensors file ({size} bytes; '
             f'truncated or damaged? {err})') from None
+    check_metadata(metadata, path)
     return state_dict, metadata
+
+
+def _decoded(metadata, key, path):
+    try:
+        return json.loads(metadata[key])
+    except ValueError as err:
+        raise SafetensorsError(
+            f'{path}: metadata {key} is not valid JSON ({err}): '
+            f'{metadata[key][:80]!r}') from None
+
+
+def check_metadata(metadata, path):
+    """Raise :class:`SafetensorsError` naming ``path`` and the key when a
+    metadata value srtoolbox reads (non-empty) is not what
+    :func:`write_safetensors` writes: ``generator_cfg`` a JSON object with
+    a ``type``, ``generator_settings`` a JSON object, ``value_range`` a
+    JSON ``[low, high]`` of numbers with low < high, ``scale`` an integer.
+    Other keys (another writer's) are left alone."""
+    for key in ('generator_cfg', 'generator_settings'):
+        if not metadata.get(key):
+            continue
+        value = _decoded(metadata, key, path)
+        if not isinstance(value, dict):
+            raise SafetensorsError(
+                f'{path}: metadata {key} must be a JSON object '
+                f'({{"name": value, ...}}), got a {type(value).__name__}: '
+                f'{metadata[key][:80]!r}')
+        if key == 'generator_cfg' and not isinstance(value.get('type'), str):
+            raise SafetensorsError(
+                f'{path}: metadata generator_cfg has no "type" (the '
+                f'architecture\'s registered name): {metadata[key][:80]!r}')
+    if metadata.get('value_range'):
+        value = _decoded(metadata, 'value_range', path)
+        if not (isinstance(value, list) and len(value) == 2 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool)
+                for v in value) and value[0] < value[1]):
+            raise SafetensorsError(
+                f'{path}: metadata value_range must be [low, high] with two '
+                f'numbers, low < high (e.g. [0.0, 1.0]), got '
+                f'{metadata["value_range"][:80]!r}')
+    scale = metadata.get('scale')
+    if scale and not (scale.isdigit() and int(scale) >= 1):
+        raise SafetensorsError(f'{path}: metadata scale must be a positive '
+                               f'integer, got {scale[:80]!r}')
 
 
 def _json(value):
     return json.dumps(value, sort_keys=True, default=_not_json)
 
 
+# a torch.nn class in a generator's settings (SwinIR's and HAT's
+# norm_layer=nn.LayerNorm), written by name: {"__class__": "torch.nn.X"}
+_CLASS_KEY = '__class__'
+
+
 def _not_json(value):
+    if isinstance(value, type) and \
+            getattr(torch.nn, value.__name__, None) is value:
+        return {_CLASS_KEY: f'torch.nn.{value.__name__}'}
     raise TypeError(f'{value!r} ({type(value).__name__}) cannot be written '
                     'to safetensors metadata')
+
+
+def decode_generator_cfg(text, source='metadata'):
+    """The ``generator_cfg`` metadata (JSON) as a dict, classes written by
+    name turned back into classes; only ``torch.nn`` modules are read back
+    (metadata never imports anything)."""
+    def restore(obj):
+        if set(obj) != {_CLASS_KEY}:
+            return obj
+        name = str(obj[_CLASS_KEY])
+        cls = getattr(torch.nn, name[len('torch.nn.'):], None) \
+            if name.startswith('torch.nn.') else None
+        if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+            raise SafetensorsError(
+                f'{source}: generator_cfg names the class {name!r}; only '
+                'torch.nn modules are read back from metadata')
+        return cls
+    return json.loads(text, object_hook=restore)
 
 
 def write_safetensors(state_dict, path, generator_cfg=None, scale=None,
@@ -102,14 +175,19 @@ def write_safetensors(state_dict, path, generator_cfg=None, scale=None,
 
     Returns:
         str: ``path``.
+
+    Raises:
+        NonFiniteWeightsError: a tensor holds NaN/Inf (nothing is written).
     """
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     from ...version import __version__
+    from .loading import check_finite_weights
     path = os.fspath(path)
     if osp.exists(path) and not overwrite:
         raise FileExistsError(
             f'{path} exists; pass overwrite=True (--overwrite) to replace it')
+    check_finite_weights(state_dict, f'weights for {path}')
     tensors = {k: v.detach().to('cpu').contiguous().clone()
                for k, v in state_dict.items() if torch.is_tensor(v)}
     cfg = dict(generator_cfg or {})
@@ -123,6 +201,11 @@ def write_safetensors(state_dict, path, generator_cfg=None, scale=None,
         'config_hash': config_hash or '',
         'iterations': '' if iterations is None else str(int(iterations)),
     }
+    # serialized, then written by Python: a full disk or a forbidden folder
+    # is an OSError naming the output (atomic_path), not a Rust error
+    # naming the temporary file
+    data = save(tensors, metadata=metadata)
     with atomic_path(path) as tmp:
-        save_file(tensors, tmp, metadata=metadata)
+        with open(tmp, 'xb') as f:
+            f.write(data)
     return path
