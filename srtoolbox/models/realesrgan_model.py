@@ -76,7 +76,7 @@ class _SynthesisMixin:
     def prepare_batch(self, data):
         """Synthesis + pool: ``(lq, dict(gt=..., gt_usm=...))``."""
         lq, gt, gt_usm = self.synthesize(self.data_preprocessor(data, True))
-        return lq, dict(gt=gt, gt_usm=gt_usm)
+        return lq, dict(gt=gt, gt_usm=gt_usm, lq=lq)
 
     # the pool is training state: saved with the weights, restored on resume
     def training_state(self):

@@ -233,20 +233,32 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
             output (Tensor): ``(N, C, H, W)`` float, in ``gt_range``.
             targets (dict | Tensor): the batches a loss may compare with
                 (``gt``, and ``gt_usm`` in Real-ESRGAN models), same shape
-                and range; a tensor is the ``gt``.
+                and range; a tensor is the ``gt``. With ``lq`` in it, a
+                loss that declares ``needs_ema_output`` (LDL) also gets the
+                EMA generator's output, as BasicSR's ``output_ema``.
 
         Returns:
             dict[str, Tensor]: scalar losses, already weighted.
         """
         if torch.is_tensor(targets):
             targets = {'gt': targets}
-        losses = {}
+        losses, ema = {}, []
         if self.pixel_loss is not None:
             losses['loss_pix'] = self.pixel_loss(output,
                                                  self.target('pix', targets))
         for name, loss in self.losses.items():
-            losses[f'loss_{name}'] = loss(output, self.target(name, targets))
+            args = (output, self.target(name, targets))
+            if getattr(loss, 'needs_ema_output', False):
+                if not ema:  # once per step, without gradients
+                    ema.append(self._ema_output(targets.get('lq')))
+                args += (ema[0], )
+            losses[f'loss_{name}'] = loss(*args)
         return losses
+
+    @torch.no_grad()
+    def _ema_output(self, lq):
+        net = getattr(self, 'generator_ema', None)
+        return None if net is None or lq is None else net(lq).float()
 
     def prepare_batch(self, data):
         """A dataloader batch -> ``(lq, targets)`` on the device: LR
@@ -254,7 +266,7 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
         :attr:`TARGETS`) and the batch's other samples. Real-ESRGAN models
         synthesise the LR here."""
         data = self.data_preprocessor(data, True)
-        return data['inputs'], data['data_samples']
+        return data['inputs'], dict(data['data_samples'], lq=data['inputs'])
 
     def train_step(self, data, optim_wrapper):
         with optim_wrapper.optim_context(self):

@@ -194,3 +194,25 @@ def test_every_configured_loss_is_logged_and_trained(name):
     assert {'loss_fft', 'loss_charb'} <= set(log_extra), name
     # the same seed and batch: the extra losses alone move the weights
     assert any(not torch.equal(plain[k], trained[k]) for k in plain), name
+
+
+def test_a_loss_that_needs_the_ema_output_gets_it():
+    """LDL's artifact map is refined by the EMA generator's output (BasicSR
+    RealESRGANModel's output_ema), which the step computes for it."""
+    torch.manual_seed(0)
+    model = MODELS.build(dict(
+        type='SRModel', generator=GEN, pixel_loss=None, ema_decay=0.5,
+        losses=dict(ldl=dict(type='LDLLoss'))))
+    with torch.no_grad():  # an EMA that differs from the generator
+        for p in model.generator_ema.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    data = batch()
+    lq, gt = data['inputs'], data['data_samples']['gt']
+    with torch.no_grad():
+        out, out_ema = model.generator(lq), model.generator_ema(lq)
+    ldl = LOSSES.build(dict(type='LDLLoss'))
+    log = model.train_step(copy.deepcopy(data), adam(model.generator))
+    assert log['loss_ldl'].item() == pytest.approx(
+        ldl(out, gt, out_ema).item(), rel=1e-5)
+    assert ldl(out, gt, out_ema).item() != pytest.approx(
+        ldl(out, gt).item(), rel=1e-5)
