@@ -27,7 +27,8 @@ def test_x2_to_x4_fine_tuning_from_config(tiny_data, tmp_path, layout,
         torch.save({'params_ema': source}, path)
     else:
         path = tmp_path / 'msrresnet_x2.safetensors'
-        write_safetensors(source, str(path))
+        write_safetensors(source, str(path), generator_cfg=dict(
+            type='MSRResNet', upscale=2, num_feat=8, num_blocks=1), scale=2)
     config = tiny_config(tiny_data, tmp_path / 'cfg.py')
     # lr 0: the weights after training are the weights training started from
     _, state = train_in_process(config, tmp_path / 'work', **{

@@ -5,7 +5,7 @@ import torch
 from mmengine.logging import MMLogger
 
 import srtoolbox.models  # noqa: F401 (registration)
-from srtoolbox.models.weights import WeightsMismatchError, write_safetensors
+from srtoolbox.models.weights import WeightsMismatchError
 from srtoolbox.registry import GENERATORS, MODELS
 
 
@@ -23,8 +23,10 @@ def save(layout, sd, folder):
         path = folder / 'edsr_x2.pth'
         torch.save({'params': sd, 'params_ema': sd}, path)
     else:
+        # a bare file of another tool (no srtoolbox metadata)
+        from safetensors.torch import save_file
         path = folder / 'edsr_x2.safetensors'
-        write_safetensors(sd, str(path))
+        save_file({k: v.contiguous() for k, v in sd.items()}, str(path))
     return str(path)
 
 
