@@ -1,6 +1,10 @@
 """Fine-tuning from config: ``model.pretrained_generator`` reads BasicSR
 and .safetensors files and skips the upsampler for x2 -> x4; mmengine's
-``load_from`` that would load nothing, or part of the model, is refused."""
+``load_from`` that would load nothing, or part of the model, is refused.
+
+The runs that stop at once name their experiment: mmengine names a run's
+logger by its start second, and two runs in one second would share one
+(the second then writes no log file of its own)."""
 import pytest
 import torch
 
@@ -34,7 +38,8 @@ def test_x2_to_x4_fine_tuning_from_config(tiny_data, tmp_path, layout,
     _, state = train_in_process(config, tmp_path / 'work', **{
         'model.pretrained_generator': dict(path=str(path),
                                            skip_mismatched=['upconv2.']),
-        'optim_wrapper.optimizer.lr': 0.0, 'train_cfg.max_iters': 2})
+        'optim_wrapper.optimizer.lr': 0.0, 'train_cfg.max_iters': 2,
+        'experiment_name': f'fine_tune_{layout}'})
     for key, value in source.items():
         assert torch.equal(state[f'generator.{key}'], value), key
         assert torch.equal(state[f'generator_ema.{key}'], value), key
@@ -48,7 +53,8 @@ def test_load_from_that_loads_nothing_is_refused(tiny_data, tmp_path):
     with pytest.raises(LoadFromMismatchError,
                        match=r"0 of the model's \d+ tensors would be loaded"
                        r"(.|\n)*pretrained_generator"):
-        train_in_process(config, tmp_path / 'work', load_from=str(path))
+        train_in_process(config, tmp_path / 'work', load_from=str(path),
+                         experiment_name='load_from_nothing')
 
 
 def test_load_from_that_loads_part_of_the_model_is_refused(tiny_data,
@@ -61,4 +67,5 @@ def test_load_from_that_loads_part_of_the_model_is_refused(tiny_data,
     config = tiny_config(tiny_data, tmp_path / 'cfg.py')
     with pytest.raises(LoadFromMismatchError,
                        match=r'not in the file \(4\): generator\.upconv2'):
-        train_in_process(config, tmp_path / 'work', load_from=str(path))
+        train_in_process(config, tmp_path / 'work', load_from=str(path),
+                         experiment_name='load_from_part')
