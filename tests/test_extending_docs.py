@@ -14,7 +14,9 @@ DOC = osp.join(REPO, 'docs', 'extending.md')
 NAMES = {'generators': ['FSRCNN'], 'discriminators': ['TinyCritic'],
          'losses': ['SpectralL1Loss'], 'datasets': ['TextureDataset'],
          'transforms': ['AddLRNoise'], 'metrics': ['MAE'],
-         'hooks': ['LossThresholdHook']}
+         'hooks': ['LossThresholdHook'],
+         'models': ['SmoothRealGAN']}
+GAN_LOSSES = ['RelativisticHingeGANLoss']
 
 
 def _blocks():
@@ -30,7 +32,8 @@ def _blocks():
 @pytest.fixture
 def my_project(tmp_path, monkeypatch):
     blocks = _blocks()
-    assert len(blocks) == 8, sorted(blocks)  # 7 registries + the config
+    # 7 registries + the config + the GAN variant
+    assert len(blocks) == 9, sorted(blocks)
     (tmp_path / 'my_project').mkdir()
     (tmp_path / 'my_project' / '__init__.py').write_text('')
     for name, code in blocks.items():
@@ -42,6 +45,8 @@ def my_project(tmp_path, monkeypatch):
     for reg, names in NAMES.items():  # leave the registries as they were
         for n in names:
             registry.ALL_REGISTRIES[reg]._module_dict.pop(n, None)
+    for n in GAN_LOSSES:
+        registry.LOSSES._module_dict.pop(n, None)
     for mod in [m for m in sys.modules if m.startswith('my_project')]:
         del sys.modules[mod]
 
@@ -92,3 +97,40 @@ def test_the_config_trains_with_all_of_them(my_project):
     assert 'val/val_textures/MAE' in scalars and \
         'val/val_textures/PSNR' in scalars
     assert (my_project / 'work' / 'iter_4.pth').exists()
+
+
+def test_the_gan_variant_trains_with_its_formulation_and_target(my_project):
+    from mmengine.logging import MessageHub
+    from mmengine.optim import OptimWrapper, OptimWrapperDict
+    import my_project.rahinge_gan  # noqa: F401 (registers both)
+    from srtoolbox.registry import MODELS
+    block = _blocks()['my_project/rahinge_gan.py']
+    assert len(block.splitlines()) < 40
+    torch.manual_seed(0)
+    model = MODELS.build(dict(
+        type='SmoothRealGAN',
+        generator=dict(type='SRResNet', num_feat=8, num_blocks=1),
+        discriminator=dict(type='SRGANDiscriminator', num_feat=8,
+                           input_size=32),
+        pixel_loss=dict(type='L1Loss'), update_order='g_then_d',
+        gan_loss=dict(type='RelativisticHingeGANLoss', loss_weight=5e-3,
+                      target='gt_smooth')))
+    optim = OptimWrapperDict(**{
+        name: OptimWrapper(torch.optim.Adam(
+            getattr(model, name).parameters(), lr=1e-3))
+        for name in ('generator', 'discriminator')})
+    gt = torch.rand(2, 3, 32, 32)
+    data = dict(inputs=torch.rand(2, 3, 8, 8), data_samples=dict(gt=gt))
+    with torch.no_grad():  # D judges the smoothed HR as real
+        real = model.discriminator(torch.nn.functional.avg_pool2d(
+            gt, 3, 1, 1))
+        fake = model.discriminator(model.generator(data['inputs']))
+    MessageHub.get_current_instance().update_info('iter', 0)
+    d0 = [p.detach().clone() for p in model.discriminator.parameters()]
+    log = model.train_step(data, optim)
+    # the hinge of the smoothed HR's logits against the mean fake logit
+    assert log['loss_d_real'] == pytest.approx(
+        torch.relu(1 - real + fake.mean()).mean().item(), rel=1e-5)
+    assert {'loss_gan', 'loss_pix', 'loss_d_real', 'loss_d_fake'} <= set(log)
+    assert any(not torch.equal(a, b) for a, b in
+               zip(d0, model.discriminator.parameters()))

@@ -26,9 +26,12 @@ model = dict(
         criterion='l1', loss_weight=1.0, input_range=(0.0, 1.0),
         pretrained='torchvision'),
     # relativistic average GAN for D and G (ESRGAN's Eq. 1-2), lambda 5e-3
-    gan_loss=dict(type='GANLoss', gan_type='vanilla', loss_weight=5e-3),
+    gan_loss=dict(type='RelativisticAverageGANLoss', gan_type='vanilla',
+                  loss_weight=5e-3),
     disc_steps=1,
     disc_init_steps=0,
+    # G then D: the released code (BasicSR 1.4.2 ESRGANModel)
+    update_order='g_then_d',
     pretrained_generator=pretrained_generator,
     data_preprocessor=dict(type='SRDataPreprocessor', gt_range=(0.0, 1.0)))
 
@@ -44,6 +47,13 @@ param_scheduler = [
          milestones=[50000, 100000, 200000, 300000], gamma=0.5)
 ]
 train_cfg = dict(max_iters=400000, val_interval=5000)
+
+# best checkpoint by a perceptual metric, lower is better (PSNR ranks a
+# GAN's sharpest checkpoints last): LPIPS where its weights are present,
+# else NIQE; the log says which
+val_evaluator = _base_.val_evaluator + [
+    dict(type='PerceptualBest', crop_border=4)]
+default_hooks = dict(checkpoint=dict(save_best='perceptual', rule='less'))
 
 # one DDP per network; BatchNorm running statistics stay per process (see
 # srtoolbox/models/gan_model.py)

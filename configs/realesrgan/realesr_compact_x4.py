@@ -30,6 +30,8 @@ model = dict(
                   fake_label_val=0.0, loss_weight=0.1),
     disc_steps=1,
     disc_init_steps=0,
+    # G then D: the released code (BasicSR 1.4.2 RealESRGANModel)
+    update_order='g_then_d',
     degradation={{_base_.degradation}},
     queue_size=180,
     l1_gt_usm=True,
@@ -47,14 +49,17 @@ optim_wrapper = dict(
     discriminator=dict(type='OptimWrapper',
                        optimizer=dict(type='Adam', lr=1e-4,
                                       betas=[0.9, 0.99], weight_decay=0)))
-param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=False, milestones=[400000],
-         gamma=0.5)]
+param_scheduler = []  # constant, as realesrgan_x4plus.py
 train_cfg = dict(max_iters=400000, val_interval=5000)
+# best checkpoint by a perceptual metric, lower is better (PSNR ranks a
+# GAN's sharpest checkpoints last): LPIPS where its weights are present,
+# else NIQE; the log says which
+val_evaluator = _base_.val_evaluator + [
+    dict(type='PerceptualBest', crop_border=4)]
+default_hooks = dict(checkpoint=dict(interval=5000, save_best='perceptual',
+                                     rule='less'))
 model_wrapper_cfg = dict(type='SRDistributedDataParallel',
                          broadcast_buffers=False)
-
-default_hooks = dict(checkpoint=dict(interval=5000))
 
 data_preparation = _base_.data_preparation + (
     '\nThe RealESRNet to start from: train configs/realesrgan/'

@@ -4,17 +4,9 @@
 # this config uses the efficient-SR recipe of BasicSR's lightweight models
 # (DF2K, 64x64 LR patches, batch 64, L1, Adam (0.9, 0.99) at 5e-4 halved
 # every 200k, 1M iterations, EMA 0.999): a starting point, not the paper's.
-# DF2K sub-image LMDBs: see configs/hat/hat_x4_df2k.py.
-_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/div2k_lmdb_x4.py']
+_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/df2k_lmdb_x4.py']
 
-gt_size = 256
-train_dataloader = dict(batch_size=64, dataset=dict(
-    data_root='data/DF2K', gt_folder='DF2K_HR_sub.lmdb',
-    lq_folder='DF2K_bicx4_sub.lmdb', pipeline=[
-        dict(type='PairedRandomCrop', gt_size=gt_size, scale=4),
-        dict(type='RandomFlipRotate'),
-        dict(type='PackSRInputs'),
-    ]))
+train_dataloader = dict(batch_size=64)
 
 model = dict(
     type='SRModel',

@@ -24,6 +24,8 @@ model = dict(
     gan_loss=dict(type='GANLoss', gan_type='vanilla', loss_weight=5e-3),
     disc_steps=1,
     disc_init_steps=0,
+    # G then D: the released recipe (BasicSR 1.4.2 SRGANModel)
+    update_order='g_then_d',
     ema_decay=0.999,
     pretrained_generator=pretrained_generator,
     data_preprocessor=dict(type='SRDataPreprocessor', gt_range=(0.0, 1.0)))
@@ -40,6 +42,12 @@ param_scheduler = [
          milestones=[50000, 100000, 200000, 300000], gamma=0.5)
 ]
 train_cfg = dict(max_iters=400000, val_interval=5000)
+# best checkpoint by a perceptual metric, lower is better (PSNR ranks a
+# GAN's sharpest checkpoints last): LPIPS where its weights are present,
+# else NIQE; the log says which
+val_evaluator = _base_.val_evaluator + [
+    dict(type='PerceptualBest', crop_border=4)]
+default_hooks = dict(checkpoint=dict(save_best='perceptual', rule='less'))
 
 model_wrapper_cfg = dict(type='SRDistributedDataParallel',
                          broadcast_buffers=False)

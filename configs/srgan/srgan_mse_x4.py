@@ -20,6 +20,9 @@ model = dict(
     gan_loss=dict(type='GANLoss', gan_type='vanilla', loss_weight=1e-3),
     disc_steps=1,  # k = 1: alternate D and G updates
     disc_init_steps=0,
+    # D then G: Goodfellow et al.'s Algorithm 1, which the paper follows
+    # (no released code; BasicSR's SRGANModel does G then D)
+    update_order='d_then_g',
     pretrained_generator=pretrained_generator,
     # LR in [0, 1], HR (and the discriminator's inputs) in [-1, 1]
     data_preprocessor=dict(type='SRDataPreprocessor',
@@ -38,6 +41,12 @@ param_scheduler = [
     dict(type='MultiStepLR', by_epoch=False, milestones=[100000], gamma=0.1)
 ]
 train_cfg = dict(max_iters=200000, val_interval=5000)
+# best checkpoint by a perceptual metric, lower is better (PSNR ranks a
+# GAN's sharpest checkpoints last): LPIPS where its weights are present,
+# else NIQE; the log says which
+val_evaluator = _base_.val_evaluator + [
+    dict(type='PerceptualBest', crop_border=4)]
+default_hooks = dict(checkpoint=dict(save_best='perceptual', rule='less'))
 
 # one DDP per network; BatchNorm running statistics stay per process (see
 # srtoolbox/models/gan_model.py)

@@ -3,7 +3,8 @@
 # layers, 180 channels, 6 heads, window 8, MLP ratio 2, conv + pixel-shuffle
 # upsampler; DIV2K, 48x48 LR patches (192 HR), batch 32, L1, Adam
 # (0.9, 0.99) at 2e-4 halved at 250k/400k/450k/475k, 500k iterations, EMA
-# 0.999. The paper fine-tunes x4 from its x2 model: set load_from to it.
+# 0.999. The paper fine-tunes x4 from its x2 model: --cfg-options
+# model.pretrained_generator="dict(path=X2_FILE, skip_mismatched=['upsample.'])"
 # Paper, DIV2K-trained: Set5 32.72 / 0.9021, Set14 28.94 / 0.7914.
 _base_ = ['../_base_/default_runtime.py', '../_base_/datasets/div2k_lmdb_x4.py']
 

@@ -19,20 +19,25 @@ def _per_image(value, img):
                            device=img.device).reshape(-1, 1, 1, 1)
 
 
-def add_gaussian_noise(img: Tensor, sigma: Tensor, gray: Tensor) -> Any:
+def add_gaussian_noise(img: Tensor, sigma: Tensor, gray: Tensor,
+                       gray_field: str = 'batch') -> Any:
     """``img + N(0, (sigma/255)^2)``, clipped to [0, 1].
 
     Args:
         img (Tensor): ``(B, C, H, W)`` in [0, 1].
         sigma (Tensor): ``(B,)`` standard deviations in 8-bit levels.
         gray (Tensor): ``(B,)`` bool: the same noise in every channel.
+        gray_field (str): ``'batch'``: one gray noise field for the batch,
+            scaled by each image's sigma (BasicSR's released
+            ``generate_gaussian_noise_pt``); ``'image'``: one per image.
     """
     b, c, h, w = img.shape
     sigma = _per_image(sigma, img) / 255.0
     noise = torch.randn_like(img)
     gray = torch.as_tensor(gray, device=img.device).reshape(-1)
     if bool(gray.any()):
-        gray_noise = torch.randn(b, 1, h, w, dtype=img.dtype,
+        fields = 1 if gray_field == 'batch' else b
+        gray_noise = torch.randn(fields, 1, h, w, dtype=img.dtype,
                                  device=img.device).expand(b, c, h, w)
         noise = torch.where(gray.reshape(-1, 1, 1, 1), gray_noise, noise)
     return (img + noise * sigma).clamp(0, 1)
@@ -82,16 +87,18 @@ def _uniform(b, low, high, like):
 
 
 def random_add_noise(img: Any, gaussian_prob: float, noise_range: Any,
-                     poisson_scale_range: Any, gray_prob: float) -> Any:
+                     poisson_scale_range: Any, gray_prob: float,
+                     gray_field: str = 'batch') -> Any:
     """Gaussian noise (sigma uniform in ``noise_range``) with probability
     ``gaussian_prob``, else Poisson noise (scale uniform in
     ``poisson_scale_range``), for the whole batch; each image is gray with
-    probability ``gray_prob``."""
+    probability ``gray_prob`` (Gaussian: ``gray_field`` as
+    :func:`add_gaussian_noise`)."""
     b = img.shape[0]
     gaussian = bool(torch.rand(()) < gaussian_prob)
     low, high = noise_range if gaussian else poisson_scale_range
     strength = _uniform(b, low, high, img)
     gray = torch.rand(b, device=img.device) < gray_prob
     if gaussian:
-        return add_gaussian_noise(img, strength, gray)
+        return add_gaussian_noise(img, strength, gray, gray_field)
     return add_poisson_noise(img, strength, gray)

@@ -76,6 +76,9 @@ class SecondOrderDegradation:
         resize_modes (tuple): interpolation modes. Default: area, bilinear,
             bicubic.
         usm_radius (int): USM Gaussian size. Default: 50 (-> 51).
+        gray_noise_field (str): ``'batch'``: gray Gaussian noise is one field
+            for the batch, scaled per image (the released code);
+            ``'image'``: one field per image. Default: ``'batch'``.
 
     ``__call__(gt, kernel1, kernel2, sinc_kernel)``: ``gt`` ``(B, 3, H, W)``
     in [0, 1], kernels ``(B, k, k)``; returns ``dict(lq=(B, 3, s, s),
@@ -103,7 +106,8 @@ class SecondOrderDegradation:
                  jpeg_range2: Tuple[int, ...] = (30, 95),
                  final_sinc_first_prob: float = 0.5,
                  resize_modes: Sequence[str] = RESIZE_MODES,
-                 usm_radius: int = 50) -> None:
+                 usm_radius: int = 50,
+                 gray_noise_field: str = 'batch') -> None:
         if not isinstance(scale, int) or scale < 1:
             raise DegradationConfigError(
                 f'scale must be a positive integer, got {scale!r}')
@@ -120,12 +124,18 @@ class SecondOrderDegradation:
         self.resize2 = RandomResize(resize_prob2, resize_range2, resize_modes,
                                     'resize2')
         self.resize_modes = self.resize1.modes
+        if gray_noise_field not in ('batch', 'image'):
+            raise DegradationConfigError(
+                "gray_noise_field must be 'batch' (the released code) or "
+                f"'image', got {gray_noise_field!r}")
         self.noise1 = self._noise_options(
             '', gaussian_noise_prob, noise_range, poisson_scale_range,
             gray_noise_prob)
         self.noise2 = self._noise_options(
             '2', gaussian_noise_prob2, noise_range2, poisson_scale_range2,
             gray_noise_prob2)
+        for options in (self.noise1, self.noise2):
+            options['gray_field'] = gray_noise_field
         self.jpeg_range = check_range('jpeg_range', jpeg_range, 1, 100)
         self.jpeg_range2 = check_range('jpeg_range2', jpeg_range2, 1, 100)
         self.second_blur_prob = check_prob('second_blur_prob',

@@ -264,6 +264,9 @@ def build_runner(cfg: Config) -> 'Runner':
     else:  # mmengine's, with the start-up tables in the log file only
         from .runner import SRRunner
         runner = SRRunner.from_cfg(cfg)
+    if cfg.get('load_from') and not cfg.get('resume'):
+        from .load_from import check_load_from  # refuse a partial load_from
+        check_load_from(runner.model, cfg.load_from)
     if cfg.get('compile'):
         compile_networks(runner, cfg.compile)
     return runner
@@ -286,8 +289,8 @@ def check_resumable(path: str) -> None:
             'no meta/iteration, optimizer or scheduler state), so there is '
             'nothing to resume. To start a new run from these weights, '
             'give them as the pretrained generator instead (e.g. '
-            '--cfg-options model.pretrained_generator=PATH for GANs, or '
-            'load_from=PATH for a srtoolbox checkpoint).')
+            '--cfg-options model.pretrained_generator=PATH, any model, '
+            'any layout).')
 
 
 def train_from_config(cfg: Config) -> 'Runner':

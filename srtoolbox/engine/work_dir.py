@@ -99,8 +99,12 @@ def check_resume_fits(model, path):
     from ..models.weights import state_dict_mismatches
     from ..utils.module_utils import unwrap_model
     saved = open_training_checkpoint(path).get('state_dict') or {}
-    only_saved, only_model, shapes = state_dict_mismatches(
-        saved, unwrap_model(model).state_dict())
+    # the step's training state (train_state.*: counters, the pair pool)
+    # comes and goes with the run, not with the architecture
+    saved, ours = ({k: v for k, v in sd.items()
+                    if not k.startswith('train_state.')}
+                   for sd in (saved, unwrap_model(model).state_dict()))
+    only_saved, only_model, shapes = state_dict_mismatches(saved, ours)
     if not (only_saved or only_model or shapes):
         return
     lines = []

@@ -1,17 +1,30 @@
-"""SRGAN and ESRGAN: what one adversarial training iteration does.
+"""The adversarial training step, one for every GAN model (SRGAN, ESRGAN,
+Real-ESRGAN and any new variant).
 
-One iteration (Goodfellow et al.'s Algorithm 1, which SRGAN follows with
-k = ``disc_steps`` = 1):
+One iteration:
 
-1. the generator makes ``fake = G(lq)``, with gradients only when the
+1. ``prepare_batch``: the data preprocessor (Real-ESRGAN: synthesis and the
+   training-pair pool) gives the LR batch and the targets (``gt``,
+   ``gt_usm``...); each loss compares with the target its config names;
+2. the generator makes ``fake = G(lq)``, with gradients only when the
    generator is updated in this iteration;
-2. discriminator step: D on the real HR batch, backward; D on
-   ``fake.detach()``, backward (two separate passes, never one
-   concatenated batch); one optimizer step;
-3. generator step (every ``disc_steps``-th iteration once ``disc_init_steps``
-   discriminator-only iterations have passed): content losses plus the
-   adversarial loss of the just-updated D, whose parameters are frozen; one
-   optimizer step; then the EMA of the generator, if any.
+3. the discriminator step and the generator step, in ``update_order``:
+   ``'d_then_g'`` (Goodfellow et al.'s Algorithm 1, which the SRGAN paper
+   follows with k = ``disc_steps`` = 1: G's adversarial term uses the
+   just-updated D) or ``'g_then_d'`` (BasicSR 1.4.2's ``SRGANModel``,
+   ``ESRGANModel`` and ``RealESRGANModel``, the released ESRGAN and
+   Real-ESRGAN recipes). D step: the formulation's two terms (real, then
+   fake), each forward followed by its backward; one update through D's
+   optim wrapper (``accumulative_counts`` works). G step (every
+   ``disc_steps``-th iteration once ``disc_init_steps`` D-only iterations
+   have passed): content losses plus the adversarial term of the frozen D;
+   one update; then the EMA of the generator. Both check their losses are
+   finite first (:mod:`.nonfinite`).
+
+The adversarial objective is a registered formulation
+(:mod:`.losses.gan_formulations`): standard (non-saturating), least
+squares, hinge, relativistic average (ESRGAN). A variant overrides
+``prepare_batch`` or the targets, never the step.
 
 Both networks see images in the data preprocessor's ``gt_range`` (HR in
 [-1, 1] for SRGAN). Validation and prediction are :class:`SRModel`'s (the EMA
@@ -33,9 +46,8 @@ that the BatchNorm discriminator cannot trip DDP:
   backward fail with "modified by an inplace operation" on GPUs (PyTorch
   issues #22095 and #175024; BasicSR's fix, PR #278, is the same split);
 * forwards whose outputs are constants (D's judgement of the real batch in
-  ESRGAN's generator step, of the fake batch for ESRGAN's real-half loss,
-  the generator on discriminator-only iterations) run under
-  ``torch.no_grad()``, so they neither build a graph nor arm a DDP reducer;
+  ESRGAN's generator step, of the fake batch for its real-half loss, the
+  generator on discriminator-only iterations) run under ``torch.no_grad()``;
 * the generator's adversarial term runs the *unwrapped* discriminator with
   ``requires_grad`` off: D receives no gradient, and its DDP wrapper neither
   broadcasts buffers mid-step nor prepares a gradient reduction that no
@@ -51,21 +63,20 @@ that the BatchNorm discriminator cannot trip DDP:
 iterations on two CPU processes (gloo) with either ``broadcast_buffers``
 setting and checks that the ranks' weights stay identical.
 """
-import copy
 import logging
 import os
 import os.path as osp
 
 import torch
 from mmengine.logging import print_log
-from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
-from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS
-from torch import nn
+from mmengine.optim import OptimWrapperDict
 
 from ..registry import DISCRIMINATORS, LOSSES, MODELS
 from ..utils.module_utils import unwrap_model
-from .sr_model import SRModel, build_pixel_loss
-from .weights import load_pretrained_generator
+from .losses.gan_formulations import (RelativisticAverageGANLoss,
+                                      StandardGANLoss, as_formulation)
+from .optim_constructor import MultiOptimWrapperConstructor
+from .sr_model import SRModel, build_pixel_loss, pop_target
 
 __all__ = ['SRGAN', 'ESRGAN', 'MultiOptimWrapperConstructor']
 
@@ -93,8 +104,12 @@ class SRGAN(SRModel):
     Args:
         generator (dict): a network in ``GENERATORS``.
         discriminator (dict): a network in ``DISCRIMINATORS`` (raw logits).
-        gan_loss (dict): ``GANLoss`` config; its ``loss_weight`` is the
-            adversarial weight of the generator (SRGAN: 1e-3).
+        gan_loss (dict): the adversarial formulation: ``GANLoss`` (used as
+            ``StandardGANLoss``; :class:`ESRGAN` uses it as
+            ``RelativisticAverageGANLoss``) or any formulation of
+            :mod:`.losses.gan_formulations`; its ``loss_weight`` is the
+            adversarial weight of the generator (SRGAN: 1e-3). ``target=``
+            names the batch D sees as real (default ``gt``).
         pixel_loss (dict | None): pixel content loss (``loss_pix``).
         perceptual_loss (dict | None): VGG content loss
             (``loss_perceptual``); give it ``input_range`` = ``gt_range``.
@@ -102,15 +117,15 @@ class SRGAN(SRModel):
             paper's k). Default: 1.
         disc_init_steps (int): discriminator-only iterations at the start.
             Default: 0.
-        pretrained_generator (str | None): checkpoint file, or a work dir
-            whose ``last_checkpoint`` names one, to start the generator from
-            (SRGAN starts from the MSE-trained SRResNet). Loaded with
-            ``weights_only=True`` when training starts (``init_weights``),
-            not at build time, so testing a config does not need it. A
-            resumed run overwrites it with its own checkpoint, but the file
-            must still exist (or set this to None).
+        update_order (str | None): ``'d_then_g'`` or ``'g_then_d'`` (see
+            the module docstring); None: the class's released default
+            (SRGAN ``'d_then_g'``, ESRGAN and Real-ESRGAN ``'g_then_d'``).
+        pretrained_generator (str | dict | None): as :class:`SRModel`
+            (SRGAN starts from the MSE-trained SRResNet). Loaded when
+            training starts (``init_weights``), not at build time, so
+            testing a config does not need it; a resumed run overwrites it.
         losses (dict | None): more content losses, ``name -> config``, each
-            logged as ``loss_<name>`` (see :class:`SRModel`).
+            logged as ``loss_<name>``, each with an optional ``target``.
         fallback_to_mse_without_vgg (bool): when the VGG19 weights file of
             ``perceptual_loss`` is missing, log a warning and train the
             paper's SRGAN-MSE variant (MSE content loss) instead of failing.
@@ -121,25 +136,31 @@ class SRGAN(SRModel):
 
     ``optim_wrapper`` must hold one wrapper per network, named
     ``generator`` and ``discriminator`` (built by
-    :class:`MultiOptimWrapperConstructor`). ``train_step`` logs
-    ``loss_pix`` / ``loss_perceptual`` / ``loss_gan`` (generator
-    iterations), ``loss_d_real``, ``loss_d_fake``, and ``d_real_prob``,
-    ``d_fake_prob``: the mean of sigmoid(D(x)) and sigmoid(D(G(z))) before
-    the discriminator's update.
+    :class:`MultiOptimWrapperConstructor`). ``train_step`` logs the content
+    losses, ``loss_gan`` (generator iterations), ``loss_d_real``,
+    ``loss_d_fake``, and ``d_real_prob``, ``d_fake_prob`` (the
+    formulation's probabilities of D's judgements before its update).
     """
+    UPDATE_ORDERS = ('d_then_g', 'g_then_d')
+    DEFAULT_UPDATE_ORDER = 'd_then_g'
+    DEFAULT_FORMULATION = StandardGANLoss
 
     def __init__(self, generator, discriminator, gan_loss, pixel_loss=None,
                  perceptual_loss=None, disc_steps=1, disc_init_steps=0,
                  pretrained_generator=None, fallback_to_mse_without_vgg=False,
                  data_preprocessor=None, ema_decay=None,
                  channels_last='auto', nonfinite_loss='raise', init_cfg=None,
-                 losses=None, max_consecutive_skips=100):
+                 losses=None, max_consecutive_skips=100, update_order=None):
         if not isinstance(disc_steps, int) or disc_steps < 1:
             raise ValueError(f'disc_steps must be an integer >= 1, got '
                              f'{disc_steps!r}')
         if not isinstance(disc_init_steps, int) or disc_init_steps < 0:
             raise ValueError(f'disc_init_steps must be an integer >= 0, got '
                              f'{disc_init_steps!r}')
+        update_order = update_order or self.DEFAULT_UPDATE_ORDER
+        if update_order not in self.UPDATE_ORDERS:
+            raise ValueError(f'update_order must be one of '
+                             f'{self.UPDATE_ORDERS}, got {update_order!r}')
         self.vgg_fallback = False
         if perceptual_loss is not None and fallback_to_mse_without_vgg:
             vgg_file = _vgg_weights_file(perceptual_loss)
@@ -161,39 +182,35 @@ class SRGAN(SRModel):
                 self.vgg_fallback = True
         # first, so that a missing VGG19 file fails before the networks
         # are built
+        perceptual_loss, percep_target = self._target_of(
+            perceptual_loss, 'model.perceptual_loss')
         perceptual = build_pixel_loss(perceptual_loss,
                                       'model.perceptual_loss')
+        gan_loss, gan_target = self._target_of(gan_loss, 'model.gan_loss')
         super().__init__(generator, pixel_loss=pixel_loss,
                          data_preprocessor=data_preprocessor,
                          ema_decay=ema_decay, channels_last=channels_last,
                          nonfinite_loss=nonfinite_loss, init_cfg=init_cfg,
                          losses=losses,
-                         max_consecutive_skips=max_consecutive_skips)
+                         max_consecutive_skips=max_consecutive_skips,
+                         pretrained_generator=pretrained_generator)
+        self.loss_targets.update(perceptual=percep_target, gan=gan_target)
         self.perceptual_loss = perceptual
         self.discriminator = DISCRIMINATORS.build(discriminator)
-        self.gan_loss = LOSSES.build(gan_loss)
+        self.gan_loss = as_formulation(LOSSES.build(gan_loss),
+                                       self.DEFAULT_FORMULATION)
         self.disc_steps = disc_steps
         self.disc_init_steps = disc_init_steps
-        self.pretrained_generator = pretrained_generator
+        self.update_order = update_order
         self._local_iter = 0
         self.apply_memory_format()
         self.check_value_ranges()
 
-    # ------------------------------------------------------------ weights
-    def init_weights(self):
-        """mmengine's initialisation, then the pretrained generator."""
-        super().init_weights()
-        if self.pretrained_generator is None:
-            return
-        weights = load_pretrained_generator(self, self.pretrained_generator)
-        print_log(f'{type(self).__name__}: generator initialised from '
-                  f'{weights.source}', logger='current')
+    @classmethod
+    def _target_of(cls, cfg, key):
+        return pop_target(cfg, key, cls.TARGETS)
 
     # ---------------------------------------------------------- schedule
-    def _current_iter(self):
-        """The runner's iteration (0-based), or a local count without one."""
-        return self._iteration()
-
     def is_generator_iter(self, it):
         """Whether iteration ``it`` (0-based) also updates the generator.
 
@@ -234,9 +251,8 @@ class SRGAN(SRModel):
                 ', generator=dict(...), discriminator=dict(...))')
         g_wrapper = optim_wrapper['generator']
         d_wrapper = optim_wrapper['discriminator']
-        data = self.data_preprocessor(data, True)
-        lq, gt = data['inputs'], data['data_samples']['gt']
-        update_g = self.is_generator_iter(self._current_iter())
+        lq, targets = self.prepare_batch(data)
+        update_g = self.is_generator_iter(self._iteration())
         self._local_iter += 1
 
         with g_wrapper.optim_context(self.generator):
@@ -245,52 +261,62 @@ class SRGAN(SRModel):
             else:
                 with torch.no_grad():
                     fake = self.generator(lq)
-        log_vars = self.discriminator_step(gt, fake.detach(), d_wrapper)
-        if update_g:
-            log_vars.update(self.generator_step(fake, gt, g_wrapper))
+        log_vars = {}
+        g_first = self.update_order == 'g_then_d'
+        if update_g and g_first:
+            log_vars.update(self.generator_step(fake, targets, g_wrapper))
+        log_vars.update(self.discriminator_step(
+            self.target('gan', targets), fake.detach(), d_wrapper))
+        if update_g and not g_first:
+            log_vars.update(self.generator_step(fake, targets, g_wrapper))
         return log_vars
 
-    def discriminator_step(self, gt, fake, optim_wrapper):
-        """Update D on real ``gt`` and ``fake`` (detached), in ``gt_range``.
-
-        Two forwards, each with its own backward; one optimizer step.
-        """
+    def discriminator_step(self, real, fake, optim_wrapper):
+        """Update D on ``real`` and ``fake`` (detached), in ``gt_range``:
+        the formulation's two terms, each forward followed by its backward;
+        one update through ``optim_wrapper.update_params``."""
         disc = self.discriminator
         unwrap_model(disc).requires_grad_(True)
+        terms = self.gan_loss.discriminator_terms(disc, real, fake)
         with optim_wrapper.optim_context(disc):
-            real_logits = disc(gt).float()
-            loss_real = self.gan_loss(real_logits, True, is_disc=True)
-        optim_wrapper.backward(loss_real)
+            loss_real, real_logits = next(terms)
+        optim_wrapper.backward(optim_wrapper.scale_loss(loss_real))
+        # the two halves are one accumulation step: the wrapper counts one
+        # backward per iteration (its update_params below counts it)
+        optim_wrapper._inner_count -= 1
         with optim_wrapper.optim_context(disc):
-            fake_logits = disc(fake).float()
-            loss_fake = self.gan_loss(fake_logits, False, is_disc=True)
-        optim_wrapper.backward(loss_fake)
+            loss_fake, fake_logits = next(terms)
+        terms.close()
+        real_prob, fake_prob = self.gan_loss.probabilities(real_logits,
+                                                           fake_logits)
         log_vars = _as_floats(dict(
             loss_d_real=loss_real, loss_d_fake=loss_fake,
-            d_real_prob=torch.sigmoid(real_logits.detach()).mean(),
-            d_fake_prob=torch.sigmoid(fake_logits.detach()).mean()))
-        self._finish_step(optim_wrapper, log_vars)
+            d_real_prob=real_prob, d_fake_prob=fake_prob))
+        if self.check_finite(log_vars):
+            optim_wrapper.update_params(loss_fake)
+        else:
+            optim_wrapper.zero_grad()
         return log_vars
 
-    def adversarial_loss(self, disc, fake, gt):
-        """The generator's adversarial term; ``disc`` is frozen.
+    def adversarial_loss(self, disc, fake, real):
+        """The generator's adversarial term (the formulation's), with
+        ``disc`` frozen; SRGAN: -log D(G(z)) times ``loss_weight``."""
+        return self.gan_loss.generator_loss(disc, fake, real)
 
-        SRGAN: -log D(G(z)) (non-saturating), times ``gan_loss.loss_weight``.
-        """
-        return self.gan_loss(disc(fake).float(), True, is_disc=False)
-
-    def generator_step(self, fake, gt, optim_wrapper):
-        """Content + adversarial losses for ``fake = G(lq)``; one G update."""
+    def generator_step(self, fake, targets, optim_wrapper):
+        """Content + adversarial losses for ``fake = G(lq)``, each against
+        its target; one G update and the EMA."""
         disc = unwrap_model(self.discriminator)  # no DDP: D gets no gradients
         disc.requires_grad_(False)
         try:
             with optim_wrapper.optim_context(self.generator):
                 output = fake.float()
-                losses = self.content_losses(output, gt)
+                losses = self.content_losses(output, targets)
                 if self.perceptual_loss is not None:
                     losses['loss_perceptual'] = self.perceptual_loss(
-                        output, gt)
-                losses['loss_gan'] = self.adversarial_loss(disc, fake, gt)
+                        output, self.target('perceptual', targets))
+                losses['loss_gan'] = self.adversarial_loss(
+                    disc, fake, self.target('gan', targets))
             total = sum(losses.values())
             log_vars = _as_floats(losses)
             if self.check_finite(log_vars):
@@ -300,110 +326,18 @@ class SRGAN(SRModel):
             disc.requires_grad_(True)
         return log_vars
 
-    def _finish_step(self, optim_wrapper, log_vars):
-        """Step (losses finite) or skip, then clear the gradients."""
-        if self.check_finite(log_vars):
-            optim_wrapper.step()
-        optim_wrapper.zero_grad()
-
 
 @MODELS.register_module()
 class ESRGAN(SRGAN):
-    """ESRGAN (Wang et al., ECCVW 2018): SRGAN with a relativistic average
-    discriminator (``GANLoss.relativistic_average``) for both networks.
+    """ESRGAN (Wang et al., ECCVW 2018): SRGAN whose ``gan_loss`` is the
+    relativistic average formulation (``RelativisticAverageGANLoss``; a
+    plain ``GANLoss`` config is used as one) and whose updates follow the
+    released code (BasicSR 1.4.2 ``ESRGANModel``: G then D).
 
     Same arguments as :class:`SRGAN`; the ESRGAN recipe is L1 x 1e-2, VGG19
     conv5_4 (before activation, L1) x 1 and RaGAN x 5e-3 with the
     VGG-style 128x128 discriminator (``configs/esrgan/esrgan_x4.py``).
-
-    ``d_real_prob`` / ``d_fake_prob`` are the relativistic probabilities
-    D_Ra(x_r, x_f) = sigmoid(C(x_r) - E[C(x_f)]) and D_Ra(x_f, x_r).
+    ``d_real_prob`` / ``d_fake_prob`` are D_Ra(x_r, x_f) and D_Ra(x_f, x_r).
     """
-
-    def discriminator_step(self, gt, fake, optim_wrapper):
-        """L_D^Ra in two backward passes (real, then fake).
-
-        Each half uses the other batch's mean logit as a constant, so the
-        two graphs stay separate; the value is exactly
-        ``gan_loss.relativistic_average(real, fake, is_disc=True)``.
-        """
-        disc = self.discriminator
-        unwrap_model(disc).requires_grad_(True)
-        with torch.no_grad(), optim_wrapper.optim_context(disc):
-            fake_mean = unwrap_model(disc)(fake).float().mean()
-        with optim_wrapper.optim_context(disc):
-            real_logits = disc(gt).float()
-            loss_real = self.gan_loss(real_logits - fake_mean, True,
-                                      is_disc=True) / 2
-        optim_wrapper.backward(loss_real)
-        real_mean = real_logits.detach().mean()
-        with optim_wrapper.optim_context(disc):
-            fake_logits = disc(fake).float()
-            loss_fake = self.gan_loss(fake_logits - real_mean, False,
-                                      is_disc=True) / 2
-        optim_wrapper.backward(loss_fake)
-        log_vars = _as_floats(dict(
-            loss_d_real=loss_real, loss_d_fake=loss_fake,
-            d_real_prob=torch.sigmoid(real_logits.detach() -
-                                      fake_logits.detach().mean()).mean(),
-            d_fake_prob=torch.sigmoid(fake_logits.detach() -
-                                      real_mean).mean()))
-        self._finish_step(optim_wrapper, log_vars)
-        return log_vars
-
-    def adversarial_loss(self, disc, fake, gt):
-        """L_G^Ra: real logits are constants, fake logits carry gradients."""
-        with torch.no_grad():
-            real_logits = disc(gt).float()
-        fake_logits = disc(fake).float()
-        return self.gan_loss.relativistic_average(real_logits, fake_logits,
-                                                  is_disc=False)
-
-
-@OPTIM_WRAPPER_CONSTRUCTORS.register_module()
-class MultiOptimWrapperConstructor:
-    """One optimizer wrapper per named sub-network (GANs).
-
-    mmengine 0.10 builds a dict of optimizer wrappers only from a
-    constructor; this one reads every key of ``optim_wrapper`` other than
-    ``constructor`` as the name of a sub-network of the model and builds its
-    wrapper with mmengine's default constructor::
-
-        optim_wrapper = dict(
-            constructor='MultiOptimWrapperConstructor',
-            generator=dict(type='OptimWrapper',
-                           optimizer=dict(type='Adam', lr=1e-4)),
-            discriminator=dict(type='OptimWrapper',
-                               optimizer=dict(type='Adam', lr=1e-4)))
-
-    A wrapper may carry its own ``paramwise_cfg``. Returns an
-    ``OptimWrapperDict``; parameter schedulers given as a list apply to
-    every wrapper.
-    """
-
-    def __init__(self, optim_wrapper_cfg, paramwise_cfg=None):
-        if paramwise_cfg is not None:
-            raise ValueError('MultiOptimWrapperConstructor: put paramwise_cfg '
-                             'inside each network\'s wrapper config')
-        if not optim_wrapper_cfg:
-            raise ValueError('MultiOptimWrapperConstructor: no wrappers '
-                             'configured')
-        self.optim_wrapper_cfg = copy.deepcopy(dict(optim_wrapper_cfg))
-
-    def __call__(self, model):
-        model = unwrap_model(model)
-        wrappers = {}
-        for name, cfg in self.optim_wrapper_cfg.items():
-            network = getattr(model, name, None)
-            if not isinstance(network, nn.Module):
-                children = ', '.join(n for n, m in model.named_children()
-                                     if any(True for _ in m.parameters()))
-                raise ValueError(
-                    f'optim_wrapper.{name}: {type(model).__name__} has no '
-                    f'sub-network {name!r}; its trainable ones are: '
-                    f'{children}')
-            cfg = dict(cfg)
-            paramwise = cfg.pop('paramwise_cfg', None)
-            wrappers[name] = DefaultOptimWrapperConstructor(
-                cfg, paramwise)(network)
-        return OptimWrapperDict(**wrappers)
+    DEFAULT_UPDATE_ORDER = 'g_then_d'
+    DEFAULT_FORMULATION = RelativisticAverageGANLoss

@@ -2,40 +2,39 @@
 (Wang et al., "Real-ESRGAN: Training Real-World Blind Super-Resolution with
 Pure Synthetic Data", ICCVW 2021).
 
-The data step of each iteration, on the training device (GPU when there is
-one), as the released training code's ``feed_data``:
+Both override only the data step (``prepare_batch``), on the training
+device, as the released training code's ``feed_data``:
 
 1. the data preprocessor moves the GT crops (``inputs``) and the kernels the
    dataset drew (:class:`~srtoolbox.datasets.RealESRGANDataset`) to the
    device;
 2. :class:`~srtoolbox.degradations.SecondOrderDegradation` sharpens the GT
    (USM), degrades it twice, rounds the LR to 8 bits and crops ``gt_size``;
-3. the training-pair pool (``queue_size``) mixes pairs of several batches.
+3. the training-pair pool (``queue_size``) mixes pairs of several batches;
+   its contents are part of the checkpoint (exact ``--resume``).
 
-Then RealESRNet takes one L1 step; RealESRGAN one generator step (L1 +
-VGG19 perceptual + GAN against the U-Net discriminator, whose frozen
-judgement of the new output drives the adversarial term) followed by one
-discriminator step on the real GT and the (detached) output, the released
-order. Validation and prediction are :class:`SRModel`'s (EMA generator).
+The targets are ``gt`` and ``gt_usm`` (the sharpened GT); each loss names
+its own (``l1_gt_usm``, ``percep_gt_usm``, ``gan_gt_usm`` set the released
+choices, ``model.losses.<name>.target`` any other). Then RealESRNet takes
+:class:`SRModel`'s step and RealESRGAN :class:`SRGAN`'s (generator, then
+discriminator: the released order). Validation and prediction are
+:class:`SRModel`'s (EMA generator).
 """
 import torch
-from mmengine.logging import print_log
-from mmengine.optim import OptimWrapperDict
 
 from ..degradations import TrainingPairPool
 from ..registry import DEGRADATIONS, MODELS
-from ..utils.module_utils import unwrap_model
 from .gan_model import SRGAN
 from .sr_model import SRModel
-from .weights import load_pretrained_generator
 
 __all__ = ['RealESRNet', 'RealESRGAN']
 
 
 class _SynthesisMixin:
     """Builds the degradation model and runs the data step."""
+    TARGETS = ('gt', 'gt_usm')
 
-    def _init_synthesis(self, degradation, queue_size):
+    def _init_synthesis(self, degradation, queue_size, **usm_targets):
         cfg = dict(degradation or dict(type='SecondOrderDegradation'))
         cfg.setdefault('type', 'SecondOrderDegradation')
         self.degradation = DEGRADATIONS.build(cfg)
@@ -45,6 +44,9 @@ class _SynthesisMixin:
             raise ValueError(
                 f'{type(self).__name__} trains on HR in [0, 1]; set '
                 f'data_preprocessor.gt_range=(0, 1), got {(low, high)}')
+        for name, usm in usm_targets.items():  # the released switches
+            if self.loss_targets.get(name) is None:  # not named in the config
+                self.loss_targets[name] = 'gt_usm' if usm else 'gt'
 
     @torch.no_grad()
     def synthesize(self, data):
@@ -71,15 +73,30 @@ class _SynthesisMixin:
         # sharpen again: the pool swapped GT crops (released code)
         return lq, gt, self.degradation.usm(gt)
 
-    def _load_pretrained(self):
-        if self.pretrained_generator is None:
-            return
-        generator = unwrap_model(self.generator)
-        file = load_pretrained_generator(generator, self.pretrained_generator)
-        if self.ema_decay is not None:
-            self.generator_ema.load_state_dict(generator.state_dict())
-        print_log(f'{type(self).__name__}: generator initialised from {file}',
-                  logger='current')
+    def prepare_batch(self, data):
+        """Synthesis + pool: ``(lq, dict(gt=..., gt_usm=...))``."""
+        lq, gt, gt_usm = self.synthesize(self.data_preprocessor(data, True))
+        return lq, dict(gt=gt, gt_usm=gt_usm, lq=lq)
+
+    # the pool is training state: saved with the weights, restored on resume
+    def training_state(self):
+        state = super().training_state()
+        pool = self.pool
+        if pool.queue_lq is not None:
+            state.update(pool_lq=pool.queue_lq, pool_gt=pool.queue_gt,
+                         pool_ptr=torch.tensor(pool.ptr, dtype=torch.int64))
+        return state
+
+    def load_training_state(self, state):
+        super().load_training_state(state)
+        pool = self.pool
+        pool.queue_lq = pool.queue_gt = None
+        pool.ptr = 0
+        if 'pool_lq' in state:
+            device = next(self.generator.parameters()).device
+            pool.queue_lq = state['pool_lq'].to(device).clone()
+            pool.queue_gt = state['pool_gt'].to(device).clone()
+            pool.ptr = int(state['pool_ptr'])
 
 
 @MODELS.register_module()
@@ -95,38 +112,18 @@ class RealESRNet(_SynthesisMixin, SRModel):
         queue_size (int): training-pair pool size (a multiple of the batch
             size; 0 disables it). Released: 180.
         gt_usm (bool): L1 against the sharpened GT (released: True).
-        pretrained_generator (str | None): checkpoint (or work dir) to start
-            the generator from, loaded when training starts (released:
-            ESRGAN's DF2K+OST model).
+        pretrained_generator (str | dict | None): as :class:`SRModel`
+            (released: ESRGAN's DF2K+OST model).
         data_preprocessor, ema_decay, channels_last, nonfinite_loss,
-        init_cfg: as :class:`SRModel`.
+        init_cfg, losses, max_consecutive_skips: as :class:`SRModel`.
     """
 
     def __init__(self, generator, pixel_loss=None, degradation=None,
-                 queue_size=180, gt_usm=True, pretrained_generator=None,
-                 **kwargs):
+                 queue_size=180, gt_usm=True, **kwargs):
         super().__init__(generator, pixel_loss=pixel_loss or dict(
             type='L1Loss'), **kwargs)
-        self._init_synthesis(degradation, queue_size)
+        self._init_synthesis(degradation, queue_size, pix=gt_usm)
         self.gt_usm = gt_usm
-        self.pretrained_generator = pretrained_generator
-
-    def init_weights(self):
-        super().init_weights()
-        self._load_pretrained()
-
-    def train_step(self, data, optim_wrapper):
-        data = self.data_preprocessor(data, True)
-        lq, gt, gt_usm = self.synthesize(data)
-        batch = dict(inputs=lq,
-                     data_samples=dict(gt=gt_usm if self.gt_usm else gt))
-        with optim_wrapper.optim_context(self):
-            losses = self._run_forward(batch, mode='loss')
-        parsed, log_vars = self.parse_losses(losses)
-        if self.check_finite(log_vars):
-            optim_wrapper.update_params(parsed)
-            self.update_ema()
-        return log_vars
 
 
 @MODELS.register_module()
@@ -135,80 +132,25 @@ class RealESRGAN(_SynthesisMixin, SRGAN):
 
     Args:
         generator, discriminator, gan_loss, pixel_loss, perceptual_loss,
-        disc_steps, disc_init_steps, pretrained_generator,
-        fallback_to_mse_without_vgg: as :class:`SRGAN` (the discriminator may
-            return a logit map; ``gan_loss`` averages over it).
+        disc_steps, disc_init_steps, pretrained_generator, update_order,
+        fallback_to_mse_without_vgg, losses: as :class:`SRGAN` (the
+            discriminator may return a logit map; ``gan_loss`` averages
+            over it). Released order: G then D (BasicSR 1.4.2
+            ``RealESRGANModel``).
         degradation (dict), queue_size (int): as :class:`RealESRNet`.
         l1_gt_usm, percep_gt_usm, gan_gt_usm (bool): which losses compare
             with the sharpened GT (released: True, True, False).
         data_preprocessor, ema_decay, channels_last, nonfinite_loss,
         init_cfg: as :class:`SRModel`.
-
-    Logs ``loss_pix``, ``loss_perceptual``, ``loss_gan`` (generator
-    iterations), ``loss_d_real``, ``loss_d_fake``, ``d_real_prob``,
-    ``d_fake_prob``.
     """
+    DEFAULT_UPDATE_ORDER = 'g_then_d'
 
     def __init__(self, generator, discriminator, gan_loss, *,
                  degradation=None, queue_size=180, l1_gt_usm=True,
                  percep_gt_usm=True, gan_gt_usm=False, **kwargs):
         super().__init__(generator, discriminator, gan_loss, **kwargs)
-        self._init_synthesis(degradation, queue_size)
+        self._init_synthesis(degradation, queue_size, pix=l1_gt_usm,
+                             perceptual=percep_gt_usm, gan=gan_gt_usm)
         self.l1_gt_usm = l1_gt_usm
         self.percep_gt_usm = percep_gt_usm
         self.gan_gt_usm = gan_gt_usm
-
-    def train_step(self, data, optim_wrapper):
-        """Generator step, then discriminator step (the released order)."""
-        if not isinstance(optim_wrapper, OptimWrapperDict) or {
-                'generator', 'discriminator'} - set(optim_wrapper.keys()):
-            raise TypeError(
-                f'{type(self).__name__} needs an OptimWrapperDict with '
-                "'generator' and 'discriminator' wrappers; configure "
-                "optim_wrapper=dict(constructor='MultiOptimWrapperConstructor'"
-                ', generator=dict(...), discriminator=dict(...))')
-        g_wrapper = optim_wrapper['generator']
-        d_wrapper = optim_wrapper['discriminator']
-        data = self.data_preprocessor(data, True)
-        lq, gt, gt_usm = self.synthesize(data)
-        update_g = self.is_generator_iter(self._current_iter())
-        self._local_iter += 1
-        with g_wrapper.optim_context(self.generator):
-            if update_g:
-                fake = self.generator(lq)
-            else:
-                with torch.no_grad():
-                    fake = self.generator(lq)
-        log_vars = {}
-        if update_g:
-            log_vars.update(self.real_generator_step(
-                fake, gt_usm if self.l1_gt_usm else gt,
-                gt_usm if self.percep_gt_usm else gt, g_wrapper))
-        log_vars.update(self.discriminator_step(
-            gt_usm if self.gan_gt_usm else gt, fake.detach(), d_wrapper))
-        return log_vars
-
-    def real_generator_step(self, fake, l1_gt, percep_gt, optim_wrapper):
-        """L1 (vs ``l1_gt``) + perceptual (vs ``percep_gt``) + GAN with the
-        frozen discriminator; one generator update and the EMA."""
-        disc = unwrap_model(self.discriminator)  # no DDP: D gets no gradients
-        disc.requires_grad_(False)
-        try:
-            with optim_wrapper.optim_context(self.generator):
-                losses = {}
-                output = fake.float()
-                if self.pixel_loss is not None:
-                    losses['loss_pix'] = self.pixel_loss(output, l1_gt)
-                if self.perceptual_loss is not None:
-                    losses['loss_perceptual'] = self.perceptual_loss(
-                        output, percep_gt)
-                losses['loss_gan'] = self.adversarial_loss(disc, fake, None)
-            total = sum(losses.values())
-            log_vars = {k: float(v.detach()) for k, v in losses.items()}
-            if self.check_finite(log_vars):
-                optim_wrapper.update_params(total)
-                self.update_ema()
-        finally:
-            disc.requires_grad_(True)
-        return log_vars
-

@@ -1,71 +1,32 @@
-"""SRModel: what one training iteration of a PSNR-oriented SR network does."""
+"""SRModel: what one training iteration of a PSNR-oriented SR network does.
+
+The pieces every training wrapper shares live here: ``prepare_batch`` (the
+data step), the content losses and the target each one compares with
+(``model.losses.<name>.target``), the pretrained generator, and the
+training state a step keeps beside the weights (:meth:`training_state`,
+saved in the checkpoint for an exact ``--resume``). The non-finite-loss
+policy is :mod:`.nonfinite`.
+"""
 import copy
 import math
-import os.path as osp
 
 import torch
-import torch.distributed as torch_dist
-from mmengine.logging import MessageHub
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
-from torch import nn
 
-from ..registry import GENERATORS, LOSSES, MODELS
+from ..registry import GENERATORS, MODELS
 from ..utils.module_utils import unwrap_model
+from .loss_builders import build_named_losses, build_pixel_loss, pop_target
+from .nonfinite import (NonFiniteLossError, NonFiniteLossPolicy,
+                        checkpoint_advice)
+from .weights.loading import load_pretrained
 
 __all__ = ['SRModel', 'NonFiniteLossError', 'tensor2img', 'build_pixel_loss',
            'build_named_losses', 'resolve_channels_last',
-           'checkpoint_advice']
+           'checkpoint_advice', 'pop_target']
 
-
-class NonFiniteLossError(FloatingPointError):
-    """A loss became NaN or Inf."""
-
-
-def build_pixel_loss(cfg, key='model.pixel_loss'):
-    """The loss of one config dict, None for None; a list is refused."""
-    if cfg is None:
-        return None
-    if isinstance(cfg, (list, tuple)):
-        raise TypeError(
-            f'{key} takes one loss config, got a list of {len(cfg)}. For '
-            'several losses, each with its weight and its own log name, use '
-            "model.losses=dict(l1=dict(type='L1Loss', loss_weight=1.0), "
-            "fft=dict(type='FFTLoss', loss_weight=0.05)) (logged as loss_l1 "
-            f'and loss_fft) and set {key}=None')
-    return LOSSES.build(cfg)
-
-
-def build_named_losses(cfgs, reserved=()):
-    """``nn.ModuleDict`` of ``name -> loss`` from ``model.losses``.
-
-    Names become log keys (``loss_<name>``): identifiers, not one of
-    ``reserved`` (the names the model's fixed slots log).
-    """
-    losses = nn.ModuleDict()
-    if cfgs is None:
-        return losses
-    if not isinstance(cfgs, dict):
-        raise TypeError(
-            'model.losses must be a dict of name -> loss config, e.g. '
-            "dict(l1=dict(type='L1Loss'), fft=dict(type='FFTLoss', "
-            f"loss_weight=0.05)), got {type(cfgs).__name__}")
-    for name, cfg in cfgs.items():
-        if not (isinstance(name, str) and name.isidentifier()):
-            raise ValueError(f'model.losses: {name!r} is not a valid name '
-                             '(it is logged as loss_<name>: letters, digits '
-                             'and _)')
-        if name in reserved:
-            raise ValueError(f'model.losses.{name}: loss_{name} is the log '
-                             f'name of a fixed slot ({", ".join(reserved)}'
-                             '); choose another name')
-        if not isinstance(cfg, dict) or 'type' not in cfg:
-            raise TypeError(f'model.losses.{name} must be a loss config '
-                            f'with a type, got {cfg!r}')
-        if hasattr(nn.ModuleDict, name):
-            raise ValueError(f'model.losses: {name!r} is reserved by torch '
-                             '(nn.ModuleDict); choose another name')
-        losses[name] = build_pixel_loss(cfg, f'model.losses.{name}')
-    return losses
+# state-dict prefix of the training state (counters, the pair pool)
+TRAIN_STATE = 'train_state.'
 
 
 def resolve_channels_last(channels_last, data_preprocessor=None):
@@ -103,60 +64,6 @@ def _same_range(a, b):
         math.isclose(float(x), float(y)) for x, y in zip(a, b))
 
 
-def _distributed():
-    return torch_dist.is_available() and torch_dist.is_initialized() and \
-        torch_dist.get_world_size() > 1
-
-
-def _count_over_ranks(flag, model):
-    """``flag`` (0-dim, 0 or 1) summed over the processes of a DDP run."""
-    if _distributed():
-        param = next(model.parameters(), None)
-        if param is not None:
-            flag = flag.to(param.device)
-        torch_dist.all_reduce(flag)
-    return int(flag.item())
-
-
-def _nonfinite_names(log_vars):
-    bad = []
-    for key, value in log_vars.items():
-        if isinstance(value, torch.Tensor):
-            if value.numel() != 1:
-                if not torch.isfinite(value).all():
-                    bad.append(f'{key} (non-finite values)')
-                continue
-            value = float(value.detach())
-        if isinstance(value, float) and not math.isfinite(value):
-            bad.append(f'{key}={value}')
-    return ', '.join(bad)
-
-
-def checkpoint_advice(bad_iter):
-    """Which kept checkpoints predate the non-finite loss of 0-based
-    iteration ``bad_iter`` (weights after ``bad_iter`` updates gave it), from
-    the list the checkpoint hook keeps in the message hub; '' without one.
-    """
-    saved = MessageHub.get_current_instance().get_info('saved_checkpoints')
-    if saved is None:
-        return ''
-    saved = [(int(step), path) for step, path in saved if osp.isfile(path)]
-    good = [(step, path) for step, path in saved if step < bad_iter]
-    suspect = [path for step, path in saved if step >= bad_iter]
-    if good:
-        step, path = max(good)
-        text = (f'The last checkpoint from before the non-finite loss is '
-                f'{path} (iteration {step}): resume from it with a lower '
-                'learning rate.')
-    else:
-        text = (f'No checkpoint from before iteration {bad_iter + 1} is '
-                'kept.')
-    if suspect:
-        text += (f' {", ".join(suspect)} hold(s) the weights that gave the '
-                 'non-finite loss: do not use them.')
-    return text
-
-
 def tensor2img(tensor):
     """(3, H, W) float in [0, 1] -> (H, W, 3) uint8 RGB, rounded, clamped."""
     img = tensor.detach().float().clamp_(0, 1).mul_(255.0).round_()
@@ -164,7 +71,7 @@ def tensor2img(tensor):
 
 
 @MODELS.register_module()
-class SRModel(BaseModel):
+class SRModel(NonFiniteLossPolicy, BaseModel):
     """Generator + content losses + one optimizer (SRResNet, EDSR, RCAN, ...).
 
     Args:
@@ -191,11 +98,21 @@ class SRModel(BaseModel):
             each logged as ``loss_<name>``, e.g. ``dict(l1=dict(
             type='L1Loss', loss_weight=1.0), fft=dict(type='FFTLoss',
             loss_weight=0.05))`` logs ``loss_l1`` and ``loss_fft``. Each is
-            called as ``loss(output, gt)``, both in ``gt_range``.
+            called as ``loss(output, target)``, both in ``gt_range``; the
+            target is ``gt`` unless the entry names another with
+            ``target=`` (``'gt_usm'`` in Real-ESRGAN models).
         max_consecutive_skips (int | None): with ``nonfinite_loss='skip'``,
             stop with :class:`NonFiniteLossError` after this many
             consecutive iterations whose losses were non-finite (training
             that does not recover). None: never. Default: 100.
+        pretrained_generator (str | dict | None): weights to start the
+            generator (and its EMA copy) from, loaded when training starts:
+            ``dict(path=..., strict=True, skip_mismatched=False)`` (a bare
+            path is ``dict(path=path)``), any layout
+            :func:`~.weights.read_generator_weights` reads. For x2 -> x4
+            fine-tuning, ``skip_mismatched=['upsample.']`` keeps the
+            upsampler's new tensors at their initialisation; see
+            :func:`~.weights.loading.load_pretrained`.
 
     Value ranges are checked when the model is built: a generator that
     declares ``output_range`` (MSRResNet's bilinear skip and EDSR's mean
@@ -208,28 +125,21 @@ class SRModel(BaseModel):
 
     def __init__(self, generator, pixel_loss=None, data_preprocessor=None,
                  ema_decay=None, channels_last='auto', nonfinite_loss='raise',
-                 init_cfg=None, losses=None, max_consecutive_skips=100):
+                 init_cfg=None, losses=None, max_consecutive_skips=100,
+                 pretrained_generator=None):
         if data_preprocessor is None:
             data_preprocessor = dict(type='SRDataPreprocessor')
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         self.generator = GENERATORS.build(generator)
+        self.loss_targets = {}
+        pixel_loss = self._pop_target('pix', pixel_loss, 'model.pixel_loss')
         self.pixel_loss = build_pixel_loss(pixel_loss)
+        if isinstance(losses, dict):
+            losses = {name: self._pop_target(name, cfg, f'model.losses.{name}')
+                      for name, cfg in losses.items()}
         self.losses = build_named_losses(losses, reserved=self.LOSS_SLOTS)
-        if nonfinite_loss not in ('raise', 'skip'):
-            raise ValueError("nonfinite_loss must be 'raise' or 'skip', got "
-                             f'{nonfinite_loss!r}')
-        if max_consecutive_skips is not None and not (
-                isinstance(max_consecutive_skips, int)
-                and max_consecutive_skips >= 1):
-            raise ValueError('max_consecutive_skips must be an integer >= 1 '
-                             f'or None, got {max_consecutive_skips!r}')
-        self.nonfinite_loss = nonfinite_loss
-        self.max_consecutive_skips = max_consecutive_skips
-        # 0-based iteration since which the losses have been non-finite
-        # (None: the last check was finite); the checkpoint hook reads it
-        self.nonfinite_since = None
-        self._skipped_iters = set()
+        self._init_nonfinite(nonfinite_loss, max_consecutive_skips)
         self.ema_decay = ema_decay
         if ema_decay is not None:
             if not 0 < ema_decay < 1:
@@ -238,6 +148,9 @@ class SRModel(BaseModel):
             self.generator_ema = copy.deepcopy(self.generator)
             self.generator_ema.requires_grad_(False)
             self.generator_ema.eval()
+        self.pretrained_cfg = _pretrained_cfg(pretrained_generator)
+        # the path alone, for the hooks that compare with it
+        self.pretrained_generator = (self.pretrained_cfg or {}).get('path')
         self.channels_last = resolve_channels_last(channels_last,
                                                    self.data_preprocessor)
         self.apply_memory_format()
@@ -246,6 +159,16 @@ class SRModel(BaseModel):
     # names logged by the fixed slots (loss_<slot>); model.losses may not
     # reuse them
     LOSS_SLOTS = ('pix', 'perceptual', 'gan', 'd_real', 'd_fake')
+    # the batches prepare_batch makes, which a loss may name as its target
+    TARGETS = ('gt', )
+
+    def _pop_target(self, name, cfg, key):
+        cfg, self.loss_targets[name] = pop_target(cfg, key, self.TARGETS)
+        return cfg
+
+    def target(self, name, targets):
+        """The batch loss ``name`` compares with, from ``targets``."""
+        return targets[self.loss_targets.get(name) or 'gt']
 
     def apply_memory_format(self):
         """Put every network in channels-last format when switched on."""
@@ -297,96 +220,100 @@ class SRModel(BaseModel):
 
     def compute_losses(self, inputs, data_samples):
         output = self.generator(inputs)
-        losses = self.content_losses(output.float(), data_samples['gt'])
+        losses = self.content_losses(output.float(), data_samples)
         if not losses:
             raise ValueError(f'{type(self).__name__} has no loss to train '
                              'with: set model.pixel_loss or model.losses')
         return losses
 
-    def content_losses(self, output, gt):
+    def content_losses(self, output, targets):
         """``loss_pix`` and every ``loss_<name>`` of ``model.losses``.
 
         Args:
             output (Tensor): ``(N, C, H, W)`` float, in ``gt_range``.
-            gt (Tensor): the HR batch, same shape and range.
+            targets (dict | Tensor): the batches a loss may compare with
+                (``gt``, and ``gt_usm`` in Real-ESRGAN models), same shape
+                and range; a tensor is the ``gt``. With ``lq`` in it, a
+                loss that declares ``needs_ema_output`` (LDL) also gets the
+                EMA generator's output, as BasicSR's ``output_ema``.
 
         Returns:
             dict[str, Tensor]: scalar losses, already weighted.
         """
-        losses = {}
+        if torch.is_tensor(targets):
+            targets = {'gt': targets}
+        losses, ema = {}, []
         if self.pixel_loss is not None:
-            losses['loss_pix'] = self.pixel_loss(output, gt)
+            losses['loss_pix'] = self.pixel_loss(output,
+                                                 self.target('pix', targets))
         for name, loss in self.losses.items():
-            losses[f'loss_{name}'] = loss(output, gt)
+            args = (output, self.target(name, targets))
+            if getattr(loss, 'needs_ema_output', False):
+                if not ema:  # once per step, without gradients
+                    ema.append(self._ema_output(targets.get('lq')))
+                args += (ema[0], )
+            losses[f'loss_{name}'] = loss(*args)
         return losses
+
+    @torch.no_grad()
+    def _ema_output(self, lq):
+        net = getattr(self, 'generator_ema', None)
+        return None if net is None or lq is None else net(lq).float()
+
+    def prepare_batch(self, data):
+        """A dataloader batch -> ``(lq, targets)`` on the device: LR
+        ``(N, C, h, w)`` and a dict with ``gt`` (what the losses may name,
+        :attr:`TARGETS`) and the batch's other samples. Real-ESRGAN models
+        synthesise the LR here."""
+        data = self.data_preprocessor(data, True)
+        return data['inputs'], dict(data['data_samples'], lq=data['inputs'])
 
     def train_step(self, data, optim_wrapper):
         with optim_wrapper.optim_context(self):
-            data = self.data_preprocessor(data, True)
-            losses = self._run_forward(data, mode='loss')
+            lq, targets = self.prepare_batch(data)
+            losses = self._run_forward(dict(inputs=lq, data_samples=targets),
+                                       mode='loss')
         parsed, log_vars = self.parse_losses(losses)
         if self.check_finite(log_vars):
             optim_wrapper.update_params(parsed)
             self.update_ema()
         return log_vars
 
-    def check_finite(self, log_vars):
-        """True when every logged loss is finite on every process; else
-        False (``'skip'``) or :class:`NonFiniteLossError`.
+    # ---------------------------------------------------- weights & state
+    def init_weights(self):
+        """mmengine's initialisation, then the pretrained generator."""
+        super().init_weights()
+        if self.pretrained_cfg is not None:
+            load_pretrained(self, **self.pretrained_cfg,
+                            log=lambda msg: print_log(
+                                f'{type(self).__name__}: {msg}',
+                                logger='current'))
 
-        One flag per process, summed across processes under DDP (so all
-        ranks skip or raise together, before any of them reaches the next
-        gradient all-reduce); one host synchronisation.
-        """
-        host_ok, device_values = True, []
-        for value in log_vars.values():
-            if isinstance(value, torch.Tensor):
-                if value.device.type == 'cpu' and value.numel() == 1:
-                    host_ok = host_ok and math.isfinite(value.item())
-                else:  # checked on the device, synchronised once below
-                    device_values.append(value.detach().reshape(-1).float())
-            elif isinstance(value, float):
-                host_ok = host_ok and math.isfinite(value)
-        if device_values or _distributed():
-            bad = torch.tensor(0.0 if host_ok else 1.0)
-            if device_values:
-                values = torch.cat(device_values)
-                bad = bad.to(values.device) + \
-                    (~torch.isfinite(values).all()).float()
-            bad_ranks = _count_over_ranks(bad, self)
-        else:  # CPU scalars, one process: no tensor work at all
-            bad_ranks = 0 if host_ok else 1
-        if bad_ranks == 0:
-            self.nonfinite_since = None
-            self._skipped_iters.clear()
-            return True
-        it = self._iteration()
-        if self.nonfinite_since is None:
-            self.nonfinite_since = it
-        names = _nonfinite_names(log_vars)
-        where = names if names else 'on another process'
-        if self.nonfinite_loss == 'skip':
-            MessageHub.get_current_instance().update_scalar(
-                'train/skipped_steps', 1)
-            self._skipped_iters.add(it)
-            limit = self.max_consecutive_skips
-            if limit is not None and len(self._skipped_iters) >= limit:
-                raise NonFiniteLossError(
-                    f'{len(self._skipped_iters)} consecutive iterations with '
-                    f'a non-finite loss (since iteration '
-                    f'{self.nonfinite_since + 1}; now {where}): training is '
-                    'not recovering (model.max_consecutive_skips='
-                    f'{limit}). {checkpoint_advice(self.nonfinite_since)}')
-            return False
-        raise NonFiniteLossError(
-            f'non-finite loss at iteration {it + 1}: {where}. Lower the '
-            "learning rate, check the data, or set model.nonfinite_loss='skip'"
-            f'. {checkpoint_advice(it)}')
+    def training_state(self):
+        """What the step keeps beside the weights, as tensors (the
+        non-finite counters; the pair pool in Real-ESRGAN models). Saved
+        in the state dict under ``train_state.`` when not at its start
+        values, so a checkpoint resumes exactly."""
+        return self.nonfinite_state()
 
-    def _iteration(self):
-        """The runner's iteration (0-based), or a local count without one."""
-        it = MessageHub.get_current_instance().get_info('iter')
-        return getattr(self, '_local_iter', 0) if it is None else it
+    def load_training_state(self, state):
+        self.load_nonfinite_state(state)
+
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        super()._save_to_state_dict(destination, prefix, keep_vars)
+        for key, value in self.training_state().items():
+            destination[prefix + TRAIN_STATE + key] = value
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
+                              strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        head = prefix + TRAIN_STATE
+        state = {k[len(head):]: state_dict.pop(k) for k in list(state_dict)
+                 if k.startswith(head)}
+        self.load_training_state(state)  # {}: the start values
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
     @torch.no_grad()
     def update_ema(self):
@@ -419,3 +346,19 @@ class SRModel(BaseModel):
                         res[key] = value[i]
             results.append(res)
         return results
+
+
+def _pretrained_cfg(value):
+    """``model.pretrained_generator`` as ``dict(path=...)`` or None."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        value = dict(path=value)
+    unknown = set(value) - {'path', 'strict', 'skip_mismatched',
+                            'prefer_ema'}
+    if 'path' not in value or unknown:
+        raise ValueError(
+            'model.pretrained_generator must be a path or dict(path=..., '
+            'strict=True, skip_mismatched=False, prefer_ema=True); got '
+            f'{value!r}')
+    return dict(value)

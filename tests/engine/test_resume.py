@@ -145,3 +145,69 @@ def test_resume_after_kill_while_saving(tiny_data, straight_run, tmp_path,
     _assert_same_weights(state, expected)
     final = load_weights(work / 'iter_10.pth')
     _assert_same_weights(final, expected)
+
+
+# ------------------------------------------------ every model, pool on
+_DEMO = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(
+    __file__)))), 'data', 'demo')
+_GAN_OPTIM = ("dict(constructor='MultiOptimWrapperConstructor', "
+              "generator=dict(type='OptimWrapper', optimizer=dict("
+              "type='Adam', lr=2e-3)), discriminator=dict(type='OptimWrapper',"
+              " optimizer=dict(type='Adam', lr=2e-3)))")
+_GEN = "dict(type='MSRResNet', upscale=4, num_feat=8, num_blocks=1)"
+_COMPACT = "dict(type='SRVGGNetCompact', upscale=4, num_feat=8, num_conv=1)"
+_SYNTH = ("degradation=dict(type='SecondOrderDegradation', scale=4, "
+          'gt_size=32), queue_size=8')
+_MODELS = {
+    'SRGAN': f"dict(type='SRGAN', generator={_GEN}, discriminator=dict("
+             "type='SRGANDiscriminator', num_feat=4, input_size=16), "
+             "pixel_loss=dict(type='L1Loss'), gan_loss=dict(type='GANLoss',"
+             ' loss_weight=0.1), ema_decay=0.9)',
+    'ESRGAN': f"dict(type='ESRGAN', generator={_GEN}, discriminator=dict("
+              "type='SRGANDiscriminator', num_feat=4, input_size=16), "
+              "pixel_loss=dict(type='L1Loss'), gan_loss=dict("
+              "type='RelativisticAverageGANLoss', loss_weight=0.1), "
+              'ema_decay=0.9)',
+    'RealESRNet': f"dict(type='RealESRNet', generator={_COMPACT}, "
+                  f'{_SYNTH}, ema_decay=0.9)',
+    'RealESRGAN': f"dict(type='RealESRGAN', generator={_COMPACT}, "
+                  "discriminator=dict(type='UNetDiscriminatorSN', "
+                  "num_feat=4), pixel_loss=dict(type='L1Loss'), "
+                  "gan_loss=dict(type='GANLoss', loss_weight=0.1), "
+                  f'{_SYNTH}, ema_decay=0.9)',
+}
+# Real-ESRGAN models draw their own degradations from the GT crops
+_SYNTH_DATA = f'''dict(
+    batch_size=4, num_workers=0, persistent_workers=False,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(type='RealESRGANDataset', data_root={_DEMO!r},
+                 gt_folder='Set5', scale=4, gt_size=32, crop_pad_size=96))'''
+
+
+@pytest.mark.parametrize('model', sorted(_MODELS))
+def test_every_model_resumes_exactly_after_sigkill(tiny_data, tmp_path,
+                                                   one_thread, model):
+    """6 iterations straight, against: SIGKILL before iteration 6, then
+    --resume from iter_4.pth. The pair pool (8 pairs, full after 2
+    iterations) and the counters are in the checkpoint."""
+    keys = dict(model=_MODELS[model],
+                train_cfg='dict(max_iters=6, val_interval=100)',
+                default_hooks='dict(logger=dict(interval=1), checkpoint='
+                              'dict(interval=2, max_keep_ckpts=1))',
+                param_scheduler="[dict(type='MultiStepLR', milestones=[3], "
+                                'gamma=0.5, by_epoch=False)]')
+    if model.startswith('Real'):
+        keys['train_dataloader'] = _SYNTH_DATA
+    if model != 'RealESRNet':
+        keys['optim_wrapper'] = _GAN_OPTIM
+    config = tiny_config(tiny_data, tmp_path / 'cfg.py', **keys)
+    _, expected = train_in_process(config, tmp_path / 'straight')
+    work = tmp_path / 'work'
+    run_until_paused_then_kill(tiny_data, config, work, 'iter:5')
+    ckpt = load_weights(work / 'iter_4.pth')
+    if model.startswith('Real'):  # the full pool travels with the weights
+        assert int(ckpt['train_state.pool_ptr']) == 8
+        assert ckpt['train_state.pool_gt'].shape == (8, 3, 32, 32)
+    run_train(tiny_data, config, work, '--resume')
+    _assert_same_weights(load_weights(work / 'final_rank0.pth'), expected)

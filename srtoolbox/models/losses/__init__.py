@@ -1,6 +1,7 @@
 """Losses, each registered in ``LOSSES``: pixel, perceptual, adversarial,
 structural (SSIM), frequency, colour and artifact (LDL)."""
 from .adversarial import GANLoss, TVLoss
+from . import gan_formulations  # noqa: F401 (registers the formulations)
 from .color import ColorLoss, LumaLoss
 from .dists_loss import DISTSLoss
 from .focal_frequency import FocalFrequencyLoss

@@ -26,7 +26,7 @@ __all__ = ['GeneratorWeights', 'read_generator_weights',
            'state_dict_mismatches', 'make_checkpoint', 'WeightsMismatchError',
            'load_generator_weights', 'resolve_checkpoint',
            'load_pretrained_generator', 'NonFiniteWeightsError',
-           'find_nonfinite', 'check_finite_weights']
+           'find_nonfinite', 'check_finite_weights', 'load_pretrained']
 
 
 class WeightsMismatchError(RuntimeError):
@@ -70,6 +70,10 @@ def read_generator_weights(path, prefer_ema=True):
                                          'safetensors ' + origin))
     sd, _, origin, settings = extract_weights(load_checkpoint_file(path),
                                               prefer_ema)
+    from .edsr_pytorch import convert_edsr_pytorch, detect_edsr_pytorch
+    if origin in ('state_dict', 'top level', '') and detect_edsr_pytorch(sd):
+        sd, _ = convert_edsr_pytorch(sd)  # the authors' EDSR/RCAN/MSRN
+        origin = 'EDSR-PyTorch ' + origin
     return _checked(GeneratorWeights(sd, settings, os.fspath(path), origin))
 
 
@@ -129,21 +133,32 @@ def load_generator_weights(generator, state_dict, source='checkpoint',
                                         state_dict.source)
     unexpected, missing, shapes = state_dict_mismatches(
         state_dict, generator.state_dict())
-    shapes = [f'{k}: checkpoint {a} vs network {b}' for k, a, b in shapes]
     if missing or unexpected or shapes:
-        lines = [f'{source}: weights do not fit {type(generator).__name__} '
-                 '(check the config matches the checkpoint: architecture, '
-                 'num_feat, num_blocks, upscale)']
-        if missing:
-            lines.append(f'  missing keys ({len(missing)}): '
-                         f'{_describe(missing)}')
-        if unexpected:
-            lines.append(f'  unexpected keys ({len(unexpected)}): '
-                         f'{_describe(unexpected)}')
-        if shapes:
-            lines.append(f'  shape mismatches ({len(shapes)}): '
-                         f'{_describe(shapes, 6)}')
-        raise WeightsMismatchError('\n'.join(lines))
+        raise _mismatch_error(source, generator, missing, unexpected, shapes)
+    _check_settings(generator, settings, source)
+    check_finite_weights(state_dict, source)
+    generator.load_state_dict(state_dict, strict=True)
+
+
+def _mismatch_error(source, generator, missing, unexpected, shapes,
+                    hint=''):
+    shapes = [f'{k}: checkpoint {a} vs network {b}' for k, a, b in shapes]
+    lines = [f'{source}: weights do not fit {type(generator).__name__} '
+             '(check the config matches the checkpoint: architecture, '
+             f'num_feat, num_blocks, upscale){hint}']
+    if missing:
+        lines.append(f'  missing keys ({len(missing)}): '
+                     f'{_describe(missing)}')
+    if unexpected:
+        lines.append(f'  unexpected keys ({len(unexpected)}): '
+                     f'{_describe(unexpected)}')
+    if shapes:
+        lines.append(f'  shape mismatches ({len(shapes)}): '
+                     f'{_describe(shapes, 6)}')
+    return WeightsMismatchError('\n'.join(lines))
+
+
+def _check_settings(generator, settings, source):
     wrong = [f'{name}={value!r} (the network has '
              f'{getattr(generator, name, "no such option")!r})'
              for name, value in (settings or {}).items()
@@ -154,8 +169,6 @@ def load_generator_weights(generator, state_dict, source='checkpoint',
             f'with {", ".join(wrong)}; set it in the config, e.g. '
             + ' '.join(f'--cfg-options model.generator.{name}={value!r}'
                        for name, value in settings.items()))
-    check_finite_weights(state_dict, source)
-    generator.load_state_dict(state_dict, strict=True)
 
 
 def resolve_checkpoint(path):
@@ -221,4 +234,102 @@ def load_pretrained_generator(target, path, prefer_ema=True):
     for net in networks:
         if net is not None:
             load_generator_weights(unwrap_model(net), weights)
+    return weights
+
+
+def _skippable(skip_mismatched):
+    """``skip_mismatched`` as a predicate on tensor names."""
+    if skip_mismatched is True:
+        return lambda key: True
+    if not skip_mismatched:
+        return lambda key: False
+    if isinstance(skip_mismatched, str):
+        skip_mismatched = (skip_mismatched, )
+    prefixes = tuple(skip_mismatched)
+    if not all(isinstance(p, str) for p in prefixes):
+        raise TypeError('pretrained_generator.skip_mismatched must be a bool '
+                        f'or tensor-name prefixes, got {skip_mismatched!r}')
+    return lambda key: key.startswith(prefixes)
+
+
+def load_partially(generator, weights, strict=True, skip_mismatched=False):
+    """Load the tensors of ``weights`` (:class:`GeneratorWeights`) that fit.
+
+    Args:
+        strict (bool): every mismatch outside ``skip_mismatched`` is an
+            error; False skips (and reports) them all.
+        skip_mismatched (bool | str | list[str]): tensor names (prefixes,
+            e.g. ``['upsample.']`` for x2 -> x4) whose mismatches, a tensor
+            the file lacks or has in another shape or that the network
+            lacks, are skipped; True: anywhere.
+
+    Returns:
+        tuple: ``(loaded keys, [(key, why skipped), ...])``.
+
+    Raises:
+        WeightsMismatchError: a mismatch that may not be skipped, or a file
+            of which no tensor fits.
+    """
+    sd, source = weights.state_dict, weights.source
+    net_sd = generator.state_dict()
+    unexpected, missing, shapes = state_dict_mismatches(sd, net_sd)
+    skip = _skippable(skip_mismatched)
+    skip = (lambda key: True) if not strict else skip
+    refused = ([k for k in missing if not skip(k)],
+               [k for k in unexpected if not skip(k)],
+               [m for m in shapes if not skip(m[0])])
+    if any(refused):
+        raise _mismatch_error(source, generator, *refused,
+                              hint='; pretrained_generator.skip_mismatched '
+                              'names the tensors that may differ')
+    skipped = ([(k, 'not in the file') for k in missing] +
+               [(k, 'not in the network') for k in unexpected] +
+               [(k, f'shape {a} in the file, {b} in the network')
+                for k, a, b in shapes])
+    bad = {k for k, _ in skipped}
+    loaded = {k: v for k, v in sd.items() if k in net_sd and k not in bad}
+    if not loaded:
+        raise _mismatch_error(source, generator, missing, unexpected, shapes,
+                              hint=': no tensor of the file fits')
+    _check_settings(generator, weights.settings, source)
+    check_finite_weights(loaded, source)
+    generator.load_state_dict(loaded, strict=False)
+    return sorted(loaded), skipped
+
+
+def load_pretrained(model, path, strict=True, skip_mismatched=False,
+                    prefer_ema=True, log=None):
+    """``model.pretrained_generator``: the file's generator into the
+    model's ``generator`` and ``generator_ema`` (when it keeps one).
+
+    Args:
+        model (nn.Module): a training model (possibly DDP-wrapped).
+        path (str): a file or work dir of any layout
+            :func:`read_generator_weights` reads (srtoolbox, BasicSR,
+            MMagic, ESRGAN, EDSR-PyTorch, spandrel's architectures'
+            original names, ``.safetensors``).
+        strict, skip_mismatched: as :func:`load_partially`.
+        log (callable | None): receives one line saying what was loaded,
+            what was skipped and why.
+
+    Returns:
+        GeneratorWeights: what was read.
+    """
+    model = unwrap_model(model)
+    weights = read_generator_weights(resolve_checkpoint(path), prefer_ema)
+    generator = unwrap_model(model.generator)
+    loaded, skipped = load_partially(generator, weights, strict,
+                                     skip_mismatched)
+    ema = getattr(model, 'generator_ema', None)
+    if ema is not None:  # the EMA starts from the trained network
+        ema.load_state_dict(generator.state_dict())
+    if log is not None:
+        why = '; '.join(f'{k} ({reason})' for k, reason in skipped[:12])
+        more = f'; ... ({len(skipped) - 12} more)' if len(skipped) > 12 \
+            else ''
+        log(f'generator{" and its EMA" if ema is not None else ""} '
+            f'initialised from {weights.source} ({weights.origin}): '
+            f'{len(loaded)} of {len(generator.state_dict())} tensors '
+            f'loaded' + (f', {len(skipped)} skipped: {why}{more}'
+                         if skipped else ', none skipped'))
     return weights
