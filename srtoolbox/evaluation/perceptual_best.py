@@ -9,6 +9,7 @@ NIQE (no download, no reference image), says which in the log, and reports
 datasets, the key of ``save_best='perceptual', rule='less'``.
 """
 from collections import OrderedDict
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
@@ -32,8 +33,10 @@ class PerceptualBest(BaseMetric):
     """
     default_prefix = ''
 
-    def __init__(self, crop_border=0, net='alex', pretrained='torchvision',
-                 collect_device='cpu', prefix=None):
+    def __init__(self, crop_border: int = 0, net: str = 'alex',
+                 pretrained: Optional[str] = 'torchvision',
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         reason = lpips_unavailable_reason(net, pretrained)
         if reason is None:
@@ -49,10 +52,11 @@ class PerceptualBest(BaseMetric):
         print_log(f'best checkpoint by {self.metric_name} (perceptual, '
                   f'lower is better; {why})', logger='current')
 
-    def process(self, data_batch, data_samples):
+    def process(self, data_batch: Any,
+                data_samples: Sequence[Dict[str, Any]]) -> None:
         self.inner.process(data_batch, data_samples)
 
-    def compute_metrics(self, results):
+    def compute_metrics(self, results: List[Any]) -> Dict[str, float]:
         out = OrderedDict(self.inner.compute_metrics(results))
         out['perceptual'] = float(np.mean(list(out.values())))
         return out

@@ -20,6 +20,8 @@ choices, ``model.losses.<name>.target`` any other). Then RealESRNet takes
 discriminator: the released order). Validation and prediction are
 :class:`SRModel`'s (EMA generator).
 """
+from typing import ClassVar, Tuple
+
 import torch
 
 from ..degradations import TrainingPairPool
@@ -32,7 +34,7 @@ __all__ = ['RealESRNet', 'RealESRGAN']
 
 class _SynthesisMixin:
     """Builds the degradation model and runs the data step."""
-    TARGETS = ('gt', 'gt_usm')
+    TARGETS: ClassVar[Tuple[str, ...]] = ('gt', 'gt_usm')
 
     def _init_synthesis(self, degradation, queue_size, **usm_targets):
         cfg = dict(degradation or dict(type='SecondOrderDegradation'))

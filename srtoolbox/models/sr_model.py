@@ -9,6 +9,7 @@ policy is :mod:`.nonfinite`.
 """
 import copy
 import math
+from typing import ClassVar, Tuple
 
 import torch
 from mmengine.logging import print_log
@@ -160,7 +161,7 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
     # reuse them
     LOSS_SLOTS = ('pix', 'perceptual', 'gan', 'd_real', 'd_fake')
     # the batches prepare_batch makes, which a loss may name as its target
-    TARGETS = ('gt', )
+    TARGETS: ClassVar[Tuple[str, ...]] = ('gt', )
 
     def _pop_target(self, name, cfg, key):
         cfg, self.loss_targets[name] = pop_target(cfg, key, self.TARGETS)

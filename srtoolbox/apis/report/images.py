@@ -158,6 +158,8 @@ def compare_test_images(
         models.append((run.name, inferencer))
     if not models:
         return [], []
+    # None only until the first run loads, and one has: models is not empty
+    assert scale is not None
     labels = ['bicubic'] + [name for name, _ in models] + ['HR']
     compared = []
     for dataset, key, path in _test_images(data_root, test_sets, max_images,
@@ -165,7 +167,7 @@ def compare_test_images(
         hr = imread(path)
         h, w = hr.shape[:2]
         hr = hr[:h - h % scale, :w - w % scale]
-        lr = imresize(hr, 1 / cast(int, scale))  # set: models is not empty
+        lr = imresize(hr, 1 / scale)
         arrays, shown = [imresize(lr, scale)], ['bicubic']
         for name, inferencer in models:
             sr = inferencer(lr)

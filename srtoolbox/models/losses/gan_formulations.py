@@ -19,8 +19,10 @@ non-saturating, SRGAN; ``'lsgan'``; ``'hinge'``; ``'wgan'``...),
 ``LSGANLoss``, ``HingeGANLoss`` and ``RelativisticAverageGANLoss`` (ESRGAN).
 A model given a plain ``GANLoss`` config uses it as ``StandardGANLoss``.
 """
+from typing import Any, Iterator, Optional, Tuple, Type
+
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from ...registry import LOSSES
 from ...utils.module_utils import unwrap_model
@@ -34,24 +36,28 @@ class AdversarialFormulation(nn.Module):
     """Base: a ``GANLoss`` criterion on logits (``gan_type``,
     ``loss_weight`` on the generator's term, label values)."""
 
-    def __init__(self, *, gan_type='vanilla', loss_weight=1.0,
-                 real_label_val=1.0, fake_label_val=0.0, criterion=None):
+    def __init__(self, *, gan_type: str = 'vanilla', loss_weight: float = 1.0,
+                 real_label_val: float = 1.0, fake_label_val: float = 0.0,
+                 criterion: Optional[GANLoss] = None) -> None:
         super().__init__()
         self.criterion = criterion if criterion is not None else GANLoss(
             gan_type=gan_type, loss_weight=loss_weight,
             real_label_val=real_label_val, fake_label_val=fake_label_val)
 
     @property
-    def loss_weight(self):
+    def loss_weight(self) -> float:
         return self.criterion.loss_weight
 
-    def discriminator_terms(self, disc, real, fake):
+    def discriminator_terms(self, disc: nn.Module, real: Tensor,
+                            fake: Tensor) -> Iterator[Tuple[Tensor, Tensor]]:
         raise NotImplementedError
 
-    def generator_loss(self, disc, fake, real):
+    def generator_loss(self, disc: nn.Module, fake: Tensor,
+                       real: Tensor) -> Tensor:
         raise NotImplementedError
 
-    def probabilities(self, real_logits, fake_logits):
+    def probabilities(self, real_logits: Tensor,
+                      fake_logits: Tensor) -> Tuple[Tensor, Tensor]:
         return (torch.sigmoid(real_logits).mean(),
                 torch.sigmoid(fake_logits).mean())
 
@@ -62,13 +68,15 @@ class StandardGANLoss(AdversarialFormulation):
     fake)``, ``L_G = w * l(D(G(z)), real)`` (the non-saturating -log D(G(z))
     for ``'vanilla'``, SRGAN Eq. 6)."""
 
-    def discriminator_terms(self, disc, real, fake):
+    def discriminator_terms(self, disc: nn.Module, real: Tensor,
+                            fake: Tensor) -> Iterator[Tuple[Tensor, Tensor]]:
         logits = disc(real).float()
         yield self.criterion(logits, True, is_disc=True), logits.detach()
         logits = disc(fake).float()
         yield self.criterion(logits, False, is_disc=True), logits.detach()
 
-    def generator_loss(self, disc, fake, real):
+    def generator_loss(self, disc: nn.Module, fake: Tensor,
+                       real: Tensor) -> Tensor:
         return self.criterion(disc(fake).float(), True, is_disc=False)
 
 
@@ -76,7 +84,7 @@ class StandardGANLoss(AdversarialFormulation):
 class LSGANLoss(StandardGANLoss):
     """Least squares GAN (Mao et al. 2017): ``(D(x) - label)^2``."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(gan_type='lsgan', **kwargs)
 
 
@@ -84,7 +92,7 @@ class LSGANLoss(StandardGANLoss):
 class HingeGANLoss(StandardGANLoss):
     """Hinge GAN: D ``relu(1 - D(x_r)) + relu(1 + D(x_f))``, G ``-D(x_f)``."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(gan_type='hinge', **kwargs)
 
 
@@ -101,7 +109,8 @@ class RelativisticAverageGANLoss(AdversarialFormulation):
     constants.
     """
 
-    def discriminator_terms(self, disc, real, fake):
+    def discriminator_terms(self, disc: nn.Module, real: Tensor,
+                            fake: Tensor) -> Iterator[Tuple[Tensor, Tensor]]:
         with torch.no_grad():
             fake_mean = unwrap_model(disc)(fake).float().mean()
         real_logits = disc(real).float()
@@ -112,19 +121,24 @@ class RelativisticAverageGANLoss(AdversarialFormulation):
         yield (self.criterion(fake_logits - real_mean, False, is_disc=True) /
                2, fake_logits.detach())
 
-    def generator_loss(self, disc, fake, real):
+    def generator_loss(self, disc: nn.Module, fake: Tensor,
+                       real: Tensor) -> Tensor:
         with torch.no_grad():
             real_logits = disc(real).float()
         fake_logits = disc(fake).float()
         return self.criterion.relativistic_average(real_logits, fake_logits,
                                                    is_disc=False)
 
-    def probabilities(self, real_logits, fake_logits):
+    def probabilities(self, real_logits: Tensor,
+                      fake_logits: Tensor) -> Tuple[Tensor, Tensor]:
         return (torch.sigmoid(real_logits - fake_logits.mean()).mean(),
                 torch.sigmoid(fake_logits - real_logits.mean()).mean())
 
 
-def as_formulation(loss, default=StandardGANLoss):
+def as_formulation(
+        loss: object,
+        default: Type[AdversarialFormulation] = StandardGANLoss
+) -> AdversarialFormulation:
     """A built ``gan_loss``: a formulation as is; a plain ``GANLoss``
     wrapped in ``default``."""
     if isinstance(loss, AdversarialFormulation):
