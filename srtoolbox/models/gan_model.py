@@ -66,6 +66,7 @@ setting and checks that the ranks' weights stay identical.
 import logging
 import os
 import os.path as osp
+from typing import ClassVar, Type
 
 import torch
 from mmengine.logging import print_log
@@ -73,7 +74,8 @@ from mmengine.optim import OptimWrapperDict
 
 from ..registry import DISCRIMINATORS, LOSSES, MODELS
 from ..utils.module_utils import unwrap_model
-from .losses.gan_formulations import (RelativisticAverageGANLoss,
+from .losses.gan_formulations import (AdversarialFormulation,
+                                      RelativisticAverageGANLoss,
                                       StandardGANLoss, as_formulation)
 from .optim_constructor import MultiOptimWrapperConstructor
 from .sr_model import SRModel, build_pixel_loss, pop_target
@@ -143,7 +145,8 @@ class SRGAN(SRModel):
     """
     UPDATE_ORDERS = ('d_then_g', 'g_then_d')
     DEFAULT_UPDATE_ORDER = 'd_then_g'
-    DEFAULT_FORMULATION = StandardGANLoss
+    DEFAULT_FORMULATION: ClassVar[Type[AdversarialFormulation]] = \
+        StandardGANLoss
 
     def __init__(self, generator, discriminator, gan_loss, pixel_loss=None,
                  perceptual_loss=None, disc_steps=1, disc_init_steps=0,
