@@ -37,6 +37,9 @@ setup(
         'spandrel>=0.4',
         'safetensors>=0.4',
         'einops>=0.6',
+        # optimizers by name in configs (srtoolbox/engine/optimizers.py)
+        'schedulefree>=1.4',
+        'pytorch-optimizer>=3.1',
     ],
     extras_require={
         'tests': ['pytest>=7', 'lpips>=0.1.4', 'tensorboard>=2.10'],
