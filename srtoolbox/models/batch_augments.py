@@ -52,12 +52,11 @@ def _randint(high: int) -> int:
 
 
 def _box(h: int, w: int, ratio: float) -> Tuple[int, int, int, int]:
-    """A box of about ``ratio`` times the side, centred uniformly and
-    clipped to the (h, w) grid: (top, bottom, left, right)."""
-    ch, cw = int(h * ratio), int(w * ratio)
-    cy, cx = _randint(h), _randint(w)
-    return (max(cy - ch // 2, 0), min(cy + ch // 2, h),
-            max(cx - cw // 2, 0), min(cx + cw // 2, w))
+    """A box of ``ratio`` times the side (at least one pixel), centred
+    uniformly and clipped to the (h, w) grid: (top, bottom, left, right)."""
+    ch, cw = max(int(h * ratio), 1), max(int(w * ratio), 1)
+    top, left = _randint(h) - ch // 2, _randint(w) - cw // 2
+    return (max(top, 0), min(top + ch, h), max(left, 0), min(left + cw, w))
 
 
 def _scale_of(lr: torch.Tensor, hr: torch.Tensor) -> int:
