@@ -83,8 +83,10 @@ class ScheduleFreeHook(Hook):
         return self._train_weights is not None
 
     def _params(self):
+        # mmengine hands every parameter to the optimizer; frozen ones
+        # (an EMA copy) have no z and do not move
         return [p for opt in self._optimizers for g in opt.param_groups
-                for p in g['params']]
+                for p in g['params'] if p.requires_grad]
 
     def to_eval(self) -> None:
         """Params := eval weights ``x``; the training weights are kept."""
