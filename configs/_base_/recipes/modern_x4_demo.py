@@ -1,0 +1,27 @@
+# The field's current training recipe for the CPU demos of configs/modern/
+# (a config there adds its generator, train_cfg and hooks): Charbonnier + a
+# small FFT loss, schedule-free AdamW (Defazio et al. 2024: no learning-rate
+# schedule; validation and checkpoints use its evaluation weights) and a
+# light mixture of batch augmentations. No EMA: schedule-free already
+# averages its weights.
+model = dict(
+    type='SRModel',
+    pixel_loss=dict(type='CharbonnierLoss'),
+    # branch recipe1's MS-SSIM + L1 or focal frequency loss can take this
+    # slot once merged, e.g. ffl=dict(type='FocalFrequencyLoss', ...)
+    losses=dict(fft=dict(type='FFTLoss', loss_weight=0.05, norm='ortho')),
+    channels_last=True,
+    data_preprocessor=dict(
+        type='SRDataPreprocessor', gt_range=[0.0, 1.0],
+        # each drawn for 5% of the batches, none for 80%
+        batch_augments=[
+            dict(type='MixUp', prob=0.05), dict(type='CutMix', prob=0.05),
+            dict(type='ResizeMix', prob=0.05),
+            dict(type='CutBlur', prob=0.05)]))
+
+# autocast where bf16 is native (see ../schedules/demo_360it.py)
+optim_wrapper = dict(
+    type='AutocastOptimWrapper', dtype='auto',
+    optimizer=dict(type='AdamWScheduleFree', lr=2e-3, betas=[0.9, 0.999],
+                   warmup_steps=20, weight_decay=0.0))
+param_scheduler = None
