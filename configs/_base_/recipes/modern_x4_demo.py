@@ -1,5 +1,7 @@
+_base_ = ['../default_runtime.py']
+
 # The field's current training recipe for the CPU demos of configs/modern/
-# (a config there adds its generator, train_cfg and hooks): Charbonnier + a
+# (a config there adds its generator and the demo data): Charbonnier + a
 # small FFT loss, schedule-free AdamW (Defazio et al. 2024: no learning-rate
 # schedule; validation and checkpoints use its evaluation weights) and a
 # light mixture of batch augmentations. No EMA: schedule-free already
@@ -25,3 +27,14 @@ optim_wrapper = dict(
     optimizer=dict(type='AdamWScheduleFree', lr=2e-3, betas=[0.9, 0.999],
                    warmup_steps=20, weight_decay=0.0))
 param_scheduler = None
+
+# equal minutes, not equal steps: training stops after `minutes` of wall
+# time (then checkpoint, validation and the bicubic table, as at max_iters)
+max_iters = 20000
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+default_hooks = dict(logger=dict(interval=20),
+                     checkpoint=dict(interval=max_iters, max_keep_ckpts=2))
+custom_hooks = [
+    dict(type='TrainTimeBudgetHook', minutes=30),
+    dict(type='SRVisualizationHook', num_images=3),
+    dict(type='BicubicComparisonHook', crop_border=4, test_y_channel=True)]
