@@ -38,6 +38,9 @@ setup(
         'spandrel>=0.4',
         'safetensors>=0.4',
         'einops>=0.6',
+        # optimizers by name in configs (srtoolbox/engine/optimizers.py)
+        'schedulefree>=1.4',
+        'pytorch-optimizer>=3.1',
     ],
     extras_require={
         # playwright drives the system Chromium in the report's browser

@@ -26,7 +26,7 @@ from mmengine.registry import Registry as _MMRegistry
 __all__ = [
     'MODELS', 'GENERATORS', 'DISCRIMINATORS', 'LOSSES', 'DATASETS',
     'TRANSFORMS', 'METRICS', 'HOOKS', 'DATA_SAMPLERS', 'OPTIM_WRAPPERS', 'ALL_REGISTRIES',
-    'DEGRADATIONS',
+    'DEGRADATIONS', 'BATCH_AUGMENTS',
     'RegistryMissError'
 ]
 
@@ -116,6 +116,10 @@ HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope=_ROOT,
 # the pieces of synthetic degradation models (Real-ESRGAN's second order)
 DEGRADATIONS = Registry('degradation', parent=MODELS, scope='degradation',
                         locations=['srtoolbox.degradations'])
+# MixUp, CutMix, ... of (LR, HR) batches in the data preprocessor
+BATCH_AUGMENTS = Registry('batch augment', parent=MODELS,
+                          scope='batch_augment',
+                          locations=['srtoolbox.models.batch_augments'])
 OPTIM_WRAPPERS = Registry('optim wrapper', parent=MMENGINE_OPTIM_WRAPPERS,
                           scope=_ROOT, locations=['srtoolbox.engine'])
 
@@ -143,4 +147,5 @@ ALL_REGISTRIES = {
     'hooks': HOOKS,
     'optim_wrappers': OPTIM_WRAPPERS,
     'degradations': DEGRADATIONS,
+    'batch_augments': BATCH_AUGMENTS,
 }

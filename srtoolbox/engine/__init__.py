@@ -10,6 +10,9 @@ from .hooks import (BicubicComparisonHook, SaveSRImagesHook,
                     SRVisualizationHook, comparison_strip)
 from .optim_wrapper import AutocastOptimWrapper, resolve_amp_dtype
 from .preemption import PreemptionHook  # noqa: F401 (registration)
+from . import optimizers  # noqa: F401 (registers Adan, SOAP, ... by name)
+from .schedule_free_hook import ScheduleFreeHook  # noqa: F401
+from .time_budget_hook import TrainTimeBudgetHook  # noqa: F401
 from .tensorboard_logging import ValImagesToVisualizerHook  # noqa: F401
 from .resume import (ResumableInfiniteSampler, ResumableIterBasedTrainLoop,
                      SeededSamples, get_rng_states, set_rng_states)

@@ -6,8 +6,11 @@ Each check raises :class:`ConfigError` naming the key and the file:
   ``_delete_=True`` hint when ``type`` was changed over a ``_base_``);
 * a ``'{{_base_.x}}'`` in quotes, which mmengine leaves unsubstituted;
 * a negative learning rate; a batch size below 1;
-* an invalid option of ``model.degradation`` (Real-ESRGAN's degradation
-  model, built once to check it);
+* an invalid option of ``model.degradation`` (built once to check it);
+* an optimizer name that is not registered (with the registered ones and
+  the closest match); a schedule-free optimizer under a learning-rate
+  schedule, which fights its own averaging;
+* a batch augmentation probability outside [0, 1], or summing above 1;
 * a generator ``upscale`` different from a dataset's or transform's
   ``scale``; an HR crop different from a discriminator's ``input_size``;
 * (training) a cosine schedule whose length does not fit
@@ -25,7 +28,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import re
-from typing import Any, Iterator, Optional, Tuple
+from typing import Any, Iterator, List, Optional, Tuple
 
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
@@ -33,7 +36,7 @@ from mmengine.registry import DefaultScope
 from .. import registry as reg
 from .config_files import (ConfigError, config_files, defining_file,
                            explain_syntax_error)
-from .schedule_checks import check_schedule, follow_max_iters
+from .schedule_checks import _schedulers, check_schedule, follow_max_iters
 
 __all__ = ['ConfigError', 'check_config', 'check_schedule',
            'follow_max_iters', 'explain_syntax_error', 'config_files']
@@ -321,10 +324,76 @@ def _check_degradation(cfg) -> None:
             from None
 
 
+# ------------------------------------- optimizers and batch augmentations
+def _lr_schedulers(cfg) -> List[Tuple[str, dict]]:
+    out = []
+    for key, s in _schedulers(cfg):
+        kind = s.get('type')
+        name = kind if isinstance(kind, str) else getattr(kind, '__name__',
+                                                          '')
+        if name.endswith('LR') or s.get('param_name') == 'lr':
+            out.append((key, s))
+    return out
+
+
+def _check_optimizers(cfg) -> None:
+    from .optimizers import check_optimizer_name, is_schedule_free
+    for key, opt in _optimizers(cfg):
+        problem = check_optimizer_name(opt.get('type'))
+        if problem:
+            raise ConfigError(f'{defining_file(cfg, "optimizer")}: '
+                              f'{key}.type: {problem}')
+        if is_schedule_free(opt.get('type')):
+            fighting = _lr_schedulers(cfg)
+            if fighting:
+                where, sched = fighting[0]
+                raise ConfigError(
+                    f'{defining_file(cfg, "param_scheduler")}: {key}.type '
+                    f'= {opt["type"]!r} is schedule-free, but {where} '
+                    f'({sched.get("type")}) also changes the learning rate, '
+                    'which fights its averaging. Remove the schedule '
+                    '(param_scheduler = None); for a warm-up give the '
+                    'optimizer warmup_steps=N.')
+
+
+def _check_batch_augments(cfg) -> None:
+    from .. import registry as reg
+    model = cfg.get('model')
+    pre = model.get('data_preprocessor') if isinstance(model, dict) else None
+    augs = pre.get('batch_augments') if isinstance(pre, dict) else None
+    if not augs:
+        return
+    key = 'model.data_preprocessor.batch_augments'
+    where = defining_file(cfg, 'batch_augments')
+    if not isinstance(augs, (list, tuple)):
+        raise ConfigError(f'{where}: {key} must be a list of dicts such as '
+                          "dict(type='MixUp', prob=0.1), got "
+                          f'{type(augs).__name__}')
+    total = 0.0
+    for i, aug in enumerate(augs):
+        if not isinstance(aug, dict) or 'type' not in aug:
+            raise ConfigError(f'{where}: {key}[{i}] must be a dict with a '
+                              f'type, got {aug!r}')
+        _check_args(cfg, f'{key}[{i}]', aug, reg.BATCH_AUGMENTS)
+        cls = _lookup(reg.BATCH_AUGMENTS, aug['type'])
+        prob = aug.get('prob', _default(cls, 'prob') if cls else None)
+        if isinstance(prob, bool) or not isinstance(prob, (int, float)) or \
+                not 0.0 <= prob <= 1.0:
+            raise ConfigError(f'{where}: {key}[{i}].prob = {prob!r} '
+                              f'({aug["type"]}) is outside [0, 1]')
+        total += prob
+    if total > 1.0 + 1e-9:
+        raise ConfigError(f'{where}: {key}: the probabilities add up to '
+                          f'{total:g} > 1; at most one augmentation is drawn '
+                          'per batch, so they must add up to 1 or less')
+
+
 def check_config(cfg) -> None:
     """Every load-time check except the schedule's (see module doc)."""
     _check_quoted_base(cfg)
     _check_values(cfg)
+    _check_optimizers(cfg)
+    _check_batch_augments(cfg)
     _check_constructor_args(cfg)
     _check_scales(cfg)
     _check_degradation(cfg)

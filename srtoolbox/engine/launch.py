@@ -196,6 +196,8 @@ def prepare_train_config(cfg: Config, config_path: Optional[str] = None,
     if cfg.get('optim_wrapper'):
         from .optim_wrapper import use_foreach_optimizers
         use_foreach_optimizers(cfg.optim_wrapper)
+    from .schedule_free_hook import add_schedule_free_hook
+    add_schedule_free_hook(cfg)  # eval weights for val, checkpoints, EMA
     if compile is not None:
         cfg.compile = compile
     _pin_memory_for_gpus(cfg)

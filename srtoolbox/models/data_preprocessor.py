@@ -33,10 +33,16 @@ class SRDataPreprocessor(BaseDataPreprocessor):
             whose data workers then skip the resize. Default: None.
         non_blocking (bool): copy batches to a GPU without waiting (from
             pinned memory: ``train_dataloader.pin_memory``). Default: True.
+        batch_augments (list[dict] | None): MixUp, CutMix, ResizeMix,
+            CutBlur of training batches, each with its ``prob``
+            (:mod:`.batch_augments`); None (default): none.
+        batch_augments_debug (str | None): a folder where the first few
+            augmented batches are written as images.
     """
 
     def __init__(self, gt_range=(0.0, 1.0), channels_last=None,
-                 lq_from_gt=None, non_blocking=True):
+                 lq_from_gt=None, non_blocking=True, batch_augments=None,
+                 batch_augments_debug=None):
         super().__init__(non_blocking=non_blocking)
         low, high = (float(v) for v in gt_range)
         if not high > low:
@@ -50,6 +56,11 @@ class SRDataPreprocessor(BaseDataPreprocessor):
         self.gt_range = (low, high)
         self.channels_last = channels_last
         self.lq_from_gt = lq_from_gt
+        self.batch_augments = None
+        if batch_augments:
+            from .batch_augments import MixtureOfAugments
+            self.batch_augments = MixtureOfAugments(
+                batch_augments, debug_dir=batch_augments_debug)
 
     def gt_to_range(self, gt):
         """[0, 1] -> ``gt_range``."""
@@ -113,15 +124,17 @@ class SRDataPreprocessor(BaseDataPreprocessor):
             gt = samples['gt']
             inputs = self.make_lq(torch.stack(gt) if isinstance(
                 gt, (list, tuple)) else gt)
-        if self.channels_last and inputs.dim() == 4:
-            inputs = inputs.contiguous(memory_format=torch.channels_last)
-        data['inputs'] = inputs
         if has_gt:
             samples = dict(samples)
             gt = samples['gt']
             if isinstance(gt, (list, tuple)):
                 gt = torch.stack(gt)
+            if training and self.batch_augments is not None:
+                inputs, gt = self.batch_augments(inputs, gt)
             samples['gt_unit'] = gt
             samples['gt'] = self.gt_to_range(gt)
             data['data_samples'] = samples
+        if self.channels_last and inputs.dim() == 4:
+            inputs = inputs.contiguous(memory_format=torch.channels_last)
+        data['inputs'] = inputs
         return data
