@@ -8,8 +8,8 @@ _base_ = ['../default_runtime.py']
 model = dict(
     type='SRModel',
     pixel_loss=dict(type='CharbonnierLoss'),
-    # branch recipe1's MS-SSIM + L1 or focal frequency loss can take this
-    # slot once merged, e.g. ffl=dict(type='FocalFrequencyLoss', ...)
+    # MS-SSIM + L1 or the focal frequency loss can take this slot, e.g.
+    # ffl=dict(type='FocalFrequencyLoss', loss_weight=1.0) (not raced here)
     losses=dict(fft=dict(type='FFTLoss', loss_weight=0.05, norm='ortho')),
     channels_last=True,
     data_preprocessor=dict(
