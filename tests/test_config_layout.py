@@ -149,12 +149,8 @@ def shared_blocks(path_a, path_b, size=MIN_BLOCK):
 FAMILY = family_configs()
 IDS = [osp.relpath(p, REPO) for p in FAMILY]
 VARIANTS = [p for p in FAMILY if not is_main(p) and p.endswith('.py')]
-# families the `model` branch rewrites as main + variants (issue #25);
-# remove each from here when that branch is merged
-PENDING = ('srgan', 'esrgan', 'realesrgan', 'hat', 'span')
-PY = [p for p in FAMILY if p.endswith('.py')
-      and osp.basename(osp.dirname(p)) not in PENDING] + sorted(
-          glob.glob(osp.join(BASE, '**', '*.py'), recursive=True))
+PY = [p for p in FAMILY if p.endswith('.py')] + sorted(
+    glob.glob(osp.join(BASE, '**', '*.py'), recursive=True))
 
 
 def test_there_are_family_configs_and_variants():

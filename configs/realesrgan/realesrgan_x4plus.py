@@ -9,7 +9,7 @@
 # for both at a constant rate (the release's one milestone, 400k, is its
 # last iteration: it changes nothing), 400k iterations, EMA 0.999.
 #   tools/dist_train.sh configs/realesrgan/realesrgan_x4plus.py 4
-_base_ = ['../_base_/default_runtime.py',
+_base_ = ['../_base_/gan_runtime.py',
           '../_base_/datasets/set5_set14_x4_val.py',
           '../_base_/datasets/df2k_ost_realesrgan_x4.py']
 
@@ -46,26 +46,16 @@ model = dict(
     pretrained_generator=pretrained_generator,
     data_preprocessor=dict(type='SRDataPreprocessor', gt_range=[0.0, 1.0]))
 
+# Adam 1e-4 for both networks (../_base_/gan_runtime.py) with the release's
+# beta2 0.99 and no weight decay
 optim_wrapper = dict(
-    constructor='MultiOptimWrapperConstructor',
-    generator=dict(type='OptimWrapper',
-                   optimizer=dict(type='Adam', lr=1e-4, betas=[0.9, 0.99],
-                                  weight_decay=0)),
-    discriminator=dict(type='OptimWrapper',
-                       optimizer=dict(type='Adam', lr=1e-4,
-                                      betas=[0.9, 0.99], weight_decay=0)))
+    generator=dict(optimizer=dict(betas=[0.9, 0.99], weight_decay=0)),
+    discriminator=dict(optimizer=dict(betas=[0.9, 0.99], weight_decay=0)))
 param_scheduler = []  # constant learning rate
 train_cfg = dict(max_iters=400000, val_interval=5000)
-model_wrapper_cfg = dict(type='SRDistributedDataParallel',
-                         broadcast_buffers=False)
-
-# best checkpoint by a perceptual metric, lower is better (PSNR ranks a
-# GAN's sharpest checkpoints last): LPIPS where its weights are present,
-# else NIQE; the log says which
+# best checkpoint by LPIPS (else NIQE): ../_base_/gan_runtime.py
 val_evaluator = _base_.val_evaluator + [
     dict(type='PerceptualBest', crop_border=4)]
-default_hooks = dict(checkpoint=dict(interval=5000, save_best='perceptual',
-                                     rule='less'))
 
 data_preparation = _base_.data_preparation + (
     '\nThe RealESRNet to start from: train configs/realesrgan/'

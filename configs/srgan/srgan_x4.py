@@ -2,7 +2,7 @@
 # Using a Generative Adversarial Network", CVPR 2017, Sec. 2-3): the paper's
 # recipe on ImageNet, initialised from the MSE-trained SRResNet.
 #   python tools/train.py configs/srgan/srgan_x4.py
-_base_ = ['../_base_/default_runtime.py',
+_base_ = ['../_base_/gan_runtime.py',
           '../_base_/datasets/imagenet_lmdb_x4.py']
 
 # The SRResNet (MSE) the generator starts from: a checkpoint file, or a work
@@ -32,31 +32,16 @@ model = dict(
     data_preprocessor=dict(type='SRDataPreprocessor',
                            gt_range=(-1.0, 1.0)))
 
-# Adam with beta1 = 0.9 for both networks; 1e5 iterations at 1e-4, then 1e5
-# at 1e-5. --amp switches both wrappers to autocast.
-optim_wrapper = dict(
-    constructor='MultiOptimWrapperConstructor',
-    generator=dict(type='OptimWrapper',
-                   optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999))),
-    discriminator=dict(type='OptimWrapper',
-                       optimizer=dict(type='Adam', lr=1e-4,
-                                      betas=(0.9, 0.999))))
+# Adam with beta1 = 0.9 for both networks (../_base_/gan_runtime.py); 1e5
+# iterations at 1e-4, then 1e5 at 1e-5.
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=False, milestones=[100000], gamma=0.1)
 ]
 train_cfg = dict(max_iters=200000, val_interval=5000)
 
-# best checkpoint by a perceptual metric, lower is better (PSNR ranks a
-# GAN's sharpest checkpoints last): LPIPS where its weights are present,
-# else NIQE; the log says which
+# best checkpoint by LPIPS (else NIQE): ../_base_/gan_runtime.py
 val_evaluator = _base_.val_evaluator + [
     dict(type='PerceptualBest', crop_border=4)]
-default_hooks = dict(checkpoint=dict(save_best='perceptual', rule='less'))
-
-# one DDP per network; BatchNorm running statistics stay per process (see
-# srtoolbox/models/gan_model.py)
-model_wrapper_cfg = dict(type='SRDistributedDataParallel',
-                         broadcast_buffers=False)
 
 data_preparation = _base_.data_preparation + (
     '\nThe SRResNet to start from: train it first (work_dirs/srresnet_x4) or '
