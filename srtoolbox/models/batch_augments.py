@@ -93,14 +93,15 @@ class MixUp(BatchAugment):
     ``lam * a + (1 - lam) * b`` on LR and HR alike, ``lam`` uniform in
     [alpha_min, alpha_max] (neosr: 0.4, 0.6)."""
 
-    def __init__(self, prob=0.1, alpha_min=0.4, alpha_max=0.6):
+    def __init__(self, prob: float = 0.1, alpha_min: float = 0.4,
+                 alpha_max: float = 0.6):
         super().__init__(prob)
         if not 0.0 <= alpha_min <= alpha_max <= 1.0:
             raise ValueError(f'MixUp: need 0 <= alpha_min <= alpha_max <= 1, '
                              f'got {alpha_min}, {alpha_max}')
         self.alpha_min, self.alpha_max = alpha_min, alpha_max
 
-    def __call__(self, lr, hr):
+    def __call__(self, lr: torch.Tensor, hr: torch.Tensor) -> Pair:
         lam = _uniform(self.alpha_min, self.alpha_max)
         perm = torch.randperm(lr.shape[0]).to(lr.device)
         return (lam * lr + (1 - lam) * lr[perm],
@@ -113,13 +114,13 @@ class CutMix(BatchAugment):
     side is ``sqrt(1 - lam)`` of the image's, ``lam`` uniform in
     [0, alpha] (neosr: alpha 0.9)."""
 
-    def __init__(self, prob=0.1, alpha=0.9):
+    def __init__(self, prob: float = 0.1, alpha: float = 0.9):
         super().__init__(prob)
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f'CutMix: alpha = {alpha} is outside [0, 1]')
         self.alpha = alpha
 
-    def __call__(self, lr, hr):
+    def __call__(self, lr: torch.Tensor, hr: torch.Tensor) -> Pair:
         s = _scale_of(lr, hr)
         ratio = (1.0 - _uniform(0.0, self.alpha)) ** 0.5
         t, b, le, r = _box(lr.shape[-2], lr.shape[-1], ratio)
@@ -137,7 +138,8 @@ class ResizeMix(BatchAugment):
     side ``tau`` of the image's, ``tau`` uniform in ``scope`` (neosr:
     (0.5, 0.9)); bicubic, antialiased, on LR and HR alike."""
 
-    def __init__(self, prob=0.1, scope: Sequence[float] = (0.5, 0.9)):
+    def __init__(self, prob: float = 0.1,
+                 scope: Sequence[float] = (0.5, 0.9)):
         super().__init__(prob)
         low, high = (float(v) for v in scope)
         if not 0.0 < low <= high <= 1.0:
@@ -145,7 +147,7 @@ class ResizeMix(BatchAugment):
                              '(low, high) with 0 < low <= high <= 1')
         self.scope = (low, high)
 
-    def __call__(self, lr, hr):
+    def __call__(self, lr: torch.Tensor, hr: torch.Tensor) -> Pair:
         s = _scale_of(lr, hr)
         t, b, le, r = _box(lr.shape[-2], lr.shape[-1], _uniform(*self.scope))
         if b <= t or r <= le:
@@ -166,13 +168,13 @@ class CutBlur(BatchAugment):
     time each (Yoo et al. CVPR 2020); the box side is uniform in
     [0.2, alpha] of the image's (neosr: alpha 0.7). HR stays the target."""
 
-    def __init__(self, prob=0.1, alpha=0.7):
+    def __init__(self, prob: float = 0.1, alpha: float = 0.7):
         super().__init__(prob)
         if not 0.2 <= alpha <= 1.0:
             raise ValueError(f'CutBlur: alpha = {alpha} is outside [0.2, 1]')
         self.alpha = alpha
 
-    def __call__(self, lr, hr):
+    def __call__(self, lr: torch.Tensor, hr: torch.Tensor) -> Pair:
         s = _scale_of(lr, hr)
         t, b, le, r = (v * s for v in _box(
             lr.shape[-2], lr.shape[-1], _uniform(0.2, self.alpha)))

@@ -1,6 +1,7 @@
 """Building blocks shared by several networks."""
 import math
-from typing import Tuple
+from typing import (Any, Callable, List, Optional, Sequence, Tuple, Union,
+                    cast)
 
 import torch
 from torch import nn
@@ -16,14 +17,15 @@ DIV2K_RGB_MEAN = (0.4488, 0.4371, 0.4040)
 
 
 @torch.no_grad()
-def default_init_weights(module_list, scale=1.0, bias_fill=0.0):
+def default_init_weights(module_list: Union[nn.Module, Sequence[nn.Module]],
+                         scale: float = 1.0, bias_fill: float = 0.0) -> None:
     """Kaiming-normal init for conv/linear layers, scaled by ``scale``.
 
     Residual networks without BN train better when the last layers of each
     block start small (``scale`` = 0.1), as in EDSR/ESRGAN/MSRResNet.
     """
     if not isinstance(module_list, (list, tuple)):
-        module_list = [module_list]
+        module_list = [cast(nn.Module, module_list)]
     for module in module_list:
         for m in module.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):
@@ -37,7 +39,8 @@ def default_init_weights(module_list, scale=1.0, bias_fill=0.0):
                     m.bias.fill_(bias_fill)
 
 
-def make_layer(block, num_blocks, **kwargs):
+def make_layer(block: Callable[..., nn.Module], num_blocks: int,
+               **kwargs: Any) -> nn.Sequential:
     """``nn.Sequential`` of ``num_blocks`` instances of ``block(**kwargs)``."""
     return nn.Sequential(*[block(**kwargs) for _ in range(num_blocks)])
 
@@ -48,7 +51,8 @@ class ResidualBlockNoBN(nn.Module):
     Parameter names (``conv1``, ``conv2``) follow BasicSR.
     """
 
-    def __init__(self, num_feat=64, res_scale=1.0, pytorch_init=False):
+    def __init__(self, num_feat: int = 64, res_scale: float = 1.0,
+                 pytorch_init: bool = False):
         super().__init__()
         self.res_scale = res_scale
         self.conv1 = nn.Conv2d(num_feat, num_feat, 3, 1, 1, bias=True)
@@ -57,18 +61,18 @@ class ResidualBlockNoBN(nn.Module):
         if not pytorch_init:
             default_init_weights([self.conv1, self.conv2], 0.1)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.conv2(self.relu(self.conv1(x))) * self.res_scale
 
 
-def check_scale(name, upscale, supported):
+def check_scale(name: str, upscale: int, supported: Sequence[int]) -> None:
     """Raise a clear ``ValueError`` when ``upscale`` is not supported."""
     if upscale not in supported:
         raise ValueError(
             f'{name} supports upscale in {sorted(supported)}, got {upscale!r}')
 
 
-def num_pixel_shuffle_stages(upscale):
+def num_pixel_shuffle_stages(upscale: int) -> Tuple[int, int]:
     """(factor, count) of sub-pixel stages for ``upscale``: x4 = two x2."""
     if upscale & (upscale - 1) == 0:
         return 2, int(math.log2(upscale))
@@ -91,9 +95,9 @@ class Upsample(nn.Sequential):
     Input ``(N, num_feat, H, W)``; output ``(N, num_feat, s*H, s*W)``.
     """
 
-    def __init__(self, upscale, num_feat):
+    def __init__(self, upscale: int, num_feat: int):
         factor, stages = num_pixel_shuffle_stages(upscale)
-        layers = []
+        layers: List[nn.Module] = []
         for _ in range(stages):
             layers.append(nn.Conv2d(num_feat, factor * factor * num_feat, 3,
                                     1, 1))
@@ -119,8 +123,12 @@ class MeanShift(nn.Module):
         persistent (bool): store the buffers in the state dict.
     """
 
-    def __init__(self, rgb_mean, img_range=255., sign=-1, rgb_std=None,
-                 persistent=False):
+    weight: torch.Tensor  # buffers (see register_buffer below)
+    bias: torch.Tensor
+
+    def __init__(self, rgb_mean: Sequence[float], img_range: float = 255.,
+                 sign: int = -1, rgb_std: Optional[Sequence[float]] = None,
+                 persistent: bool = False):
         super().__init__()
         mean = torch.tensor(rgb_mean, dtype=torch.float32)
         std = (torch.ones_like(mean) if rgb_std is None else
@@ -132,7 +140,7 @@ class MeanShift(nn.Module):
         self.register_buffer('bias', sign * img_range * mean / std,
                              persistent=persistent)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.conv2d(x, self.weight, self.bias)
 
 
@@ -152,8 +160,9 @@ class MeanShiftResidualSR(nn.Module):
     # must be in [0, 1] too (checked by the training wrappers)
     output_range = (0.0, 1.0)
 
-    def __init__(self, *, in_channels, out_channels, num_feat, upscale,
-                 img_range, rgb_mean):
+    def __init__(self, *, in_channels: int, out_channels: int, num_feat: int,
+                 upscale: int, img_range: float,
+                 rgb_mean: Sequence[float]):
         super().__init__()
         name = type(self).__name__
         check_scale(name, upscale, self.SUPPORTED_SCALES)
@@ -167,12 +176,12 @@ class MeanShiftResidualSR(nn.Module):
         self.sub_mean = MeanShift(rgb_mean, img_range, -1)
         self.add_mean = MeanShift(rgb_mean, img_range, 1)
         self.conv_first = nn.Conv2d(in_channels, num_feat, 3, 1, 1)
-        self.body = nn.Identity()
+        self.body: nn.Module = nn.Identity()
         self.conv_after_body = nn.Conv2d(num_feat, num_feat, 3, 1, 1)
         self.upsample = Upsample(upscale, num_feat)
         self.conv_last = nn.Conv2d(num_feat, out_channels, 3, 1, 1)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         feat = self.conv_first(self.sub_mean(x * self.img_range))
         feat = feat + self.conv_after_body(self.body(feat))
         out = self.conv_last(self.upsample(feat))

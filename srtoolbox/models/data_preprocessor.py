@@ -1,4 +1,6 @@
 """Moves a batch to the model's device and maps HR to the training range."""
+from typing import Any, Dict, List, Optional, Sequence, cast
+
 import torch
 from mmengine.structures import BaseDataElement
 from mmengine.model import BaseDataPreprocessor
@@ -40,9 +42,11 @@ class SRDataPreprocessor(BaseDataPreprocessor):
             augmented batches are written as images.
     """
 
-    def __init__(self, gt_range=(0.0, 1.0), channels_last=None,
-                 lq_from_gt=None, non_blocking=True, batch_augments=None,
-                 batch_augments_debug=None):
+    def __init__(self, gt_range: Sequence[float] = (0.0, 1.0),
+                 channels_last: Optional[bool] = None,
+                 lq_from_gt: Optional[int] = None, non_blocking: bool = True,
+                 batch_augments: Optional[List[dict]] = None,
+                 batch_augments_debug: Optional[str] = None):
         super().__init__(non_blocking=non_blocking)
         low, high = (float(v) for v in gt_range)
         if not high > low:
@@ -62,19 +66,19 @@ class SRDataPreprocessor(BaseDataPreprocessor):
             self.batch_augments = MixtureOfAugments(
                 batch_augments, debug_dir=batch_augments_debug)
 
-    def gt_to_range(self, gt):
+    def gt_to_range(self, gt: torch.Tensor) -> torch.Tensor:
         """[0, 1] -> ``gt_range``."""
         low, high = self.gt_range
         if (low, high) == (0.0, 1.0):  # x * 1 + 0 is x: two kernels saved
             return gt
         return gt * (high - low) + low
 
-    def cast_data(self, data):
+    def cast_data(self, data: Any) -> Any:
         """The batch on the model's device: mmengine's ``cast_data`` with a
         short path for the usual batch (a dict of tensors and a dict of
         tensors and lists of names), which it walks element by element."""
         if isinstance(data, dict) and not isinstance(data, BaseDataElement):
-            out = {}
+            out: Dict[str, Any] = {}
             for key, value in data.items():
                 if isinstance(value, torch.Tensor):
                     out[key] = value.to(self.device,
@@ -93,27 +97,28 @@ class SRDataPreprocessor(BaseDataPreprocessor):
             return out
         return super().cast_data(data)
 
-    def make_lq(self, gt):
+    def make_lq(self, gt: torch.Tensor) -> torch.Tensor:
         """The LR batch from the HR one in [0, 1] (``lq_from_gt``)."""
         from ..utils.imresize_torch import imresize_torch
-        scale = self.lq_from_gt
+        scale = cast(int, self.lq_from_gt)  # set when this is called
         h, w = gt.shape[-2:]
         if h % scale or w % scale:
             raise ValueError(f'model.data_preprocessor.lq_from_gt={scale}: '
                              f'HR batch {w}x{h} is not a multiple of it')
         return imresize_torch(gt, 1.0 / scale, quantize=True)
 
-    def output_to_unit(self, out):
+    def output_to_unit(self, out: torch.Tensor) -> torch.Tensor:
         """``gt_range`` -> [0, 1] (not clamped)."""
         low, high = self.gt_range
         return (out - low) / (high - low)
 
-    def forward(self, data, training=False):
+    def forward(self, data: Dict[str, Any],
+                training: bool = False) -> Dict[str, Any]:
         data = self.cast_data(data)
         inputs = data['inputs']
         if isinstance(inputs, (list, tuple)):
             inputs = torch.stack(inputs)
-        samples = data.get('data_samples')
+        samples: Any = data.get('data_samples')
         has_gt = isinstance(samples, dict) and 'gt' in samples
         if inputs.numel() == 0:  # the pipeline left the LR to the device
             if not (self.lq_from_gt and has_gt):

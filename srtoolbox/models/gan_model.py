@@ -66,11 +66,12 @@ setting and checks that the ranks' weights stay identical.
 import logging
 import os
 import os.path as osp
-from typing import ClassVar, Type
+from typing import Any, ClassVar, Dict, Optional, Type, Union
 
 import torch
 from mmengine.logging import print_log
-from mmengine.optim import OptimWrapperDict
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from torch import nn
 
 from ..registry import DISCRIMINATORS, LOSSES, MODELS
 from ..utils.module_utils import unwrap_model
@@ -148,12 +149,20 @@ class SRGAN(SRModel):
     DEFAULT_FORMULATION: ClassVar[Type[AdversarialFormulation]] = \
         StandardGANLoss
 
-    def __init__(self, generator, discriminator, gan_loss, pixel_loss=None,
-                 perceptual_loss=None, disc_steps=1, disc_init_steps=0,
-                 pretrained_generator=None, fallback_to_mse_without_vgg=False,
-                 data_preprocessor=None, ema_decay=None,
-                 channels_last='auto', nonfinite_loss='raise', init_cfg=None,
-                 losses=None, max_consecutive_skips=100, update_order=None):
+    def __init__(self, generator: dict, discriminator: dict, gan_loss: dict,
+                 pixel_loss: Optional[dict] = None,
+                 perceptual_loss: Optional[dict] = None,
+                 disc_steps: int = 1, disc_init_steps: int = 0,
+                 pretrained_generator: Union[str, dict, None] = None,
+                 fallback_to_mse_without_vgg: bool = False,
+                 data_preprocessor: Optional[dict] = None,
+                 ema_decay: Optional[float] = None,
+                 channels_last: Union[bool, str] = 'auto',
+                 nonfinite_loss: str = 'raise',
+                 init_cfg: Optional[dict] = None,
+                 losses: Optional[Dict[str, dict]] = None,
+                 max_consecutive_skips: Optional[int] = 100,
+                 update_order: Optional[str] = None):
         if not isinstance(disc_steps, int) or disc_steps < 1:
             raise ValueError(f'disc_steps must be an integer >= 1, got '
                              f'{disc_steps!r}')
@@ -214,7 +223,7 @@ class SRGAN(SRModel):
         return pop_target(cfg, key, cls.TARGETS)
 
     # ---------------------------------------------------------- schedule
-    def is_generator_iter(self, it):
+    def is_generator_iter(self, it: int) -> bool:
         """Whether iteration ``it`` (0-based) also updates the generator.
 
         The first ``disc_init_steps`` iterations train D alone; after that,
@@ -226,7 +235,9 @@ class SRGAN(SRModel):
         return (it - self.disc_init_steps + 1) % self.disc_steps == 0
 
     # -------------------------------------------------------------- step
-    def forward(self, inputs, data_samples=None, mode='tensor'):
+    def forward(self, inputs: torch.Tensor,
+                data_samples: Optional[Dict[str, Any]] = None,
+                mode: str = 'tensor') -> Any:
         if mode == 'loss':
             raise NotImplementedError(
                 f'{type(self).__name__} trains through train_step (two '
@@ -234,7 +245,8 @@ class SRGAN(SRModel):
                 "type='SRDistributedDataParallel'), one DDP per network")
         return super().forward(inputs, data_samples, mode)
 
-    def train_step(self, data, optim_wrapper):
+    def train_step(self, data: Dict[str, Any],
+                   optim_wrapper: OptimWrapperDict) -> Dict[str, float]:
         """One iteration; see the module docstring.
 
         Args:
@@ -274,7 +286,8 @@ class SRGAN(SRModel):
             log_vars.update(self.generator_step(fake, targets, g_wrapper))
         return log_vars
 
-    def discriminator_step(self, real, fake, optim_wrapper):
+    def discriminator_step(self, real: torch.Tensor, fake: torch.Tensor,
+                           optim_wrapper: OptimWrapper) -> Dict[str, float]:
         """Update D on ``real`` and ``fake`` (detached), in ``gt_range``:
         the formulation's two terms, each forward followed by its backward;
         one update through ``optim_wrapper.update_params``."""
@@ -301,12 +314,14 @@ class SRGAN(SRModel):
             optim_wrapper.zero_grad()
         return log_vars
 
-    def adversarial_loss(self, disc, fake, real):
+    def adversarial_loss(self, disc: nn.Module, fake: torch.Tensor,
+                         real: torch.Tensor) -> torch.Tensor:
         """The generator's adversarial term (the formulation's), with
         ``disc`` frozen; SRGAN: -log D(G(z)) times ``loss_weight``."""
         return self.gan_loss.generator_loss(disc, fake, real)
 
-    def generator_step(self, fake, targets, optim_wrapper):
+    def generator_step(self, fake: torch.Tensor, targets: Dict[str, Any],
+                       optim_wrapper: OptimWrapper) -> Dict[str, float]:
         """Content + adversarial losses for ``fake = G(lq)``, each against
         its target; one G update and the EMA."""
         disc = unwrap_model(self.discriminator)  # no DDP: D gets no gradients

@@ -1,5 +1,7 @@
 """Loss configs of the training wrappers: one loss (``model.pixel_loss``),
 named losses (``model.losses``) and the target each one names."""
+from typing import Any, Dict, Optional, Sequence, Tuple, cast
+
 from torch import nn
 
 from ..registry import LOSSES
@@ -7,7 +9,8 @@ from ..registry import LOSSES
 __all__ = ['pop_target', 'build_pixel_loss', 'build_named_losses']
 
 
-def pop_target(cfg, key, targets):
+def pop_target(cfg: Any, key: str,
+               targets: Sequence[str]) -> Tuple[Any, Optional[str]]:
     """``(cfg without 'target', target)``; the target must be one of
     ``targets`` (the batches the model makes, e.g. ``gt``, ``gt_usm``)."""
     if not isinstance(cfg, dict) or 'target' not in cfg:
@@ -20,7 +23,8 @@ def pop_target(cfg, key, targets):
     return cfg, target
 
 
-def build_pixel_loss(cfg, key='model.pixel_loss'):
+def build_pixel_loss(cfg: Optional[Dict[str, Any]],
+                     key: str = 'model.pixel_loss') -> Optional[nn.Module]:
     """The loss of one config dict, None for None; a list is refused."""
     if cfg is None:
         return None
@@ -34,7 +38,8 @@ def build_pixel_loss(cfg, key='model.pixel_loss'):
     return LOSSES.build(cfg)
 
 
-def build_named_losses(cfgs, reserved=()):
+def build_named_losses(cfgs: Optional[Dict[str, Any]],
+                       reserved: Sequence[str] = ()) -> nn.ModuleDict:
     """``nn.ModuleDict`` of ``name -> loss`` from ``model.losses``.
 
     Names become log keys (``loss_<name>``): identifiers, not one of
@@ -63,5 +68,7 @@ def build_named_losses(cfgs, reserved=()):
         if hasattr(nn.ModuleDict, name):
             raise ValueError(f'model.losses: {name!r} is reserved by torch '
                              '(nn.ModuleDict); choose another name')
-        losses[name] = build_pixel_loss(cfg, f'model.losses.{name}')
+        # a config with a type, so a loss (not None)
+        losses[name] = cast(nn.Module, build_pixel_loss(
+            cfg, f'model.losses.{name}'))
     return losses

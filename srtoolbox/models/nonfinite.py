@@ -13,10 +13,12 @@ part of the resumable training state (:meth:`nonfinite_state`).
 """
 import math
 import os.path as osp
+from typing import Any, Dict, Mapping, cast
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.logging import MessageHub
+from torch import nn
 
 __all__ = ['NonFiniteLossError', 'NonFiniteLossPolicy', 'checkpoint_advice',
            'count_over_ranks', 'is_distributed']
@@ -26,13 +28,13 @@ class NonFiniteLossError(FloatingPointError):
     """A loss became NaN or Inf."""
 
 
-def is_distributed():
+def is_distributed() -> bool:
     """Whether this process is one of several of a DDP run."""
     return torch_dist.is_available() and torch_dist.is_initialized() and \
         torch_dist.get_world_size() > 1
 
 
-def count_over_ranks(flag, model):
+def count_over_ranks(flag: torch.Tensor, model: nn.Module) -> int:
     """``flag`` (0-dim, 0 or 1) summed over the processes of a DDP run."""
     if is_distributed():
         param = next(model.parameters(), None)
@@ -56,7 +58,7 @@ def _nonfinite_names(log_vars):
     return ', '.join(bad)
 
 
-def checkpoint_advice(bad_iter):
+def checkpoint_advice(bad_iter: int) -> str:
     """Which kept checkpoints predate the non-finite loss of 0-based
     iteration ``bad_iter`` (weights after ``bad_iter`` updates gave it), from
     the list the checkpoint hook keeps in the message hub; '' without one.
@@ -103,7 +105,7 @@ class NonFiniteLossPolicy:
         self.nonfinite_since = None
         self._skipped_iters = set()
 
-    def nonfinite_state(self):
+    def nonfinite_state(self) -> Dict[str, torch.Tensor]:
         """The counters as tensors (for the checkpoint); {} when they are
         at their start values (nothing non-finite since the last check)."""
         if self.nonfinite_since is None and not self._skipped_iters:
@@ -113,7 +115,7 @@ class NonFiniteLossPolicy:
                 'skipped_iters': torch.tensor(sorted(self._skipped_iters),
                                               dtype=torch.int64)}
 
-    def load_nonfinite_state(self, state):
+    def load_nonfinite_state(self, state: Mapping[str, Any]) -> None:
         """Restore :meth:`nonfinite_state` ({}: the start values)."""
         since = int(state.get('nonfinite_since', -1))
         self.nonfinite_since = None if since < 0 else since
@@ -124,7 +126,7 @@ class NonFiniteLossPolicy:
         it = MessageHub.get_current_instance().get_info('iter')
         return getattr(self, '_local_iter', 0) if it is None else it
 
-    def check_finite(self, log_vars):
+    def check_finite(self, log_vars: Mapping[str, Any]) -> bool:
         """True when every logged loss is finite on every process; else
         False (``'skip'``) or :class:`NonFiniteLossError`. One host
         synchronisation (none for CPU floats on one process)."""
@@ -143,7 +145,7 @@ class NonFiniteLossPolicy:
                 values = torch.cat(device_values)
                 bad = bad.to(values.device) + \
                     (~torch.isfinite(values).all()).float()
-            bad_ranks = count_over_ranks(bad, self)
+            bad_ranks = count_over_ranks(bad, cast(nn.Module, self))  # a model
         else:  # CPU scalars, one process: no tensor work at all
             bad_ranks = 0 if host_ok else 1
         if bad_ranks == 0:

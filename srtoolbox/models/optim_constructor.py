@@ -1,6 +1,7 @@
 """One optimizer wrapper per named sub-network (GANs): the constructor
 mmengine 0.10 needs to build an ``OptimWrapperDict`` from a config."""
 import copy
+from typing import Any, Mapping, Optional
 
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS
@@ -32,7 +33,8 @@ class MultiOptimWrapperConstructor:
     every wrapper.
     """
 
-    def __init__(self, optim_wrapper_cfg, paramwise_cfg=None):
+    def __init__(self, optim_wrapper_cfg: Mapping[str, Any],
+                 paramwise_cfg: Optional[dict] = None):
         if paramwise_cfg is not None:
             raise ValueError('MultiOptimWrapperConstructor: put paramwise_cfg '
                              'inside each network\'s wrapper config')
@@ -41,7 +43,7 @@ class MultiOptimWrapperConstructor:
                              'configured')
         self.optim_wrapper_cfg = copy.deepcopy(dict(optim_wrapper_cfg))
 
-    def __call__(self, model):
+    def __call__(self, model: nn.Module) -> OptimWrapperDict:
         model = unwrap_model(model)
         wrappers = {}
         for name, cfg in self.optim_wrapper_cfg.items():

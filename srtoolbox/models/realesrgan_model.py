@@ -20,7 +20,7 @@ choices, ``model.losses.<name>.target`` any other). Then RealESRNet takes
 discriminator: the released order). Validation and prediction are
 :class:`SRModel`'s (EMA generator).
 """
-from typing import ClassVar, Tuple
+from typing import Any, ClassVar, Optional, Tuple
 
 import torch
 
@@ -120,8 +120,9 @@ class RealESRNet(_SynthesisMixin, SRModel):
         init_cfg, losses, max_consecutive_skips: as :class:`SRModel`.
     """
 
-    def __init__(self, generator, pixel_loss=None, degradation=None,
-                 queue_size=180, gt_usm=True, **kwargs):
+    def __init__(self, generator: dict, pixel_loss: Optional[dict] = None,
+                 degradation: Optional[dict] = None, queue_size: int = 180,
+                 gt_usm: bool = True, **kwargs: Any):
         super().__init__(generator, pixel_loss=pixel_loss or dict(
             type='L1Loss'), **kwargs)
         self._init_synthesis(degradation, queue_size, pix=gt_usm)
@@ -147,9 +148,11 @@ class RealESRGAN(_SynthesisMixin, SRGAN):
     """
     DEFAULT_UPDATE_ORDER = 'g_then_d'
 
-    def __init__(self, generator, discriminator, gan_loss, *,
-                 degradation=None, queue_size=180, l1_gt_usm=True,
-                 percep_gt_usm=True, gan_gt_usm=False, **kwargs):
+    def __init__(self, generator: dict, discriminator: dict, gan_loss: dict,
+                 *, degradation: Optional[dict] = None,
+                 queue_size: int = 180, l1_gt_usm: bool = True,
+                 percep_gt_usm: bool = True, gan_gt_usm: bool = False,
+                 **kwargs: Any):
         super().__init__(generator, discriminator, gan_loss, **kwargs)
         self._init_synthesis(degradation, queue_size, pix=l1_gt_usm,
                              perceptual=percep_gt_usm, gan=gan_gt_usm)

@@ -9,11 +9,15 @@ policy is :mod:`.nonfinite`.
 """
 import copy
 import math
-from typing import ClassVar, Tuple
+from typing import (Any, ClassVar, Dict, List, Mapping, Optional, Tuple,
+                    Union, cast)
 
+import numpy as np
 import torch
 from mmengine.logging import print_log
 from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper
+from torch import nn
 
 from ..registry import GENERATORS, MODELS
 from ..utils.module_utils import unwrap_model
@@ -30,7 +34,9 @@ __all__ = ['SRModel', 'NonFiniteLossError', 'tensor2img', 'build_pixel_loss',
 TRAIN_STATE = 'train_state.'
 
 
-def resolve_channels_last(channels_last, data_preprocessor=None):
+def resolve_channels_last(channels_last: Union[bool, str],
+                          data_preprocessor: Optional[nn.Module] = None
+                          ) -> bool:
     """The model's ``channels_last`` switch as a bool, told to the data
     preprocessor.
 
@@ -56,7 +62,10 @@ def resolve_channels_last(channels_last, data_preprocessor=None):
             'model.channels_last alone (the data preprocessor follows it)')
     if data_preprocessor is not None and hasattr(data_preprocessor,
                                                  'channels_last'):
-        data_preprocessor.channels_last = channels_last
+        # a plain attribute: torch types Module.__setattr__ for tensors and
+        # modules only
+        data_preprocessor.channels_last = \
+            channels_last  # type: ignore[assignment]
     return channels_last
 
 
@@ -65,7 +74,7 @@ def _same_range(a, b):
         math.isclose(float(x), float(y)) for x, y in zip(a, b))
 
 
-def tensor2img(tensor):
+def tensor2img(tensor: torch.Tensor) -> np.ndarray:
     """(3, H, W) float in [0, 1] -> (H, W, 3) uint8 RGB, rounded, clamped."""
     img = tensor.detach().float().clamp_(0, 1).mul_(255.0).round_()
     return img.to(torch.uint8).permute(1, 2, 0).cpu().numpy()
@@ -124,16 +133,21 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
     ``generator_ema.*``), what :mod:`srtoolbox.apis` loads.
     """
 
-    def __init__(self, generator, pixel_loss=None, data_preprocessor=None,
-                 ema_decay=None, channels_last='auto', nonfinite_loss='raise',
-                 init_cfg=None, losses=None, max_consecutive_skips=100,
-                 pretrained_generator=None):
+    def __init__(self, generator: dict, pixel_loss: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 ema_decay: Optional[float] = None,
+                 channels_last: Union[bool, str] = 'auto',
+                 nonfinite_loss: str = 'raise',
+                 init_cfg: Optional[dict] = None,
+                 losses: Optional[Dict[str, dict]] = None,
+                 max_consecutive_skips: Optional[int] = 100,
+                 pretrained_generator: Union[str, dict, None] = None):
         if data_preprocessor is None:
             data_preprocessor = dict(type='SRDataPreprocessor')
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         self.generator = GENERATORS.build(generator)
-        self.loss_targets = {}
+        self.loss_targets: Dict[str, Optional[str]] = {}
         pixel_loss = self._pop_target('pix', pixel_loss, 'model.pixel_loss')
         self.pixel_loss = build_pixel_loss(pixel_loss)
         if isinstance(losses, dict):
@@ -167,16 +181,17 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
         cfg, self.loss_targets[name] = pop_target(cfg, key, self.TARGETS)
         return cfg
 
-    def target(self, name, targets):
+    def target(self, name: str,
+               targets: Mapping[str, torch.Tensor]) -> torch.Tensor:
         """The batch loss ``name`` compares with, from ``targets``."""
         return targets[self.loss_targets.get(name) or 'gt']
 
-    def apply_memory_format(self):
+    def apply_memory_format(self) -> None:
         """Put every network in channels-last format when switched on."""
         if self.channels_last:
             self.to(memory_format=torch.channels_last)
 
-    def check_value_ranges(self):
+    def check_value_ranges(self) -> None:
         """Raise ``ValueError`` naming the config keys whose value ranges
         disagree with ``data_preprocessor.gt_range`` (see the class
         docstring)."""
@@ -205,13 +220,17 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
 
     # ------------------------------------------------------------------ run
     @property
-    def inference_generator(self):
+    def inference_generator(self) -> nn.Module:
         """The network used for validation/test: the EMA copy if any."""
         return getattr(self, 'generator_ema', self.generator)
 
-    def forward(self, inputs, data_samples=None, mode='tensor'):
+    def forward(self, inputs: torch.Tensor,
+                data_samples: Optional[Dict[str, Any]] = None,
+                mode: str = 'tensor') -> Any:
         if mode == 'loss':
-            return self.compute_losses(inputs, data_samples)
+            # mode='loss' comes with the batch's samples
+            return self.compute_losses(inputs,
+                                       cast(Dict[str, Any], data_samples))
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
@@ -219,7 +238,9 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
         raise ValueError(f"mode must be 'loss', 'predict' or 'tensor', got "
                          f'{mode!r}')
 
-    def compute_losses(self, inputs, data_samples):
+    def compute_losses(self, inputs: torch.Tensor,
+                       data_samples: Union[Dict[str, Any], torch.Tensor]
+                       ) -> Dict[str, torch.Tensor]:
         output = self.generator(inputs)
         losses = self.content_losses(output.float(), data_samples)
         if not losses:
@@ -227,7 +248,9 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
                              'with: set model.pixel_loss or model.losses')
         return losses
 
-    def content_losses(self, output, targets):
+    def content_losses(self, output: torch.Tensor,
+                       targets: Union[Dict[str, Any], torch.Tensor]
+                       ) -> Dict[str, torch.Tensor]:
         """``loss_pix`` and every ``loss_<name>`` of ``model.losses``.
 
         Args:
@@ -243,12 +266,15 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
         """
         if torch.is_tensor(targets):
             targets = {'gt': targets}
+        losses: Dict[str, torch.Tensor]
+        ema: List[Optional[torch.Tensor]]
         losses, ema = {}, []
         if self.pixel_loss is not None:
             losses['loss_pix'] = self.pixel_loss(output,
                                                  self.target('pix', targets))
         for name, loss in self.losses.items():
-            args = (output, self.target(name, targets))
+            args: Tuple[Optional[torch.Tensor], ...] = (
+                output, self.target(name, targets))
             if getattr(loss, 'needs_ema_output', False):
                 if not ema:  # once per step, without gradients
                     ema.append(self._ema_output(targets.get('lq')))
@@ -261,7 +287,8 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
         net = getattr(self, 'generator_ema', None)
         return None if net is None or lq is None else net(lq).float()
 
-    def prepare_batch(self, data):
+    def prepare_batch(self, data: Dict[str, Any]
+                      ) -> Tuple[torch.Tensor, Dict[str, Any]]:
         """A dataloader batch -> ``(lq, targets)`` on the device: LR
         ``(N, C, h, w)`` and a dict with ``gt`` (what the losses may name,
         :attr:`TARGETS`) and the batch's other samples. Real-ESRGAN models
@@ -269,7 +296,8 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
         data = self.data_preprocessor(data, True)
         return data['inputs'], dict(data['data_samples'], lq=data['inputs'])
 
-    def train_step(self, data, optim_wrapper):
+    def train_step(self, data: Dict[str, Any],
+                   optim_wrapper: OptimWrapper) -> Dict[str, Any]:
         with optim_wrapper.optim_context(self):
             lq, targets = self.prepare_batch(data)
             losses = self._run_forward(dict(inputs=lq, data_samples=targets),
@@ -281,7 +309,7 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
         return log_vars
 
     # ---------------------------------------------------- weights & state
-    def init_weights(self):
+    def init_weights(self) -> None:
         """mmengine's initialisation, then the pretrained generator."""
         super().init_weights()
         if self.pretrained_cfg is not None:
@@ -290,14 +318,14 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
                                 f'{type(self).__name__}: {msg}',
                                 logger='current'))
 
-    def training_state(self):
+    def training_state(self) -> Dict[str, torch.Tensor]:
         """What the step keeps beside the weights, as tensors (the
         non-finite counters; the pair pool in Real-ESRGAN models). Saved
         in the state dict under ``train_state.`` when not at its start
         values, so a checkpoint resumes exactly."""
         return self.nonfinite_state()
 
-    def load_training_state(self, state):
+    def load_training_state(self, state: Mapping[str, Any]) -> None:
         self.load_nonfinite_state(state)
 
     def _save_to_state_dict(self, destination, prefix, keep_vars):
@@ -317,7 +345,7 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
                                       error_msgs)
 
     @torch.no_grad()
-    def update_ema(self):
+    def update_ema(self) -> None:
         if self.ema_decay is None:
             return
         src = unwrap_model(self.generator)
@@ -331,7 +359,9 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
             torch._foreach_copy_(ema_buffers, list(src.buffers()))
 
     @torch.no_grad()
-    def predict(self, inputs, data_samples=None):
+    def predict(self, inputs: torch.Tensor,
+                data_samples: Optional[Dict[str, Any]] = None
+                ) -> List[Dict[str, Any]]:
         """Per-sample dicts: ``pred``/``gt``/``lq`` as HWC uint8 RGB."""
         net = self.inference_generator
         output = net(inputs).float()

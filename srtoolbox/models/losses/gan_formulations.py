@@ -19,7 +19,7 @@ non-saturating, SRGAN; ``'lsgan'``; ``'hinge'``; ``'wgan'``...),
 ``LSGANLoss``, ``HingeGANLoss`` and ``RelativisticAverageGANLoss`` (ESRGAN).
 A model given a plain ``GANLoss`` config uses it as ``StandardGANLoss``.
 """
-from typing import Any, Iterator, Optional, Tuple, Type
+from typing import Any, Generator, Optional, Tuple, Type
 
 import torch
 from torch import Tensor, nn
@@ -49,7 +49,8 @@ class AdversarialFormulation(nn.Module):
         return self.criterion.loss_weight
 
     def discriminator_terms(self, disc: nn.Module, real: Tensor,
-                            fake: Tensor) -> Iterator[Tuple[Tensor, Tensor]]:
+                            fake: Tensor
+                            ) -> Generator[Tuple[Tensor, Tensor], None, None]:
         raise NotImplementedError
 
     def generator_loss(self, disc: nn.Module, fake: Tensor,
@@ -69,7 +70,8 @@ class StandardGANLoss(AdversarialFormulation):
     for ``'vanilla'``, SRGAN Eq. 6)."""
 
     def discriminator_terms(self, disc: nn.Module, real: Tensor,
-                            fake: Tensor) -> Iterator[Tuple[Tensor, Tensor]]:
+                            fake: Tensor
+                            ) -> Generator[Tuple[Tensor, Tensor], None, None]:
         logits = disc(real).float()
         yield self.criterion(logits, True, is_disc=True), logits.detach()
         logits = disc(fake).float()
@@ -110,7 +112,8 @@ class RelativisticAverageGANLoss(AdversarialFormulation):
     """
 
     def discriminator_terms(self, disc: nn.Module, real: Tensor,
-                            fake: Tensor) -> Iterator[Tuple[Tensor, Tensor]]:
+                            fake: Tensor
+                            ) -> Generator[Tuple[Tensor, Tensor], None, None]:
         with torch.no_grad():
             fake_mean = unwrap_model(disc)(fake).float().mean()
         real_logits = disc(real).float()

@@ -11,10 +11,12 @@ by :mod:`.layouts`.
 import os
 import os.path as osp
 from collections import OrderedDict
-from typing import NamedTuple
+from typing import (Any, Callable, Dict, List, Mapping, NamedTuple, Optional,
+                    Sequence, Tuple, Union, cast)
 
 import torch
 from mmengine.runner import find_latest_checkpoint
+from torch import nn
 
 from ...utils.checkpoint_io import load_checkpoint_file
 from ...utils.module_utils import unwrap_model
@@ -53,7 +55,8 @@ class GeneratorWeights(NamedTuple):
     origin: str = ''
 
 
-def read_generator_weights(path, prefer_ema=True):
+def read_generator_weights(path: Union[str, 'os.PathLike[str]'],
+                           prefer_ema: bool = True) -> 'GeneratorWeights':
     """Load ``path`` safely and take its generator: :class:`GeneratorWeights`.
 
     Give the result to :func:`load_generator_weights`, which checks names,
@@ -77,7 +80,10 @@ def read_generator_weights(path, prefer_ema=True):
     return _checked(GeneratorWeights(sd, settings, os.fspath(path), origin))
 
 
-def state_dict_mismatches(sd_a, sd_b):
+def state_dict_mismatches(
+        sd_a: Mapping[str, Any], sd_b: Mapping[str, Any]
+) -> Tuple[List[str], List[str],
+           List[Tuple[str, Tuple[int, ...], Tuple[int, ...]]]]:
     """How two state dicts differ: ``(keys only in A, keys only in B,
     [(key, shape in A, shape in B), ...])`` for tensors of unequal shape."""
     only_a = [k for k in sd_a if k not in sd_b]
@@ -88,7 +94,9 @@ def state_dict_mismatches(sd_a, sd_b):
     return only_a, only_b, shapes
 
 
-def make_checkpoint(state_dict, meta, settings=None):
+def make_checkpoint(state_dict: Mapping[str, Any], meta: Mapping[str, Any],
+                    settings: Optional[Mapping[str, Any]] = None
+                    ) -> Dict[str, Any]:
     """A srtoolbox checkpoint: ``{'state_dict': {'generator.<k>'}, 'meta'}``.
 
     ``srtoolbox``'s training wrappers hold the network as ``generator``, so
@@ -111,8 +119,11 @@ def _describe(keys, limit=12):
     return ', '.join(keys[:limit]) + more
 
 
-def load_generator_weights(generator, state_dict, source='checkpoint',
-                           settings=None):
+def load_generator_weights(
+        generator: nn.Module,
+        state_dict: Union['GeneratorWeights', Mapping[str, Any]],
+        source: str = 'checkpoint',
+        settings: Optional[Mapping[str, Any]] = None) -> None:
     """Strictly load ``state_dict`` into ``generator``.
 
     ``state_dict`` may also be a :class:`GeneratorWeights` (from
@@ -128,9 +139,11 @@ def load_generator_weights(generator, state_dict, source='checkpoint',
         NonFiniteWeightsError: a tensor holds NaN/Inf values (named).
     """
     if hasattr(state_dict, 'settings'):  # GeneratorWeights
-        state_dict, settings, source = (state_dict.state_dict,
-                                        state_dict.settings,
-                                        state_dict.source)
+        weights = cast(GeneratorWeights, state_dict)
+        state_dict, settings, source = (weights.state_dict,
+                                        weights.settings,
+                                        weights.source)
+    state_dict = cast(Mapping[str, Any], state_dict)  # a state dict now
     unexpected, missing, shapes = state_dict_mismatches(
         state_dict, generator.state_dict())
     if missing or unexpected or shapes:
@@ -171,7 +184,7 @@ def _check_settings(generator, settings, source):
                        for name, value in settings.items()))
 
 
-def resolve_checkpoint(path):
+def resolve_checkpoint(path: Union[str, 'os.PathLike[str]']) -> str:
     """A checkpoint file from a file path or an mmengine work dir.
 
     A work dir is a folder holding ``last_checkpoint``, the text file in
@@ -205,7 +218,9 @@ def resolve_checkpoint(path):
         f'exist (nor does {osp.join(path, osp.basename(recorded))})')
 
 
-def load_pretrained_generator(target, path, prefer_ema=True):
+def load_pretrained_generator(target: nn.Module,
+                              path: Union[str, 'os.PathLike[str]'],
+                              prefer_ema: bool = True) -> GeneratorWeights:
     """Load a checkpoint's generator into a network or a training model.
 
     Args:
@@ -226,6 +241,7 @@ def load_pretrained_generator(target, path, prefer_ema=True):
     target = unwrap_model(target)
     weights = read_generator_weights(resolve_checkpoint(path), prefer_ema)
     generator = getattr(target, 'generator', None)
+    networks: List[Optional[nn.Module]]
     if generator is None:
         networks = [target]
     else:
@@ -252,7 +268,10 @@ def _skippable(skip_mismatched):
     return lambda key: key.startswith(prefixes)
 
 
-def load_partially(generator, weights, strict=True, skip_mismatched=False):
+def load_partially(generator: nn.Module, weights: GeneratorWeights,
+                   strict: bool = True,
+                   skip_mismatched: Union[bool, str, Sequence[str]] = False
+                   ) -> Tuple[List[str], List[Tuple[str, str]]]:
     """Load the tensors of ``weights`` (:class:`GeneratorWeights`) that fit.
 
     Args:
@@ -297,8 +316,12 @@ def load_partially(generator, weights, strict=True, skip_mismatched=False):
     return sorted(loaded), skipped
 
 
-def load_pretrained(model, path, strict=True, skip_mismatched=False,
-                    prefer_ema=True, log=None):
+def load_pretrained(model: nn.Module, path: Union[str, 'os.PathLike[str]'],
+                    strict: bool = True,
+                    skip_mismatched: Union[bool, str, Sequence[str]] = False,
+                    prefer_ema: bool = True,
+                    log: Optional[Callable[[str], Any]] = None
+                    ) -> GeneratorWeights:
     """``model.pretrained_generator``: the file's generator into the
     model's ``generator`` and ``generator_ema`` (when it keeps one).
 

@@ -20,7 +20,7 @@ string:
 import json
 import os
 import os.path as osp
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Tuple, Union
 
 import torch
 
@@ -41,7 +41,7 @@ class SafetensorsError(ValueError):
     """A ``.safetensors`` file that cannot be read (truncated, not one)."""
 
 
-def is_safetensors(path: str) -> Any:
+def is_safetensors(path: Union[str, 'os.PathLike[str]']) -> Any:
     """True for a ``.safetensors`` name, or a file whose first bytes are a
     safetensors header (8-byte length, then ``{``)."""
     path = os.fspath(path)
@@ -58,7 +58,7 @@ def is_safetensors(path: str) -> Any:
     return 0 < size <= osp.getsize(path) - 8
 
 
-def read_safetensors(path: str) -> Any:
+def read_safetensors(path: Union[str, 'os.PathLike[str]']) -> Any:
     """``(state dict on the CPU, metadata dict)``; decoded JSON values are
     left to the caller, checked by :func:`check_metadata`.
 
