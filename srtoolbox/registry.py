@@ -19,14 +19,15 @@ from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
+from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine import registry as _mmengine_registry
 from mmengine.registry import Registry as _MMRegistry
 
 __all__ = [
     'MODELS', 'GENERATORS', 'DISCRIMINATORS', 'LOSSES', 'DATASETS',
-    'TRANSFORMS', 'METRICS', 'HOOKS', 'DATA_SAMPLERS', 'OPTIM_WRAPPERS', 'ALL_REGISTRIES',
-    'DEGRADATIONS', 'BATCH_AUGMENTS',
+    'TRANSFORMS', 'METRICS', 'HOOKS', 'DATA_SAMPLERS', 'OPTIM_WRAPPERS',
+    'OPTIMIZERS', 'ALL_REGISTRIES', 'DEGRADATIONS', 'BATCH_AUGMENTS',
     'RegistryMissError'
 ]
 
@@ -123,11 +124,16 @@ BATCH_AUGMENTS = Registry('batch augment', parent=MODELS,
 OPTIM_WRAPPERS = Registry('optim wrapper', parent=MMENGINE_OPTIM_WRAPPERS,
                           scope=_ROOT, locations=['srtoolbox.engine'])
 
+# the optimizers of pytorch-optimizer and schedulefree, by name
+# (srtoolbox/engine/optimizers.py); torch's come from mmengine's parent
+OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS, scope=_ROOT,
+                      locations=['srtoolbox.engine'])
+
 # srtoolbox-scoped children of mmengine's other registries: nothing of
 # srtoolbox's lives there, but a Runner built under the 'srtoolbox' scope
 # looks for one in every registry and warns for each one it lacks
 for _name in ('LOOPS', 'LOG_PROCESSORS', 'VISBACKENDS', 'VISUALIZERS',
-              'OPTIMIZERS', 'PARAM_SCHEDULERS', 'OPTIM_WRAPPER_CONSTRUCTORS',
+              'PARAM_SCHEDULERS', 'OPTIM_WRAPPER_CONSTRUCTORS',
               'WEIGHT_INITIALIZERS', 'MODEL_WRAPPERS', 'EVALUATOR',
               'RUNNERS', 'RUNNER_CONSTRUCTORS', 'FUNCTIONS', 'INFERENCERS',
               'TASK_UTILS', 'STRATEGIES'):

@@ -34,8 +34,8 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from .. import registry as reg
-from .config_files import (ConfigError, config_files, defining_file,
-                           explain_syntax_error)
+from .config_files import (ConfigError, config_files, config_optimizers,
+                           defining_file, explain_syntax_error)
 from .schedule_checks import _schedulers, check_schedule, follow_max_iters
 
 __all__ = ['ConfigError', 'check_config', 'check_schedule',
@@ -221,19 +221,8 @@ def _check_constructor_args(cfg) -> None:
 
 
 # ------------------------------------------------------------ plain values
-def _optimizers(cfg) -> Iterator[Tuple[str, dict]]:
-    wrapper = cfg.get('optim_wrapper')
-    if not isinstance(wrapper, dict):
-        return
-    if isinstance(wrapper.get('optimizer'), dict):
-        yield 'optim_wrapper.optimizer', wrapper['optimizer']
-    for k, w in wrapper.items():
-        if isinstance(w, dict) and isinstance(w.get('optimizer'), dict):
-            yield f'optim_wrapper.{k}.optimizer', w['optimizer']
-
-
 def _check_values(cfg) -> None:
-    for key, opt in _optimizers(cfg):
+    for key, opt in config_optimizers(cfg):
         lr = opt.get('lr')
         if isinstance(lr, (int, float)) and lr < 0:
             raise ConfigError(f'{defining_file(cfg, "lr")}: {key}.lr = {lr}'
@@ -338,7 +327,7 @@ def _lr_schedulers(cfg) -> List[Tuple[str, dict]]:
 
 def _check_optimizers(cfg) -> None:
     from .optimizers import check_optimizer_name, is_schedule_free
-    for key, opt in _optimizers(cfg):
+    for key, opt in config_optimizers(cfg):
         problem = check_optimizer_name(opt.get('type'))
         if problem:
             raise ConfigError(f'{defining_file(cfg, "optimizer")}: '

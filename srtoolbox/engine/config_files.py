@@ -5,13 +5,13 @@ from __future__ import annotations
 import ast
 import os.path as osp
 import re
-from typing import List, Optional
+from typing import Iterator, List, Optional, Tuple
 
 import yaml
 from mmengine.config import Config
 
-__all__ = ['ConfigError', 'config_files', 'defining_file',
-           'explain_syntax_error']
+__all__ = ['ConfigError', 'config_files', 'config_optimizers',
+           'defining_file', 'explain_syntax_error']
 
 
 class ConfigError(ValueError):
@@ -97,3 +97,16 @@ def _literal_bases(tree) -> List[str]:
                 return []
             return [value] if isinstance(value, str) else list(value)
     return []
+
+
+def config_optimizers(cfg) -> Iterator[Tuple[str, dict]]:
+    """``(key, optimizer config)`` of each optimizer of ``optim_wrapper``
+    (one wrapper, or one per network)."""
+    wrapper = cfg.get('optim_wrapper')
+    if not isinstance(wrapper, dict):
+        return
+    if isinstance(wrapper.get('optimizer'), dict):
+        yield 'optim_wrapper.optimizer', wrapper['optimizer']
+    for k, w in wrapper.items():
+        if isinstance(w, dict) and isinstance(w.get('optimizer'), dict):
+            yield f'optim_wrapper.{k}.optimizer', w['optimizer']

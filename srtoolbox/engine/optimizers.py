@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 __all__ = ['PACKAGE_OPTIMIZERS', 'SCHEDULE_FREE', 'optimizer_names',
            'is_schedule_free', 'check_optimizer_name']
@@ -81,7 +81,7 @@ def is_schedule_free(optimizer_type) -> bool:
     return name.split('.')[-1] in SCHEDULE_FREE
 
 
-def check_optimizer_name(name: str) -> str:
+def check_optimizer_name(name: Any) -> str:
     """``''`` when ``name`` is registered, else the message saying which
     names are and the closest one."""
     if not isinstance(name, str) or '.' in name:

@@ -20,12 +20,15 @@ schedule-free (:func:`add_schedule_free_hook`).
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import torch
 from mmengine.hooks import Hook
 
 from ..registry import HOOKS
+from ..utils.module_utils import unwrap_model
+from .config_files import config_optimizers
+from .optimizers import is_schedule_free
 
 __all__ = ['ScheduleFreeHook', 'add_schedule_free_hook',
            'schedule_free_optimizers']
@@ -72,7 +75,7 @@ class ScheduleFreeHook(Hook):
     priority = 'VERY_HIGH'
 
     def __init__(self):
-        self._optimizers: List[torch.optim.Optimizer] = []
+        self._optimizers: List[Any] = []  # schedulefree's: eval()/train()
         # id(param) -> (param, its training weights) while the params hold
         # the eval weights
         self._train_weights: Optional[Dict[int, tuple]] = None
@@ -106,7 +109,7 @@ class ScheduleFreeHook(Hook):
         with torch.no_grad():
             for opt in self._optimizers:
                 opt.train()  # sets train_mode; its lerp is overwritten
-            for p, y in self._train_weights.values():
+            for p, y in (self._train_weights or {}).values():
                 p.copy_(y)
         self._train_weights = None
 
@@ -126,8 +129,7 @@ class ScheduleFreeHook(Hook):
         self._bind(runner)
         for opt in self._optimizers:
             opt.train()  # a fresh optimizer starts in eval mode
-        model = runner.model.module if hasattr(runner.model, 'module') \
-            else runner.model
+        model = unwrap_model(runner.model)
         update_ema = getattr(model, 'update_ema', None)
         if self._optimizers and update_ema is not None and \
                 getattr(model, 'ema_decay', None) is not None:
@@ -153,15 +155,15 @@ class ScheduleFreeHook(Hook):
         if not self._optimizers:
             return
         self.to_eval()  # back to training at the next iteration
-        model = runner.model.module if hasattr(runner.model, 'module') \
-            else runner.model
+        model = unwrap_model(runner.model)
         state = checkpoint['state_dict']
         train_weights = {}
+        kept = self._train_weights or {}
         for name, p in model.named_parameters():
-            if id(p) in self._train_weights:
+            if id(p) in kept:
                 # new tensors: the checkpoint's may share the params' storage
                 state[name] = p.detach().to('cpu', copy=True)
-                train_weights[name] = self._train_weights[id(p)][1].to(
+                train_weights[name] = kept[id(p)][1].to(
                     'cpu', copy=True)
         checkpoint['schedule_free'] = {'train_weights': train_weights}
         _set_train_mode(checkpoint, False)
@@ -171,10 +173,8 @@ def add_schedule_free_hook(cfg) -> bool:
     """Append :class:`ScheduleFreeHook` to ``cfg.custom_hooks`` when an
     optimizer of ``cfg.optim_wrapper`` is schedule-free and the hook is not
     there yet. Returns whether it was added."""
-    from .config_checks import _optimizers
-    from .optimizers import is_schedule_free
     if not any(is_schedule_free(opt.get('type'))
-               for _, opt in _optimizers(cfg)):
+               for _, opt in config_optimizers(cfg)):
         return False
     hooks = list(cfg.get('custom_hooks') or [])
     if any(isinstance(h, dict) and h.get('type') in
