@@ -1,6 +1,7 @@
 """Logged values read at the logging interval, not every iteration; the
 same weights and the same message hub history as mmengine's hooks."""
 import os.path as osp
+import time
 
 import numpy as np
 import pytest
@@ -83,6 +84,9 @@ def _tiny_run(tmp_path, deferred, iters=7, log_interval=3):
         'default_hooks.checkpoint.interval': 5,
         'default_hooks.checkpoint.save_best': None,
         'log_level': 'WARNING',
+        # mmengine names a run's message hub by its start second: two runs
+        # started within one second would share one
+        'experiment_name': f'deferred_{deferred}_{time.time_ns()}',
     }
     if not deferred:  # mmengine's own hooks
         options['default_hooks.timer'] = dict(type='IterTimerHook')
