@@ -84,8 +84,11 @@ from .sr_model import SRModel, build_pixel_loss, pop_target
 __all__ = ['SRGAN', 'ESRGAN', 'MultiOptimWrapperConstructor']
 
 
-def _as_floats(log_vars):
-    return {k: float(v.detach()) if torch.is_tensor(v) else float(v)
+def _detached(log_vars):
+    """Logged values as detached 0-dim tensors on their device: the engine
+    reads them every ``log_interval`` iterations (no host sync per value
+    and iteration on a GPU; docs/benchmarks.md)."""
+    return {k: v.detach() if torch.is_tensor(v) else v
             for k, v in log_vars.items()}
 
 
@@ -305,7 +308,7 @@ class SRGAN(SRModel):
         terms.close()
         real_prob, fake_prob = self.gan_loss.probabilities(real_logits,
                                                            fake_logits)
-        log_vars = _as_floats(dict(
+        log_vars = _detached(dict(
             loss_d_real=loss_real, loss_d_fake=loss_fake,
             d_real_prob=real_prob, d_fake_prob=fake_prob))
         if self.check_finite(log_vars):
@@ -336,7 +339,7 @@ class SRGAN(SRModel):
                 losses['loss_gan'] = self.adversarial_loss(
                     disc, fake, self.target('gan', targets))
             total = sum(losses.values())
-            log_vars = _as_floats(losses)
+            log_vars = _detached(losses)
             if self.check_finite(log_vars):
                 optim_wrapper.update_params(total)
                 self.update_ema()
