@@ -4,6 +4,7 @@ traceback"); ``--debug`` / ``SRTOOLBOX_DEBUG=1`` show the traceback.
 
 Each case runs the real tool in a subprocess on real files.
 """
+import glob
 import os
 import os.path as osp
 import shutil
@@ -81,8 +82,10 @@ def test_one_line_joins_lines_and_unwraps_worker_errors():
 
 
 def test_flops_shape_zero():
-    one_error_line(run('srt', 'flops', DEMO_CONFIG, '--shape', '0', '10'),
-                   '--shape 0 10', 'at least 1')
+    line = one_error_line(
+        run('srt', 'flops', DEMO_CONFIG, '--shape', '0', '10'),
+        '--shape 0 10', 'at least 1')
+    assert 'MACs' not in line  # refused before anything is counted
 
 
 def test_debug_flag_and_variable_show_the_traceback():
@@ -148,6 +151,7 @@ def test_malformed_safetensors_metadata(tmp_path, compact, key, value, says):
     proc = run('infer', '--checkpoint', bad, '--input',
                osp.join(SET5, 'baby.png'), '--output', tmp_path / 'out')
     one_error_line(proc, bad, f'metadata {key}', says)
+    assert not (tmp_path / 'out' / 'baby.png').exists()  # nothing upscaled
 
 
 def test_wrong_shape_tensor_on_the_spandrel_path(tmp_path, compact):
@@ -242,6 +246,7 @@ def test_missing_config_file(tmp_path):
     proc = run('srt', 'test', 'no_such_config.py', tmp_path / 'w.pth',
                cwd=tmp_path)
     one_error_line(proc, 'no_such_config.py', 'does not exist')
+    assert sorted(os.listdir(tmp_path)) == []  # no work dir, no output
 
 
 def test_degradation_config_error_names_key_and_file(tmp_path):
@@ -275,8 +280,10 @@ def test_corrupt_training_image_is_named_with_the_option(tmp_path):
     # two images, batch 2: the first batch (a DataLoader worker) reads both
     proc = run('train', _train_config(tmp_path, folder), '--work-dir',
                tmp_path / 'w')
-    one_error_line(proc, folder / 'broken.png',
-                   'train_dataloader.dataset.skip_bad=True')
+    line = one_error_line(proc, folder / 'broken.png',
+                          'train_dataloader.dataset.skip_bad=True')
+    assert 'bird.png' not in line  # the bad file, not its batch-mate
+    assert not glob.glob(str(tmp_path / 'w' / 'iter_*.pth'))
 
 
 def _set5_lmdb(tmp_path):
