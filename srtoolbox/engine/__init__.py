@@ -8,7 +8,9 @@ from .deferred_logging import (DeferredIterTimerHook,  # noqa: F401
 from .gan_hooks import ReferenceComparisonHook  # noqa: F401
 from .hooks import (BicubicComparisonHook, SaveSRImagesHook,
                     SRVisualizationHook, comparison_strip)
-from .optim_wrapper import AutocastOptimWrapper, resolve_amp_dtype
+from .nonfinite import NonFiniteLossError, NonFiniteLossHook
+from .optim_wrapper import (AutocastOptimWrapper, SROptimWrapper,
+                            resolve_amp_dtype)
 from .preemption import PreemptionHook  # noqa: F401 (registration)
 from . import optimizers  # noqa: F401 (registers Adan, SOAP, ... by name)
 from .schedule_free_hook import ScheduleFreeHook  # noqa: F401
@@ -22,7 +24,8 @@ allow_mmengine_checkpoints()
 
 __all__ = ['SRVisualizationHook', 'SaveSRImagesHook', 'BicubicComparisonHook',
            'comparison_strip',
-           'AutocastOptimWrapper', 'resolve_amp_dtype',
+           'AutocastOptimWrapper', 'SROptimWrapper', 'resolve_amp_dtype',
+           'NonFiniteLossError', 'NonFiniteLossHook',
            'allow_mmengine_checkpoints',
            'ResumableCheckpointHook', 'AtomicLocalBackend', 'atomic_write',
            'SRDistributedDataParallel', 'configure_distributed',

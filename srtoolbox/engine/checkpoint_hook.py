@@ -17,8 +17,9 @@ then leaves none) and writes ``last_checkpoint`` in place too.
   random numbers as an uninterrupted one;
 * never writes a checkpoint from non-finite weights (it raises
   ``NonFiniteWeightsError`` naming the first bad tensor), nor while the
-  losses are non-finite (``nonfinite_loss='skip'`` skipping steps: the
-  weights that gave them are suspect; a warning says so), and lists the
+  losses are non-finite (``default_hooks.nonfinite.action='skip'``
+  skipping steps: the weights that gave them are suspect; a warning says
+  so), and lists the
   checkpoints it wrote in the message hub (``saved_checkpoints``) so that a
   non-finite stop can name the last one from before it.
 """
@@ -36,6 +37,7 @@ from ..registry import HOOKS
 from ..utils.fileio import TMP_NAME, atomic_path, atomic_write
 from ..utils.module_utils import unwrap_model
 from .best_metric import BestMetricMixin
+from .nonfinite import nonfinite_since
 from .resume import get_rng_states, set_rng_states
 from .work_dir import record_last_checkpoint
 
@@ -187,7 +189,7 @@ class ResumableCheckpointHook(BestMetricMixin, CheckpointHook):
                     f'not writing {what}: {name}.{key} has {bad} of {total} '
                     'values NaN or Inf (training diverged). Resume from an '
                     'earlier checkpoint with a lower learning rate.')
-        since = getattr(model, 'nonfinite_since', None)
+        since = nonfinite_since(runner)
         if since is not None:
             runner.logger.warning(
                 f'not writing {what}: the loss has been non-finite since '

@@ -127,6 +127,12 @@ def _base_type(cfg, key: str):
     return None
 
 
+# arguments that moved out of a model: where a config sets them now
+_MOVED = {'nonfinite_loss': 'default_hooks.nonfinite.action',
+          'max_consecutive_skips':
+              'default_hooks.nonfinite.max_consecutive_skips'}
+
+
 def _check_args(cfg, key: str, node: Any, registry) -> None:
     if not isinstance(node, dict) or 'type' not in node:
         return
@@ -146,7 +152,9 @@ def _check_args(cfg, key: str, node: Any, registry) -> None:
     close = difflib.get_close_matches(bad, sorted(accepted), n=1)
     msg = (f'{defining_file(cfg, bad)}: {key}.{bad}: {name} takes no '
            f'argument {bad!r}' +
-           (f' (did you mean {close[0]!r}?)' if close else '') +
+           (f' (it moved to {_MOVED[bad]}, the engine\'s non-finite-loss '
+            'policy)' if bad in _MOVED else
+            f' (did you mean {close[0]!r}?)' if close else '') +
            f'; it takes: {", ".join(sorted(accepted - {"self"}))}.')
     base = _base_type(cfg, key)
     if base is not None and base != node['type']:

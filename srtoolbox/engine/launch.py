@@ -17,6 +17,7 @@ import os.path as osp
 from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Union
 
 from mmengine.config import Config
+from mmengine.device import get_device
 
 from .work_dir import NotResumableError, open_training_checkpoint
 
@@ -139,6 +140,12 @@ def _use_amp(cfg, amp):
             w.setdefault('dtype', 'auto')
 
 
+def _train_device() -> str:
+    """'cuda', 'cpu' or another device type: where the runner will train
+    (mmengine's choice)."""
+    return get_device().split(':')[0]
+
+
 def _pin_memory_for_gpus(cfg):
     """Training batches in pinned host memory where they go to a GPU, so
     that the data preprocessor's non-blocking copy overlaps the step; a
@@ -195,7 +202,7 @@ def prepare_train_config(cfg: Config, config_path: Optional[str] = None,
     _use_amp(cfg, amp)
     if cfg.get('optim_wrapper'):
         from .optim_wrapper import use_foreach_optimizers
-        use_foreach_optimizers(cfg.optim_wrapper)
+        use_foreach_optimizers(cfg.optim_wrapper, _train_device())
     from .schedule_free_hook import add_schedule_free_hook
     add_schedule_free_hook(cfg)  # eval weights for val, checkpoints, EMA
     if compile is not None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 
 from mmengine.hooks import Hook
+from mmengine.optim import OptimWrapper
 from mmengine.runner import Runner
 
-__all__ = ['SRRunner', 'FileOnlyTables']
+__all__ = ['SRRunner', 'FileOnlyTables', 'guard_plain_wrappers']
 
 _TABLES = ('System environment:', 'Config:\n',
            'Hooks will be executed in the following order')
@@ -48,6 +49,17 @@ def _does_something(hook, fn_name):
                                    and overridden(_FORWARDS[fn_name]))
 
 
+def guard_plain_wrappers(cfg: dict) -> dict:
+    """``cfg`` (one wrapper, or a dict of them) with every plain
+    ``OptimWrapper`` (or no type) as ``SROptimWrapper``."""
+    if 'optimizer' in cfg:
+        if cfg.get('type', 'OptimWrapper') in ('OptimWrapper', OptimWrapper):
+            return dict(cfg, type='SROptimWrapper')
+        return cfg
+    return {k: guard_plain_wrappers(v) if isinstance(v, dict) else v
+            for k, v in cfg.items()}
+
+
 class SRRunner(Runner):
     """``Runner`` whose console handler leaves out the start-up tables,
     whose DataLoader workers ignore SIGTERM/SIGINT while the main process
@@ -64,7 +76,17 @@ class SRRunner(Runner):
         hooks = dict(hooks or {})
         hooks.setdefault('runtime_info',
                          dict(type='DeferredRuntimeInfoHook'))
+        nonfinite = hooks.get('nonfinite')
+        if isinstance(nonfinite, dict) and 'type' not in nonfinite:
+            # default_hooks=dict(nonfinite=dict(action='skip'))
+            hooks['nonfinite'] = dict(nonfinite, type='NonFiniteLossHook')
+        hooks.setdefault('nonfinite', dict(type='NonFiniteLossHook'))
         super().register_default_hooks(hooks)
+
+    def build_optim_wrapper(self, optim_wrapper):
+        if isinstance(optim_wrapper, dict):
+            optim_wrapper = guard_plain_wrappers(optim_wrapper)
+        return super().build_optim_wrapper(optim_wrapper)
 
     def register_hook(self, hook, priority=None):
         super().register_hook(hook, priority)

@@ -133,10 +133,10 @@ class ScheduleFreeHook(Hook):
         update_ema = getattr(model, 'update_ema', None)
         if self._optimizers and update_ema is not None and \
                 getattr(model, 'ema_decay', None) is not None:
-            def update_ema_from_eval_weights():
+            def update_ema_from_eval_weights(*args, **kwargs):
                 self.to_eval()
                 try:
-                    update_ema()
+                    update_ema(*args, **kwargs)
                 finally:
                     self.to_train()
             model.update_ema = update_ema_from_eval_weights

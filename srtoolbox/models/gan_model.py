@@ -18,8 +18,9 @@ One iteration:
    optim wrapper (``accumulative_counts`` works). G step (every
    ``disc_steps``-th iteration once ``disc_init_steps`` D-only iterations
    have passed): content losses plus the adversarial term of the frozen D;
-   one update; then the EMA of the generator. Both check their losses are
-   finite first (:mod:`.nonfinite`).
+   one update; then the EMA of the generator. An update whose loss is NaN
+   or Inf is skipped by its optim wrapper (the engine's policy,
+   :mod:`srtoolbox.engine.nonfinite`), and the EMA follows it.
 
 The adversarial objective is a registered formulation
 (:mod:`.losses.gan_formulations`): standard (non-saturating), least
@@ -79,7 +80,7 @@ from .losses.gan_formulations import (AdversarialFormulation,
                                       RelativisticAverageGANLoss,
                                       StandardGANLoss, as_formulation)
 from .optim_constructor import MultiOptimWrapperConstructor
-from .sr_model import SRModel, build_pixel_loss, pop_target
+from .sr_model import SRModel, build_pixel_loss, pop_target, skipped_by
 
 __all__ = ['SRGAN', 'ESRGAN', 'MultiOptimWrapperConstructor']
 
@@ -137,8 +138,8 @@ class SRGAN(SRModel):
             paper's SRGAN-MSE variant (MSE content loss) instead of failing.
             For demos only. Default: False (a missing file raises
             ``FileNotFoundError`` naming it).
-        data_preprocessor, ema_decay, channels_last, nonfinite_loss,
-        init_cfg, max_consecutive_skips: as :class:`SRModel`.
+        data_preprocessor, ema_decay, channels_last, init_cfg: as
+            :class:`SRModel`.
 
     ``optim_wrapper`` must hold one wrapper per network, named
     ``generator`` and ``discriminator`` (built by
@@ -161,10 +162,8 @@ class SRGAN(SRModel):
                  data_preprocessor: Optional[dict] = None,
                  ema_decay: Optional[float] = None,
                  channels_last: Union[bool, str] = 'auto',
-                 nonfinite_loss: str = 'raise',
                  init_cfg: Optional[dict] = None,
                  losses: Optional[Dict[str, dict]] = None,
-                 max_consecutive_skips: Optional[int] = 100,
                  update_order: Optional[str] = None):
         if not isinstance(disc_steps, int) or disc_steps < 1:
             raise ValueError(f'disc_steps must be an integer >= 1, got '
@@ -205,9 +204,7 @@ class SRGAN(SRModel):
         super().__init__(generator, pixel_loss=pixel_loss,
                          data_preprocessor=data_preprocessor,
                          ema_decay=ema_decay, channels_last=channels_last,
-                         nonfinite_loss=nonfinite_loss, init_cfg=init_cfg,
-                         losses=losses,
-                         max_consecutive_skips=max_consecutive_skips,
+                         init_cfg=init_cfg, losses=losses,
                          pretrained_generator=pretrained_generator)
         self.loss_targets.update(perceptual=percep_target, gan=gan_target)
         self.perceptual_loss = perceptual
@@ -311,10 +308,7 @@ class SRGAN(SRModel):
         log_vars = _detached(dict(
             loss_d_real=loss_real, loss_d_fake=loss_fake,
             d_real_prob=real_prob, d_fake_prob=fake_prob))
-        if self.check_finite(log_vars):
-            optim_wrapper.update_params(loss_fake)
-        else:
-            optim_wrapper.zero_grad()
+        optim_wrapper.update_params(loss_fake)
         return log_vars
 
     def adversarial_loss(self, disc: nn.Module, fake: torch.Tensor,
@@ -340,9 +334,8 @@ class SRGAN(SRModel):
                     disc, fake, self.target('gan', targets))
             total = sum(losses.values())
             log_vars = _detached(losses)
-            if self.check_finite(log_vars):
-                optim_wrapper.update_params(total)
-                self.update_ema()
+            optim_wrapper.update_params(total)
+            self.update_ema(skipped_by(optim_wrapper))
         finally:
             disc.requires_grad_(True)
         return log_vars

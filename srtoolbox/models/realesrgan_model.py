@@ -116,8 +116,8 @@ class RealESRNet(_SynthesisMixin, SRModel):
         gt_usm (bool): L1 against the sharpened GT (released: True).
         pretrained_generator (str | dict | None): as :class:`SRModel`
             (released: ESRGAN's DF2K+OST model).
-        data_preprocessor, ema_decay, channels_last, nonfinite_loss,
-        init_cfg, losses, max_consecutive_skips: as :class:`SRModel`.
+        data_preprocessor, ema_decay, channels_last, init_cfg, losses: as
+            :class:`SRModel`.
     """
 
     def __init__(self, generator: dict, pixel_loss: Optional[dict] = None,
@@ -143,8 +143,8 @@ class RealESRGAN(_SynthesisMixin, SRGAN):
         degradation (dict), queue_size (int): as :class:`RealESRNet`.
         l1_gt_usm, percep_gt_usm, gan_gt_usm (bool): which losses compare
             with the sharpened GT (released: True, True, False).
-        data_preprocessor, ema_decay, channels_last, nonfinite_loss,
-        init_cfg: as :class:`SRModel`.
+        data_preprocessor, ema_decay, channels_last, init_cfg: as
+            :class:`SRModel`.
     """
     DEFAULT_UPDATE_ORDER = 'g_then_d'
 

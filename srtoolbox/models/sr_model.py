@@ -4,8 +4,10 @@ The pieces every training wrapper shares live here: ``prepare_batch`` (the
 data step), the content losses and the target each one compares with
 (``model.losses.<name>.target``), the pretrained generator, and the
 training state a step keeps beside the weights (:meth:`training_state`,
-saved in the checkpoint for an exact ``--resume``). The non-finite-loss
-policy is :mod:`.nonfinite`.
+saved in the checkpoint for an exact ``--resume``). What happens when a
+loss is NaN or Inf is the engine's business
+(:mod:`srtoolbox.engine.nonfinite`): the optim wrapper skips such a step
+and says so (``last_step_skipped``), and the EMA follows it.
 """
 import copy
 import math
@@ -14,7 +16,7 @@ from typing import (Any, ClassVar, Dict, List, Mapping, Optional, Tuple,
 
 import numpy as np
 import torch
-from mmengine.logging import print_log
+from mmengine.logging import MessageHub, print_log
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
 from torch import nn
@@ -22,13 +24,10 @@ from torch import nn
 from ..registry import GENERATORS, MODELS
 from ..utils.module_utils import unwrap_model
 from .loss_builders import build_named_losses, build_pixel_loss, pop_target
-from .nonfinite import (NonFiniteLossError, NonFiniteLossPolicy,
-                        checkpoint_advice)
 from .weights.loading import load_pretrained
 
-__all__ = ['SRModel', 'NonFiniteLossError', 'tensor2img', 'build_pixel_loss',
-           'build_named_losses', 'resolve_channels_last',
-           'checkpoint_advice', 'pop_target']
+__all__ = ['SRModel', 'tensor2img', 'build_pixel_loss',
+           'build_named_losses', 'resolve_channels_last', 'pop_target']
 
 # state-dict prefix of the training state (counters, the pair pool)
 TRAIN_STATE = 'train_state.'
@@ -81,7 +80,7 @@ def tensor2img(tensor: torch.Tensor) -> np.ndarray:
 
 
 @MODELS.register_module()
-class SRModel(NonFiniteLossPolicy, BaseModel):
+class SRModel(BaseModel):
     """Generator + content losses + one optimizer (SRResNet, EDSR, RCAN, ...).
 
     Args:
@@ -99,10 +98,6 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
             preprocessor follows this switch; an older config that sets
             ``data_preprocessor.channels_last`` alone is followed instead.
             Default: ``'auto'``.
-        nonfinite_loss (str): ``'raise'`` stops training with a message
-            naming the loss, the iteration and the last checkpoint saved
-            before it; ``'skip'`` skips the step. Under DDP the processes
-            agree first (a NaN on one rank skips the step on all).
         init_cfg (dict | None): mmengine init config.
         losses (dict | None): more content losses, ``name -> loss config``,
             each logged as ``loss_<name>``, e.g. ``dict(l1=dict(
@@ -111,10 +106,6 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
             called as ``loss(output, target)``, both in ``gt_range``; the
             target is ``gt`` unless the entry names another with
             ``target=`` (``'gt_usm'`` in Real-ESRGAN models).
-        max_consecutive_skips (int | None): with ``nonfinite_loss='skip'``,
-            stop with :class:`NonFiniteLossError` after this many
-            consecutive iterations whose losses were non-finite (training
-            that does not recover). None: never. Default: 100.
         pretrained_generator (str | dict | None): weights to start the
             generator (and its EMA copy) from, loaded when training starts:
             ``dict(path=..., strict=True, skip_mismatched=False)`` (a bare
@@ -137,10 +128,8 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
                  data_preprocessor: Optional[dict] = None,
                  ema_decay: Optional[float] = None,
                  channels_last: Union[bool, str] = 'auto',
-                 nonfinite_loss: str = 'raise',
                  init_cfg: Optional[dict] = None,
                  losses: Optional[Dict[str, dict]] = None,
-                 max_consecutive_skips: Optional[int] = 100,
                  pretrained_generator: Union[str, dict, None] = None):
         if data_preprocessor is None:
             data_preprocessor = dict(type='SRDataPreprocessor')
@@ -154,7 +143,6 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
             losses = {name: self._pop_target(name, cfg, f'model.losses.{name}')
                       for name, cfg in losses.items()}
         self.losses = build_named_losses(losses, reserved=self.LOSS_SLOTS)
-        self._init_nonfinite(nonfinite_loss, max_consecutive_skips)
         self.ema_decay = ema_decay
         if ema_decay is not None:
             if not 0 < ema_decay < 1:
@@ -303,10 +291,14 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
             losses = self._run_forward(dict(inputs=lq, data_samples=targets),
                                        mode='loss')
         parsed, log_vars = self.parse_losses(losses)
-        if self.check_finite(log_vars):
-            optim_wrapper.update_params(parsed)
-            self.update_ema()
+        optim_wrapper.update_params(parsed)
+        self.update_ema(skipped_by(optim_wrapper))
         return log_vars
+
+    def _iteration(self) -> int:
+        """The runner's iteration (0-based), or a local count without one."""
+        it = MessageHub.get_current_instance().get_info('iter')
+        return getattr(self, '_local_iter', 0) if it is None else it
 
     # ---------------------------------------------------- weights & state
     def init_weights(self) -> None:
@@ -319,14 +311,16 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
                                 logger='current'))
 
     def training_state(self) -> Dict[str, torch.Tensor]:
-        """What the step keeps beside the weights, as tensors (the
-        non-finite counters; the pair pool in Real-ESRGAN models). Saved
-        in the state dict under ``train_state.`` when not at its start
-        values, so a checkpoint resumes exactly."""
-        return self.nonfinite_state()
+        """What the step keeps beside the weights, as tensors (the pair
+        pool in Real-ESRGAN models; nothing here). Saved in the state dict
+        under ``train_state.`` when not at its start values, so a
+        checkpoint resumes exactly."""
+        return {}
 
     def load_training_state(self, state: Mapping[str, Any]) -> None:
-        self.load_nonfinite_state(state)
+        """Restore :meth:`training_state` ({}: the start values; keys of
+        older checkpoints, such as the non-finite counters that now live in
+        the engine, are ignored)."""
 
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         super()._save_to_state_dict(destination, prefix, keep_vars)
@@ -345,15 +339,22 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
                                       error_msgs)
 
     @torch.no_grad()
-    def update_ema(self) -> None:
-        if self.ema_decay is None:
+    def update_ema(self, skipped: Union[bool, torch.Tensor] = False) -> None:
+        """Move the EMA generator towards the generator, unless the step
+        was skipped: ``skipped`` is the optim wrapper's record, a bool or
+        (skipped on the device, no host sync) a 0-dim tensor, 1: skipped."""
+        if self.ema_decay is None or skipped is True:
             return
         src = unwrap_model(self.generator)
+        weight: Union[float, torch.Tensor] = 1 - self.ema_decay
+        if isinstance(skipped, torch.Tensor):  # 0 where skipped
+            weight = (1 - skipped.float()) * weight
         # one multi-tensor kernel instead of one launch per tensor (the
         # same arithmetic, bit for bit)
         torch._foreach_lerp_(
             [p for p in self.generator_ema.parameters()],
-            [p.detach() for p in src.parameters()], 1 - self.ema_decay)
+            [p.detach() for p in src.parameters()],
+            weight)  # type: ignore[arg-type]  # a 0-dim tensor works too
         ema_buffers = list(self.generator_ema.buffers())
         if ema_buffers:
             torch._foreach_copy_(ema_buffers, list(src.buffers()))
@@ -377,6 +378,13 @@ class SRModel(NonFiniteLossPolicy, BaseModel):
                         res[key] = value[i]
             results.append(res)
         return results
+
+
+def skipped_by(optim_wrapper: OptimWrapper) -> Union[bool, torch.Tensor]:
+    """Whether ``optim_wrapper``'s last step was skipped (a NaN/Inf loss):
+    its ``last_step_skipped`` record (the engine's ``SROptimWrapper``),
+    False for wrappers that keep none."""
+    return getattr(optim_wrapper, 'last_step_skipped', False)
 
 
 def _pretrained_cfg(value):

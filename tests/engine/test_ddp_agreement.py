@@ -35,10 +35,12 @@ def _run(name, model, optim, rank, out_dir, nan_rank=None, iters=3):
     optim = optim(wrapped.module)
     torch.manual_seed(100 + rank)  # different data on each rank
     before = _flat(model.generator, 'buffers')
+    wrappers = list(optim.values()) if hasattr(optim, 'values') else [optim]
+    skipped = 0  # iterations in which a wrapper skipped its update
     for it in range(iters):
         hub.update_info('iter', it)
         wrapped.train_step(_batch(nan=rank == nan_rank and it == 1), optim)
-    skipped = hub.log_scalars.get('train/skipped_steps')
+        skipped += any(bool(f) for w in wrappers for f in w.pop_skip_flags())
     torch.save(dict(
         params=torch.cat([_flat(m, 'parameters') for m in model.children()
                           if any(True for _ in m.parameters())]),
@@ -46,13 +48,13 @@ def _run(name, model, optim, rank, out_dir, nan_rank=None, iters=3):
         ema_buffers=(_flat(model.generator_ema, 'buffers')
                      if hasattr(model, 'generator_ema') else None),
         before=before,
-        skipped=0 if skipped is None else len(skipped.data[0])),
+        skipped=skipped),
         osp.join(out_dir, f'{name}_rank{rank}.pth'))
 
 
 def _worker(rank, port, out_dir):
     import torch.distributed as dist
-    from mmengine.optim import OptimWrapper
+    from srtoolbox.engine.optim_wrapper import SROptimWrapper
     from mmengine.registry import (OPTIM_WRAPPER_CONSTRUCTORS,
                                    init_default_scope)
     from srtoolbox.registry import MODELS
@@ -62,20 +64,22 @@ def _worker(rank, port, out_dir):
     init_default_scope('srtoolbox')
 
     def adam(model):
-        return OptimWrapper(torch.optim.Adam(model.parameters(), lr=1e-3))
+        return SROptimWrapper(
+            optimizer=torch.optim.Adam(model.parameters(), lr=1e-3))
 
     def gan_adam(model):
         return OPTIM_WRAPPER_CONSTRUCTORS.build(dict(
             type='MultiOptimWrapperConstructor', optim_wrapper_cfg=dict(
-                generator=dict(optimizer=dict(type='Adam', lr=1e-3)),
-                discriminator=dict(optimizer=dict(type='Adam', lr=1e-3)))))(
+                generator=dict(type='SROptimWrapper',
+                               optimizer=dict(type='Adam', lr=1e-3)),
+                discriminator=dict(type='SROptimWrapper',
+                                   optimizer=dict(type='Adam', lr=1e-3)))))(
                     model)
     try:
         torch.manual_seed(0)
         sr = MODELS.build(dict(
             type='SRModel', generator=dict(type='MSRResNet', **TINY),
-            pixel_loss=dict(type='L1Loss'), ema_decay=0.9,
-            nonfinite_loss='skip'))
+            pixel_loss=dict(type='L1Loss'), ema_decay=0.9))
         _run('skip', sr, adam, rank, out_dir, nan_rank=1)
         torch.manual_seed(0)
         gan = MODELS.build(dict(
@@ -83,7 +87,7 @@ def _worker(rank, port, out_dir):
             discriminator=dict(type='SRGANDiscriminator', num_feat=8,
                                input_size=32),
             gan_loss=dict(type='GANLoss', loss_weight=1e-2),
-            pixel_loss=dict(type='L1Loss'), nonfinite_loss='skip'))
+            pixel_loss=dict(type='L1Loss')))
         _run('gan_skip', gan, gan_adam, rank, out_dir, nan_rank=0)
         torch.manual_seed(0)
         bn = MODELS.build(dict(

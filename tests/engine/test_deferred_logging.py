@@ -112,7 +112,7 @@ def test_deferred_logging_changes_no_weight_and_no_logged_value(
     assert list(old_state) == list(new_state)
     assert old.optim_wrapper.optimizer.param_groups[0]['params'][
         0].dtype == torch.float32 and type(old.optim_wrapper).__name__ == \
-        'OptimWrapper'
+        'SROptimWrapper'  # the plain wrapper with the non-finite guard
     for key in old_state:  # fp32 weights and EMA, bit for bit
         assert torch.equal(old_state[key], new_state[key]), key
     for key in ('train/loss', 'train/loss_pix', 'train/lr'):

@@ -16,7 +16,7 @@ from torch import nn
 from srtoolbox.apis.convert import convert_checkpoint
 from srtoolbox.apis.interpolation import interpolate_checkpoints
 from srtoolbox.models.generators import MSRResNet
-from srtoolbox.models.sr_model import NonFiniteLossError
+from srtoolbox.engine.nonfinite import NonFiniteLossError
 from srtoolbox.models.weights import read_generator_weights
 from srtoolbox.models.weights.loading import (NonFiniteWeightsError,
                                               load_generator_weights)
@@ -52,15 +52,15 @@ def _config(tiny_data, path, loss="dict(type='L1Loss')", lr=2e-3,
     return tiny_config(
         tiny_data, path,
         model="dict(type='SRModel', generator=dict(type='MSRResNet', "
-              f'upscale=4, num_feat=8, num_blocks=1), pixel_loss={loss}, '
-              f'nonfinite_loss={nonfinite!r}{extra})',
+              f'upscale=4, num_feat=8, num_blocks=1), pixel_loss={loss})',
         optim_wrapper="dict(type='OptimWrapper', optimizer=dict("
                       f"type='Adam', lr={lr}))",
         param_scheduler='[]',
         train_cfg=f'dict(max_iters={max_iters}, val_interval=1)',
         default_hooks='dict(logger=dict(interval=1), checkpoint=dict('
                       'interval=1, max_keep_ckpts=10, '
-                      f"save_best={'auto' if val else None!r}))",
+                      f"save_best={'auto' if val else None!r}), "
+                      f'nonfinite=dict(action={nonfinite!r}{extra}))',
         **val_keys)
 
 
@@ -91,7 +91,7 @@ def test_exploding_lr_with_skip_stops_and_writes_no_suspect_checkpoint(
     work = tmp_path / 'work'
     with pytest.raises(NonFiniteLossError,
                        match=r'3 consecutive iterations .*since iteration '
-                             r'2.*max_consecutive_skips=3.*No checkpoint '
+                             r'2.*nonfinite.max_consecutive_skips=3.*No checkpoint '
                              r'from before iteration 2'):
         train_in_process(cfg, work)
     files = _pth(work)

@@ -4,7 +4,7 @@ import torch
 from mmengine.logging import MessageHub
 from torch import nn
 
-from srtoolbox.models.sr_model import NonFiniteLossError
+from srtoolbox.engine.nonfinite import NonFiniteLossError
 from srtoolbox.registry import LOSSES
 
 from .tiny_run import tiny_config, train_in_process
@@ -26,16 +26,17 @@ class NaNAtIterationLoss(nn.Module):
         return loss
 
 
-def _nan_config(tiny_data, path, nonfinite):
+def _nan_config(tiny_data, path, nonfinite, interval=None):
     return tiny_config(
         tiny_data, path,
         model="dict(type='SRModel', generator=dict(type='MSRResNet', "
               "upscale=4, num_feat=8, num_blocks=1), pixel_loss=dict("
-              "type='NaNAtIterationLoss', iteration=2), "
-              f'nonfinite_loss={nonfinite!r})',
+              "type='NaNAtIterationLoss', iteration=2))",
         train_cfg='dict(max_iters=4, val_interval=100)', val_cfg='None',
         val_dataloader='None', val_evaluator='None',
-        default_hooks='dict(checkpoint=dict(interval=100, save_best=None))')
+        default_hooks='dict(checkpoint=dict(interval=100, save_best=None), '
+                      f'nonfinite=dict(action={nonfinite!r}, '
+                      f'interval={interval}))')
 
 
 def test_nan_loss_stops_training_naming_loss_and_iteration(tiny_data,

@@ -129,12 +129,28 @@ def test_losses_follow_gt_range_and_config():
         model(torch.rand(1, 3, 8, 8), mode='loss')
 
 
-def test_nonfinite_discriminator_loss_raises():
-    model, optim = build()
+def test_nonfinite_losses_update_neither_network():
+    # the optim wrappers the runner builds skip a step whose loss is NaN
+    # (the policy, raise or skip, is the engine's NonFiniteLossHook)
+    model, _ = build()
+    optim = OPTIM_WRAPPER_CONSTRUCTORS.build(dict(
+        type='MultiOptimWrapperConstructor', optim_wrapper_cfg={
+            name: dict(type='SROptimWrapper',
+                       optimizer=dict(type='Adam', lr=1e-3))
+            for name in ('generator', 'discriminator')}))(model)
+    before = {k: v.clone() for k, v in model.state_dict().items()
+              if k.startswith(('generator.', 'discriminator.'))
+              and v.is_floating_point() and 'running' not in k}
     data = batch()
     data['data_samples']['gt'][0, 0, 0, 0] = float('nan')
-    with pytest.raises(FloatingPointError, match='loss_d_real'):
-        step(model, optim, 0, data)
+    log = step(model, optim, 0, data)
+    assert not torch.isfinite(log['loss_d_real'])
+    assert optim['discriminator'].last_step_skipped is True
+    assert optim['generator'].last_step_skipped is True
+    after = model.state_dict()
+    assert all(torch.equal(v, after[k]) for k, v in before.items())
+    assert adam_steps(optim['generator']) == 0
+    assert adam_steps(optim['discriminator']) == 0
 
 
 def bce(logits, target):
