@@ -4,7 +4,9 @@
 # iterations (./schedules/demo_360it.py), SRModel with an L1 loss on HR in
 # [0, 1], channels-last memory format; validation, a checkpoint, strips and
 # the bicubic comparison table at the end. A demo config adds its generator.
-_base_ = ['./default_runtime.py', './datasets/demo_x4.py',
+_base_ = ['./default_runtime.py',
+          './datasets/set5_set14_x4_val.py',
+          './datasets/demo_x4.py',
           './schedules/demo_360it.py']
 
 model = dict(

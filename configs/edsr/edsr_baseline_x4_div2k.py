@@ -4,7 +4,9 @@
 # x4 from x2; the same here, the upsampler's new tensors initialised:
 # --cfg-options model.pretrained_generator="dict(path=X2_FILE,
 # skip_mismatched=['upsample.'])", any layout, EDSR-PyTorch's included).
-_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/div2k_lmdb_x4.py',
+_base_ = ['../_base_/default_runtime.py',
+          '../_base_/datasets/set5_set14_x4_val.py',
+          '../_base_/datasets/div2k_lmdb_x4.py',
           '../_base_/schedules/l1_div2k_1e-4_halving.py']
 
 gt_size = 192

@@ -6,6 +6,7 @@
 # lr 1e-4 halved at 50k/100k/200k/300k, 400k iterations.
 #   python tools/train.py configs/esrgan/esrgan_x4.py
 _base_ = ['../_base_/gan_runtime.py',
+          '../_base_/datasets/set5_set14_x4_val.py',
           '../_base_/datasets/div2k_lmdb_x4.py',
           '../_base_/basicsr_gan_x4.py']
 

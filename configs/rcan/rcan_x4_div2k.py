@@ -1,7 +1,9 @@
 # RCAN x4 (Zhang et al., ECCV 2018, Sec. 4.1): 10 groups x 20 RCABs, DIV2K,
 # 48x48 LR patches, batch 16, L1, Adam (0.9, 0.999, eps 1e-8), lr 1e-4 halved
 # every 2e5 updates; 1e6 updates (EDSR-PyTorch's 1000 epochs of 1000 updates).
-_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/div2k_lmdb_x4.py',
+_base_ = ['../_base_/default_runtime.py',
+          '../_base_/datasets/set5_set14_x4_val.py',
+          '../_base_/datasets/div2k_lmdb_x4.py',
           '../_base_/schedules/l1_div2k_1e-4_halving.py']
 
 gt_size = 192

@@ -4,6 +4,7 @@
 # (before ReLU, L1) x 1 + vanilla GAN x 5e-3, HR in [0, 1], EMA 0.999, on
 # DIV2K sub-images; initialised from an MSRResNet trained with L1.
 _base_ = ['../_base_/gan_runtime.py',
+          '../_base_/datasets/set5_set14_x4_val.py',
           '../_base_/datasets/div2k_lmdb_x4.py',
           '../_base_/basicsr_gan_x4.py']
 

@@ -3,6 +3,7 @@
 # recipe on ImageNet, initialised from the MSE-trained SRResNet.
 #   python tools/train.py configs/srgan/srgan_x4.py
 _base_ = ['../_base_/gan_runtime.py',
+          '../_base_/datasets/set5_set14_x4_val.py',
           '../_base_/datasets/imagenet_lmdb_x4.py']
 
 # The SRResNet (MSE) the generator starts from: a checkpoint file, or a work

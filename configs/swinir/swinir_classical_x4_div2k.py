@@ -6,7 +6,9 @@
 # 0.999. The paper fine-tunes x4 from its x2 model: --cfg-options
 # model.pretrained_generator="dict(path=X2_FILE, skip_mismatched=['upsample.'])"
 # Paper, DIV2K-trained: Set5 32.72 / 0.9021, Set14 28.94 / 0.7914.
-_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/div2k_lmdb_x4.py']
+_base_ = ['../_base_/default_runtime.py',
+          '../_base_/datasets/set5_set14_x4_val.py',
+          '../_base_/datasets/div2k_lmdb_x4.py']
 
 gt_size = 192
 train_dataloader = dict(batch_size=32, dataset=dict(pipeline=[
