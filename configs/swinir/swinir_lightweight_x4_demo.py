@@ -1,12 +1,12 @@
 # Lightweight SwinIR x4 (Liang et al., ICCVW 2021) trained briefly on the
 # vendored demo photographs on a CPU: the paper's network (spandrel's SwinIR:
 # 4 RSTBs x 6 layers, 60 channels, window 8, pixelshuffledirect upsampler)
-# with the x4 demo recipe (configs/_base_/demo_x4_l1.py), cut to fit ~15
-# minutes on the shared 2-core CPU (window attention makes a SwinIR step
+# with the x4 demo recipe (configs/_base_/recipes/demo_x4_l1.py), cut to fit
+# ~15 minutes on the shared 2-core CPU (window attention makes a SwinIR step
 # many times an MSRResNet one). Enough to see it learn, far from the paper's
 # 500k iterations. The paper's recipe: swinir_lightweight_x4_div2k.py.
 #   python tools/train.py configs/swinir/swinir_lightweight_x4_demo.py
-_base_ = ['../_base_/demo_x4_l1.py']
+_base_ = ['../_base_/recipes/demo_x4_l1.py']
 
 # the paper's lightweight network at the demo's 16x16 LR crops
 model = dict(generator=dict(
