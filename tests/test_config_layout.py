@@ -98,10 +98,12 @@ def layout_problems(path, root=CONFIGS):
                     'at most)']
     files = chain(path)
     if len(files) > MAX_DEPTH:
+        why = ('a main config that has variants lists _base_ leaves only'
+               if not is_main(path, root) else
+               'a _base_ file is a leaf, or a recipe that lists leaves')
         return [f'{len(files)} files deep ('
                 + ' -> '.join(osp.relpath(f, root) for f in files)
-                + '): two levels of _base_ at most (a main config that has '
-                'variants lists _base_ leaves, not a recipe)']
+                + f'): two levels of _base_ at most ({why})']
     return []
 
 
