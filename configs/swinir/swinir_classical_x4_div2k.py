@@ -10,12 +10,12 @@ _base_ = ['../_base_/default_runtime.py',
           '../_base_/datasets/set5_set14_x4_val.py',
           '../_base_/datasets/div2k_lmdb_x4.py']
 
+# 48x48 LR patches (192x192 HR crops), batch 32; flips, rotations and
+# packing as the data file's pipeline
 gt_size = 192
 train_dataloader = dict(batch_size=32, dataset=dict(pipeline=[
     dict(type='PairedRandomCrop', gt_size=gt_size, scale=4),
-    dict(type='RandomFlipRotate'),
-    dict(type='PackSRInputs'),
-]))
+    *_base_.train_pipeline[1:]]))
 
 model = dict(
     type='SRModel',

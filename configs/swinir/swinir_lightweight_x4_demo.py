@@ -17,13 +17,11 @@ model = dict(generator=dict(
 # KAIR's betas (0.9, 0.99)
 optim_wrapper = dict(optimizer=dict(betas=[0.9, 0.99]))
 
-# 60 iterations of 8 crops of 64x64 HR (16x16 LR: two windows a side)
+# 60 iterations of 8 crops of 64x64 HR (16x16 LR: two windows a side); the
+# rest of the demo data's pipeline (bicubic LR, flips, packing) unchanged
 train_dataloader = dict(batch_size=8, dataset=dict(pipeline=[
     dict(type='PairedRandomCrop', gt_size=64, scale=4),
-    dict(type='BicubicDownsample', scale=4),
-    dict(type='RandomFlipRotate'),
-    dict(type='PackSRInputs'),
-]))
+    *_base_.train_pipeline[1:]]))
 train_cfg = dict(max_iters=60, val_interval=60)
 # the learning rate annealed to (nearly) zero over the shorter run
 param_scheduler = [
