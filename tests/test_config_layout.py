@@ -6,8 +6,12 @@
   EDSR-large beside EDSR-baseline) inherits exactly one main config of its
   own family and states only what differs: every key it sets changes the
   merged config, and each carries a comment saying why.
-* Chains stay short: variant -> main -> ``_base_`` files (which may share
-  one validation-set file): four files at most.
+* Two levels of ``_base_`` at most: a chain is three files at most (config,
+  parent, grandparent). So a ``configs/_base_/`` file is a leaf that
+  inherits nothing, except a recipe in ``configs/_base_/recipes/``, which
+  lists leaves only (it may override their keys: mmengine refuses a key in
+  two sibling bases); a main config lists leaves, or a recipe when no
+  variant inherits it (variant -> main -> recipe -> leaf is four files).
 * No block of 6 or more identical lines between two configs: a recipe that
   is needed twice belongs in a main config or in ``configs/_base_/``.
 """
@@ -26,6 +30,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs')
 BASE = osp.join(CONFIGS, '_base_')
 MIN_BLOCK = 6
+MAX_DEPTH = 3  # config -> parent -> grandparent: two levels of _base_
 
 
 def family_configs(root=CONFIGS):
@@ -54,12 +59,22 @@ def bases(path):
     return [osp.normpath(osp.join(osp.dirname(path), v)) for v in value]
 
 
+def chain(path):
+    """The longest inheritance chain from ``path``, ``path`` first."""
+    return [path] + max((chain(b) for b in bases(path)), key=len,
+                        default=[])
+
+
 def depth(path):
-    return 1 + max((depth(b) for b in bases(path)), default=0)
+    return len(chain(path))
 
 
 def in_base(path, root=CONFIGS):
     return path.startswith(osp.join(root, '_base_') + osp.sep)
+
+
+def is_recipe(path, root=CONFIGS):
+    return path.startswith(osp.join(root, '_base_', 'recipes') + osp.sep)
 
 
 def is_main(path, root=CONFIGS):
@@ -69,19 +84,43 @@ def is_main(path, root=CONFIGS):
 def layout_problems(path, root=CONFIGS):
     """What breaks the inheritance rule for one family config."""
     found = bases(path)
-    if is_main(path, root):
-        return []
-    if len(found) != 1:
-        return [f'inherits {found}: a variant inherits one main config']
-    main = found[0]
-    if osp.dirname(main) != osp.dirname(path):
-        return [f'inherits {osp.relpath(main, root)}, another family\'s '
-                'config: inherit your family\'s main config or '
-                'configs/_base_/']
-    if not is_main(main, root):
-        return [f'inherits the variant {osp.relpath(main, root)}: a variant '
-                'inherits its family\'s main config (two levels at most)']
+    if not is_main(path, root):
+        if len(found) != 1:
+            return [f'inherits {found}: a variant inherits one main config']
+        main = found[0]
+        if osp.dirname(main) != osp.dirname(path):
+            return [f'inherits {osp.relpath(main, root)}, another family\'s '
+                    'config: inherit your family\'s main config or '
+                    'configs/_base_/']
+        if not is_main(main, root):
+            return [f'inherits the variant {osp.relpath(main, root)}: a '
+                    'variant inherits its family\'s main config (two levels '
+                    'at most)']
+    files = chain(path)
+    if len(files) > MAX_DEPTH:
+        why = ('a main config that has variants lists _base_ leaves only'
+               if not is_main(path, root) else
+               'a _base_ file is a leaf, or a recipe that lists leaves')
+        return [f'{len(files)} files deep ('
+                + ' -> '.join(osp.relpath(f, root) for f in files)
+                + f'): two levels of _base_ at most ({why})']
     return []
+
+
+def base_problems(path, root=CONFIGS):
+    """What breaks the rule for one ``configs/_base_/`` file: a leaf
+    inherits nothing; a recipe (``_base_/recipes/``) lists leaves only."""
+    found = bases(path)
+    if not is_recipe(path, root):
+        if found:
+            return [f'inherits {[osp.relpath(b, root) for b in found]}: a '
+                    '_base_ file is a leaf that inherits nothing (one that '
+                    'composes leaves is a recipe in configs/_base_/recipes/)']
+        return []
+    return [f'lists {osp.relpath(b, root)}: a recipe lists _base_ leaves '
+            'only (two levels of _base_ at most)'
+            for b in found
+            if not in_base(b, root) or is_recipe(b, root) or bases(b)]
 
 
 def assignments(path):
@@ -149,19 +188,31 @@ def shared_blocks(path_a, path_b, size=MIN_BLOCK):
 FAMILY = family_configs()
 IDS = [osp.relpath(p, REPO) for p in FAMILY]
 VARIANTS = [p for p in FAMILY if not is_main(p) and p.endswith('.py')]
-PY = [p for p in FAMILY if p.endswith('.py')] + sorted(
-    glob.glob(osp.join(BASE, '**', '*.py'), recursive=True))
+BASES = sorted(p for p in glob.glob(osp.join(BASE, '**', '*.*'),
+                                    recursive=True)
+               if p.endswith(('.py', '.yaml', '.yml')))
+PY = [p for p in FAMILY + BASES if p.endswith('.py')]
 
 
 def test_there_are_family_configs_and_variants():
     assert len(FAMILY) >= 20 and len(VARIANTS) >= 2
+    assert any(is_recipe(p) for p in BASES)
 
 
 @pytest.mark.parametrize('path', FAMILY, ids=IDS)
 def test_main_or_variant_of_its_family(path):
     problems = layout_problems(path)
     assert not problems, f'{osp.relpath(path, REPO)}: {problems}'
-    assert depth(path) <= 4, f'{osp.relpath(path, REPO)}: chain too deep'
+    assert depth(path) <= MAX_DEPTH, (
+        f'{osp.relpath(path, REPO)}: {depth(path)} files deep: two levels '
+        'of _base_ at most')
+
+
+@pytest.mark.parametrize('path', BASES,
+                         ids=[osp.relpath(p, REPO) for p in BASES])
+def test_base_file_is_a_leaf_or_a_recipe_of_leaves(path):
+    problems = base_problems(path)
+    assert not problems, f'{osp.relpath(path, REPO)}: {problems}'
 
 
 @pytest.mark.parametrize('path', VARIANTS,
@@ -208,6 +259,33 @@ def test_the_rules_catch_what_they_forbid(tmp_path):
     problems = variant_problems(str(root / 'edsr' / 'restates.py'))
     assert any('restates' in p for p in problems)
     assert any('no comment' in p for p in problems)
+    # two levels of _base_ at most: a recipe of leaves is fine, and so is a
+    # main config that lists it; a variant of that main is four files deep
+    (root / '_base_' / 'recipes').mkdir()
+    (root / '_base_' / 'recipes' / 'rec.py').write_text(
+        "_base_ = ['../run.py']\nb = dict(x=4)\n")
+    (root / 'rcan' / 'main.py').write_text(
+        "_base_ = ['../_base_/recipes/rec.py']\n")
+    (root / 'rcan' / 'deep.py').write_text(
+        "_base_ = ['./main.py']\n# a larger x\nb = dict(x=5)\n")
+    assert base_problems(str(root / '_base_' / 'recipes' / 'rec.py'), r) == []
+    assert layout_problems(str(root / 'rcan' / 'main.py'), r) == []
+    assert depth(str(root / 'rcan' / 'deep.py')) == 4
+    assert 'two levels of _base_' in layout_problems(
+        str(root / 'rcan' / 'deep.py'), r)[0]
+    # a _base_ leaf that inherits (Python or YAML), and a recipe that lists
+    # a file which is not a leaf
+    assert base_problems(str(root / '_base_' / 'run.py'), r) == []
+    (root / '_base_' / 'inherits.py').write_text("_base_ = ['./run.py']\n")
+    (root / '_base_' / 'inherits.yaml').write_text('_base_: ./run.py\n')
+    for name in ('inherits.py', 'inherits.yaml'):
+        assert 'inherits nothing' in base_problems(
+            str(root / '_base_' / name), r)[0]
+    (root / '_base_' / 'recipes' / 'nested.py').write_text(
+        "_base_ = ['../inherits.py', './rec.py', '../../edsr/main.py']\n")
+    problems = base_problems(str(root / '_base_' / 'recipes' / 'nested.py'),
+                             r)
+    assert len(problems) == 3 and all('leaves only' in p for p in problems)
     block = ''.join(f'k{i} = dict(v={i})\n' for i in range(MIN_BLOCK))
     (root / 'edsr' / 'x.py').write_text('# x\n' + block)
     (root / 'rcan' / 'y.py').write_text('z = 0\n\n' + block.replace(

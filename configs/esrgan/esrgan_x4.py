@@ -5,7 +5,9 @@
 # VGG-style discriminator, 128x128 crops, batch 16, Adam (0.9, 0.999),
 # lr 1e-4 halved at 50k/100k/200k/300k, 400k iterations.
 #   python tools/train.py configs/esrgan/esrgan_x4.py
-_base_ = ['../_base_/gan_runtime.py',
+_base_ = ['../_base_/default_runtime.py',
+          '../_base_/gan_runtime.py',
+          '../_base_/datasets/set5_set14_x4_val.py',
           '../_base_/datasets/div2k_lmdb_x4.py',
           '../_base_/basicsr_gan_x4.py']
 
@@ -27,7 +29,8 @@ model = dict(
 
 # Adam (0.9, 0.999) at 1e-4 for both networks: ../_base_/gan_runtime.py
 train_cfg = dict(max_iters=400000, val_interval=5000)
-# best checkpoint by LPIPS (else NIQE): ../_base_/gan_runtime.py
+# best checkpoint by LPIPS (else NIQE; the log says which), lower is better
+default_hooks = dict(checkpoint=dict(save_best='perceptual', rule='less'))
 val_evaluator = _base_.val_evaluator + [
     dict(type='PerceptualBest', crop_border=4)]
 

@@ -7,6 +7,7 @@
 # and OST).
 #   python tools/train.py configs/esrgan/rrdbnet_psnr_x4.py
 _base_ = ['../_base_/default_runtime.py',
+          '../_base_/datasets/set5_set14_x4_val.py',
           '../_base_/datasets/div2k_lmdb_x4.py']
 
 model = dict(

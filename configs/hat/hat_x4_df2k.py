@@ -7,7 +7,9 @@
 # iterations, EMA 0.999, fine-tuned from the x2 model (pretrained_x2 below:
 # its tensors but the x4 upsampler's new ones).
 # Paper: Set5 33.04 / 0.9056, Set14 29.23 / 0.7973.
-_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/df2k_lmdb_x4.py']
+_base_ = ['../_base_/default_runtime.py',
+          '../_base_/datasets/set5_set14_x4_val.py',
+          '../_base_/datasets/df2k_lmdb_x4.py']
 
 # the x2 HAT to fine-tune from (the authors' HAT_SRx2.pth, or a work dir of
 # an x2 run), any layout srtoolbox reads (--cfg-options

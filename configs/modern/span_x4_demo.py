@@ -4,7 +4,8 @@
 # and evaluated the same way (Set5/Set14, Y, crop 4), for a wall-clock
 # budget instead of a step count. docs/modern_recipe.md has the measured table.
 #   python tools/train.py configs/modern/span_x4_demo.py
-_base_ = ['../_base_/datasets/demo_x4.py',
+_base_ = ['../_base_/datasets/set5_set14_x4_val.py',
+          '../_base_/datasets/demo_x4.py',
           '../_base_/recipes/modern_x4_demo.py']
 
 model = dict(generator=dict(

@@ -9,7 +9,8 @@
 # for both at a constant rate (the release's one milestone, 400k, is its
 # last iteration: it changes nothing), 400k iterations, EMA 0.999.
 #   tools/dist_train.sh configs/realesrgan/realesrgan_x4plus.py 4
-_base_ = ['../_base_/gan_runtime.py',
+_base_ = ['../_base_/default_runtime.py',
+          '../_base_/gan_runtime.py',
           '../_base_/datasets/set5_set14_x4_val.py',
           '../_base_/datasets/df2k_ost_realesrgan_x4.py']
 
@@ -53,7 +54,8 @@ optim_wrapper = dict(
     discriminator=dict(optimizer=dict(betas=[0.9, 0.99], weight_decay=0)))
 param_scheduler = []  # constant learning rate
 train_cfg = dict(max_iters=400000, val_interval=5000)
-# best checkpoint by LPIPS (else NIQE): ../_base_/gan_runtime.py
+# best checkpoint by LPIPS (else NIQE; the log says which), lower is better
+default_hooks = dict(checkpoint=dict(save_best='perceptual', rule='less'))
 val_evaluator = _base_.val_evaluator + [
     dict(type='PerceptualBest', crop_border=4)]
 

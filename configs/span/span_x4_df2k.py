@@ -4,7 +4,9 @@
 # this config uses the efficient-SR recipe of BasicSR's lightweight models
 # (DF2K, 64x64 LR patches, batch 64, L1, Adam (0.9, 0.99) at 5e-4 halved
 # every 200k, 1M iterations, EMA 0.999): a starting point, not the paper's.
-_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/df2k_lmdb_x4.py']
+_base_ = ['../_base_/default_runtime.py',
+          '../_base_/datasets/set5_set14_x4_val.py',
+          '../_base_/datasets/df2k_lmdb_x4.py']
 
 train_dataloader = dict(batch_size=64)
 

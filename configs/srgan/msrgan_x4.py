@@ -3,7 +3,9 @@
 # BN (MSRResNet), VGG-style 128x128 discriminator, L1 x 1e-2 + VGG19 conv5_4
 # (before ReLU, L1) x 1 + vanilla GAN x 5e-3, HR in [0, 1], EMA 0.999, on
 # DIV2K sub-images; initialised from an MSRResNet trained with L1.
-_base_ = ['../_base_/gan_runtime.py',
+_base_ = ['../_base_/default_runtime.py',
+          '../_base_/gan_runtime.py',
+          '../_base_/datasets/set5_set14_x4_val.py',
           '../_base_/datasets/div2k_lmdb_x4.py',
           '../_base_/basicsr_gan_x4.py']
 
@@ -26,7 +28,8 @@ optim_wrapper = dict(
     generator=dict(optimizer=dict(betas=(0.9, 0.99))),
     discriminator=dict(optimizer=dict(betas=(0.9, 0.99))))
 train_cfg = dict(max_iters=400000, val_interval=5000)
-# best checkpoint by LPIPS (else NIQE): ../_base_/gan_runtime.py
+# best checkpoint by LPIPS (else NIQE; the log says which), lower is better
+default_hooks = dict(checkpoint=dict(save_best='perceptual', rule='less'))
 val_evaluator = _base_.val_evaluator + [
     dict(type='PerceptualBest', crop_border=4)]
 

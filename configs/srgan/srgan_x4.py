@@ -2,7 +2,9 @@
 # Using a Generative Adversarial Network", CVPR 2017, Sec. 2-3): the paper's
 # recipe on ImageNet, initialised from the MSE-trained SRResNet.
 #   python tools/train.py configs/srgan/srgan_x4.py
-_base_ = ['../_base_/gan_runtime.py',
+_base_ = ['../_base_/default_runtime.py',
+          '../_base_/gan_runtime.py',
+          '../_base_/datasets/set5_set14_x4_val.py',
           '../_base_/datasets/imagenet_lmdb_x4.py']
 
 # The SRResNet (MSE) the generator starts from: a checkpoint file, or a work
@@ -39,7 +41,8 @@ param_scheduler = [
 ]
 train_cfg = dict(max_iters=200000, val_interval=5000)
 
-# best checkpoint by LPIPS (else NIQE): ../_base_/gan_runtime.py
+# best checkpoint by LPIPS (else NIQE; the log says which), lower is better
+default_hooks = dict(checkpoint=dict(save_best='perceptual', rule='less'))
 val_evaluator = _base_.val_evaluator + [
     dict(type='PerceptualBest', crop_border=4)]
 

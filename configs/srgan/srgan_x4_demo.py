@@ -12,7 +12,9 @@
 # network and recipe unchanged.
 # Without the VGG19 weights file (see srgan_x4.py) it runs the paper's
 # SRGAN-MSE variant and says so in the log; with it, SRGAN-VGG54.
-_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/demo_x4.py']
+_base_ = ['../_base_/default_runtime.py',
+          '../_base_/datasets/set5_set14_x4_val.py',
+          '../_base_/datasets/demo_x4.py']
 
 # the SRResNet demo's work dir: its last_checkpoint names the checkpoint
 pretrained_generator = 'work_dirs/msrresnet_x4_demo'

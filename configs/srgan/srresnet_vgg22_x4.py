@@ -3,6 +3,7 @@
 # the paper's SRResNets. SRModel takes any loss of (output, HR), so the VGG
 # loss is its content loss (logged as loss_pix).
 _base_ = ['../_base_/default_runtime.py',
+          '../_base_/datasets/set5_set14_x4_val.py',
           '../_base_/datasets/imagenet_lmdb_x4.py']
 
 model = dict(

@@ -4,6 +4,7 @@
 # down to 1e-7, 1e6 iterations. It initialises configs/srgan/msrgan_x4.py
 # (which reads work_dirs/msrresnet_x4).
 _base_ = ['../_base_/default_runtime.py',
+          '../_base_/datasets/set5_set14_x4_val.py',
           '../_base_/datasets/div2k_lmdb_x4.py']
 
 model = dict(

@@ -4,6 +4,7 @@
 # (configs/srgan/srgan_x4.py reads work_dirs/srresnet_x4).
 #   python tools/train.py configs/srresnet/srresnet_x4.py
 _base_ = ['../_base_/default_runtime.py',
+          '../_base_/datasets/set5_set14_x4_val.py',
           '../_base_/datasets/imagenet_lmdb_x4.py']
 
 model = dict(

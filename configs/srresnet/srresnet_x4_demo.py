@@ -1,9 +1,9 @@
 # SRResNet x4 (Ledig et al., CVPR 2017) trained briefly on the vendored
 # SunHays80 photographs, evaluated on Set5 and Set14 (Y, crop 4): the x4
-# demo recipe (configs/_base_/demo_x4_l1.py, as msrresnet_x4_demo.py) with
-# the paper's network, loss and HR range.
+# demo recipe (configs/_base_/recipes/demo_x4_l1.py, as msrresnet_x4_demo.py)
+# with the paper's network, loss and HR range.
 #   python tools/train.py configs/srresnet/srresnet_x4_demo.py
-_base_ = ['../_base_/demo_x4_l1.py']
+_base_ = ['../_base_/recipes/demo_x4_l1.py']
 
 model = dict(
     # the paper's network: BatchNorm, no global skip

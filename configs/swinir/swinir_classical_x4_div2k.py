@@ -6,14 +6,16 @@
 # 0.999. The paper fine-tunes x4 from its x2 model: --cfg-options
 # model.pretrained_generator="dict(path=X2_FILE, skip_mismatched=['upsample.'])"
 # Paper, DIV2K-trained: Set5 32.72 / 0.9021, Set14 28.94 / 0.7914.
-_base_ = ['../_base_/default_runtime.py', '../_base_/datasets/div2k_lmdb_x4.py']
+_base_ = ['../_base_/default_runtime.py',
+          '../_base_/datasets/set5_set14_x4_val.py',
+          '../_base_/datasets/div2k_lmdb_x4.py']
 
+# 48x48 LR patches (192x192 HR crops), batch 32; flips, rotations and
+# packing as the data file's pipeline
 gt_size = 192
 train_dataloader = dict(batch_size=32, dataset=dict(pipeline=[
     dict(type='PairedRandomCrop', gt_size=gt_size, scale=4),
-    dict(type='RandomFlipRotate'),
-    dict(type='PackSRInputs'),
-]))
+    *_base_.train_pipeline[1:]]))
 
 model = dict(
     type='SRModel',

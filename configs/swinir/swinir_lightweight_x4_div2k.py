@@ -11,9 +11,7 @@ gt_size = 256  # KAIR's lightweight options: 64x64 LR patches
 # 256x256 HR crops (gt_size above), batch 64
 train_dataloader = dict(batch_size=64, dataset=dict(pipeline=[
     dict(type='PairedRandomCrop', gt_size=gt_size, scale=4),
-    dict(type='RandomFlipRotate'),
-    dict(type='PackSRInputs'),
-]))
+    *_base_.train_pipeline[1:]]))
 
 # the lightweight network: fewer, narrower blocks, one-step upsampler
 model = dict(generator=dict(

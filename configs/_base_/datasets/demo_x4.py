@@ -1,15 +1,14 @@
 # Demo data vendored in data/demo (see data/demo/README.md): SunHays80
 # photographs to train on (random 96x96 HR crops, bicubic x4 LR made on the
 # fly with MATLAB's imresize), Set5 + Set14 to evaluate on (Y, crop 4).
-_base_ = ['./set5_set14_x4_val.py']
-
-scale = 4
+# Training data only: a config lists ./set5_set14_x4_val.py (the evaluation
+# and `scale`) beside this file, which inherits nothing.
 data_root = 'data/demo'
 gt_size = 96
 
 train_pipeline = [
-    dict(type='PairedRandomCrop', gt_size=gt_size, scale=scale),
-    dict(type='BicubicDownsample', scale=scale),
+    dict(type='PairedRandomCrop', gt_size=gt_size, scale=4),
+    dict(type='BicubicDownsample', scale=4),
     dict(type='RandomFlipRotate'),
     dict(type='PackSRInputs'),
 ]
@@ -23,5 +22,5 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     dataset=dict(type='HRImageDataset', data_root=data_root,
-                 gt_folder='SunHays80', scale=scale, cache=True,
+                 gt_folder='SunHays80', scale=4, cache=True,
                  pipeline=train_pipeline))

@@ -1,10 +1,9 @@
 # DF2K x4 (DIV2K's 800 + Flickr2K's 2650 training images) for HAT/SPAN-style
 # recipes: sub-image LMDBs cut and stored as the DIV2K ones
 # (div2k_lmdb_x4.py), random 256x256 HR crops (64x64 LR) with flips and
-# rotations. Evaluated on Set5 + Set14 (Y, crop 4).
-_base_ = ['./set5_set14_x4_val.py']
-
-scale = 4
+# rotations. Evaluated on Set5 + Set14 (Y, crop 4): a config lists
+# ./set5_set14_x4_val.py (the evaluation and `scale`) beside this file,
+# which inherits nothing.
 gt_size = 256
 
 data_preparation = (
@@ -30,9 +29,9 @@ train_dataloader = dict(
     collate_fn=dict(type='default_collate'),
     dataset=dict(type='PairedImageDataset', data_root='data/DF2K',
                  gt_folder='DF2K_HR_sub.lmdb', lq_folder='DF2K_bicx4_sub.lmdb',
-                 backend_args=None, scale=scale, pipeline=[
+                 backend_args=None, scale=4, pipeline=[
                      dict(type='PairedRandomCrop', gt_size=gt_size,
-                          scale=scale),
+                          scale=4),
                      dict(type='RandomFlipRotate'),
                      dict(type='PackSRInputs'),
                  ]))

@@ -1,10 +1,9 @@
 # DIV2K x4 for ESRGAN/EDSR/RCAN-style recipes (as BasicSR prepares it):
 # the 800 DIV2K training images cut into 480x480 sub-images (step 240), with
 # the official bicubic x4 LR cut to match, both in LMDBs; random 128x128 HR
-# crops with flips and rotations. Evaluated on Set5 + Set14 (Y, crop 4).
-_base_ = ['./set5_set14_x4_val.py']
-
-scale = 4
+# crops with flips and rotations. Evaluated on Set5 + Set14 (Y, crop 4): a
+# config lists ./set5_set14_x4_val.py (the evaluation and `scale`) beside
+# this file, which inherits nothing.
 gt_size = 128
 
 # Storage: LMDBs by default (tools/create_lmdb.py, PNG values as BasicSR's
@@ -14,7 +13,7 @@ gt_size = 128
 #   --cfg-options train_dataloader.dataset.gt_folder=DIV2K_train_HR_sub \
 #       train_dataloader.dataset.lq_folder=DIV2K_train_LR_bicubic_X4_sub
 # HR only, LR made on the fly: replace the dataset by HRImageDataset and
-# add dict(type='BicubicDownsample', scale=scale) after the crop.
+# add dict(type='BicubicDownsample', scale=4) after the crop.
 backend_args = None  # or dict(backend='lmdb', ...lmdb.open kwargs) to force
 train_data_root = 'data/DIV2K'
 train_gt_folder = 'DIV2K_train_HR_sub.lmdb'  # relative to train_data_root
@@ -37,7 +36,7 @@ data_preparation = (
     'Set5 and Set14 for validation are vendored in data/demo.')
 
 train_pipeline = [
-    dict(type='PairedRandomCrop', gt_size=gt_size, scale=scale),
+    dict(type='PairedRandomCrop', gt_size=gt_size, scale=4),
     dict(type='RandomFlipRotate'),
     dict(type='PackSRInputs'),
 ]
@@ -50,5 +49,5 @@ train_dataloader = dict(
     collate_fn=dict(type='default_collate'),
     dataset=dict(type='PairedImageDataset', data_root=train_data_root,
                  gt_folder=train_gt_folder, lq_folder=train_lq_folder,
-                 backend_args=backend_args, scale=scale,
+                 backend_args=backend_args, scale=4,
                  pipeline=train_pipeline))

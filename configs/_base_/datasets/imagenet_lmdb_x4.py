@@ -1,9 +1,8 @@
 # ImageNet for SRGAN x4 (Ledig et al., CVPR 2017, Sec. 3.2): random 96x96 HR
 # crops of ImageNet photographs, LR made on the fly with MATLAB-style bicubic
-# x4; evaluated on Set5 + Set14 (Y channel, crop 4) from data/demo.
-_base_ = ['./set5_set14_x4_val.py']
-
-scale = 4
+# x4; evaluated on Set5 + Set14 (Y channel, crop 4) from data/demo: a config
+# lists ./set5_set14_x4_val.py (the evaluation and `scale`) beside this
+# file, which inherits nothing.
 gt_size = 96
 
 # Storage of the training images: an LMDB made by tools/create_lmdb.py
@@ -30,9 +29,9 @@ data_preparation = (
 
 train_pipeline = [
     # ImageNet has a few images under 96 pixels a side: draw another one
-    dict(type='PairedRandomCrop', gt_size=gt_size, scale=scale,
+    dict(type='PairedRandomCrop', gt_size=gt_size, scale=4,
          small_image='skip'),
-    dict(type='BicubicDownsample', scale=scale),
+    dict(type='BicubicDownsample', scale=4),
     dict(type='PackSRInputs'),  # the paper mentions no flips or rotations
 ]
 
@@ -44,4 +43,4 @@ train_dataloader = dict(
     collate_fn=dict(type='default_collate'),
     dataset=dict(type='HRImageDataset', data_root=train_data_root,
                  gt_folder=train_gt_folder, backend_args=backend_args,
-                 scale=scale, pipeline=train_pipeline))
+                 scale=4, pipeline=train_pipeline))

@@ -1,8 +1,9 @@
 # The CPU demos' optimiser, shared by every x4 demo so that model-zoo.md
 # compares architectures under one recipe: Adam 5e-4 annealed to 1e-6 over
 # 360 iterations (the papers' 1e5-1e6 iterations at 1e-4 take weeks on a
-# CPU). The demos set train_cfg.max_iters=360 themselves (train_cfg lives in
-# default_runtime.py, and mmengine refuses a key in two _base_ files).
+# CPU). ../recipes/demo_x4_l1.py sets train_cfg.max_iters=360: train_cfg is
+# default_runtime.py's, and mmengine refuses a key in two _base_ files, so
+# the recipe, which lists both, overrides it.
 
 # autocast where the hardware computes bf16 natively (AVX-512 BF16/AMX CPUs,
 # Ampere+ GPUs); fp32 elsewhere, where emulated bf16 is far slower

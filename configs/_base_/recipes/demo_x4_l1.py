@@ -1,11 +1,13 @@
 # The CPU demo recipe every PSNR-oriented x4 demo shares, so that
 # model-zoo.md compares architectures under one recipe: the vendored demo
-# data (./datasets/demo_x4.py), Adam 5e-4 with a cosine decay over 360
-# iterations (./schedules/demo_360it.py), SRModel with an L1 loss on HR in
+# data (../datasets/demo_x4.py), Adam 5e-4 with a cosine decay over 360
+# iterations (../schedules/demo_360it.py), SRModel with an L1 loss on HR in
 # [0, 1], channels-last memory format; validation, a checkpoint, strips and
 # the bicubic comparison table at the end. A demo config adds its generator.
-_base_ = ['./default_runtime.py', './datasets/demo_x4.py',
-          './schedules/demo_360it.py']
+_base_ = ['../default_runtime.py',
+          '../datasets/set5_set14_x4_val.py',
+          '../datasets/demo_x4.py',
+          '../schedules/demo_360it.py']
 
 model = dict(
     type='SRModel',
