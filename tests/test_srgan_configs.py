@@ -21,7 +21,9 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
     osp.relpath(p, REPO)
     for pattern in ('configs/srgan/*.py', 'configs/srgan/*.yaml',
-                    'configs/esrgan/*.py')
+                    'configs/esrgan/*.py',
+                    # SRGAN's Table 1 SRResNet-VGG22, an SRResNet variant
+                    'configs/srresnet/srresnet_vgg22_x4.py')
     for p in glob.glob(osp.join(REPO, pattern)))
 
 
