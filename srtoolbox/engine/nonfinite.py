@@ -124,6 +124,7 @@ class NonFiniteLossHook(Hook):
         self.skipped: int = 0  # iterations skipped in a row
         self._wrappers: List[Tuple[str, OptimWrapper]] = []
         self._pending: List[Tuple[int, Any, Any]] = []
+        self._hub: Optional[MessageHub] = None
         self._every = 1
 
     # ------------------------------------------------------------ set-up
@@ -137,6 +138,7 @@ class NonFiniteLossHook(Hook):
                     ' OptimWrapper with that guard) or AutocastOptimWrapper, '
                     'or derive your wrapper from one of them')
         self._every = self.interval or self._default_interval(runner)
+        self._hub = runner.message_hub
 
     @staticmethod
     def _default_interval(runner) -> int:
@@ -153,10 +155,15 @@ class NonFiniteLossHook(Hook):
     def after_train_iter(self, runner, batch_idx: int,
                          data_batch: Any = None, outputs: Any = None) -> None:
         flags = [f for _, w in self._wrappers for f in w.pop_skip_flags()]
+        if flags and not self._pending and not any(
+                isinstance(f, torch.Tensor) for f in flags):
+            # records read on the host already (a CPU): apply at once
+            self._apply(runner.iter, any(flags), outputs)
+            return
         if flags:
             self._pending.append((runner.iter, flags, outputs))
-        if self.every_n_train_iters(runner, self._every) or \
-                self.is_last_train_iter(runner):
+        if self._pending and (self.every_n_train_iters(runner, self._every)
+                              or self.is_last_train_iter(runner)):
             self.flush()
 
     def flush(self) -> None:
@@ -191,7 +198,7 @@ class NonFiniteLossHook(Hook):
                 'learning rate, check the data, or set default_hooks='
                 "dict(nonfinite=dict(action='skip')). "
                 f'{checkpoint_advice(it)}')
-        MessageHub.get_current_instance().update_scalar(
+        (self._hub or MessageHub.get_current_instance()).update_scalar(
             'train/skipped_steps', 1)
         limit = self.max_consecutive_skips
         if limit is not None and self.skipped >= limit:

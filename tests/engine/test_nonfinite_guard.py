@@ -106,10 +106,12 @@ def test_ema_stays_when_the_step_was_skipped(skipped):
 
 def test_the_policy_reads_at_its_interval_and_names_the_iteration(
         tiny_data, tmp_path):
-    # NaN at 0-based iteration 2, records read every 4 iterations (as on
-    # a GPU): found at the last iteration's read, named as iteration 3
-    # with its losses, and the run stops there
-    cfg = _nan_config(tiny_data, tmp_path / 'cfg.py', 'raise', interval=4)
+    # NaN at 0-based iteration 2; a fused Adam keeps its records on the
+    # device, read every 4 iterations (as on a GPU): found at the last
+    # iteration's read, named as iteration 3 with its losses
+    cfg = _nan_config(tiny_data, tmp_path / 'cfg.py', 'raise', interval=4,
+                      optim_wrapper="dict(type='OptimWrapper', optimizer="
+                                    "dict(type='Adam', lr=1e-3, fused=True))")
     seen, flush = [], NonFiniteLossHook.flush
 
     def spy(self):

@@ -26,7 +26,7 @@ class NaNAtIterationLoss(nn.Module):
         return loss
 
 
-def _nan_config(tiny_data, path, nonfinite, interval=None):
+def _nan_config(tiny_data, path, nonfinite, interval=None, **overrides):
     return tiny_config(
         tiny_data, path,
         model="dict(type='SRModel', generator=dict(type='MSRResNet', "
@@ -36,7 +36,7 @@ def _nan_config(tiny_data, path, nonfinite, interval=None):
         val_dataloader='None', val_evaluator='None',
         default_hooks='dict(checkpoint=dict(interval=100, save_best=None), '
                       f'nonfinite=dict(action={nonfinite!r}, '
-                      f'interval={interval}))')
+                      f'interval={interval}))', **overrides)
 
 
 def test_nan_loss_stops_training_naming_loss_and_iteration(tiny_data,

@@ -117,6 +117,9 @@ def tiny_config(data, path, batch_size=4, num_workers=0, **overrides):
         custom_hooks="[dict(type='PauseForKillHook')]",
         randomness='dict(seed=0, deterministic=True)',
         log_level="'WARNING'",
+        # mmengine names a run's message hub after its start second: runs
+        # started within one second would share one (and its scalars)
+        experiment_name=repr(f'tiny_{time.time_ns()}'),
     )
     keys.update(overrides)
     text = '\n'.join(f'{k} = {v}' for k, v in keys.items()) + '\n'
