@@ -11,8 +11,8 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ...registry import GENERATORS
-from ..common import (ResidualBlockNoBN, check_scale, default_init_weights,
-                      make_layer)
+from ..common import (ResidualBlockNoBN, check_scale, conv_pixel_shuffle,
+                      default_init_weights, make_layer)
 
 __all__ = ['MSRResNet']
 
@@ -70,9 +70,10 @@ class MSRResNet(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         feat = self.lrelu(self.conv_first(x))
         out = self.body(feat)
-        out = self._upsample_act(self.pixel_shuffle(self.upconv1(out)))
+        factor = self.pixel_shuffle.upscale_factor
+        out = self._upsample_act(conv_pixel_shuffle(self.upconv1, out, factor))
         if self.upscale == 4:
-            out = self._upsample_act(self.pixel_shuffle(self.upconv2(out)))
+            out = self._upsample_act(conv_pixel_shuffle(self.upconv2, out, 2))
         out = self.conv_last(self.lrelu(self.conv_hr(out)))
         base = F.interpolate(x, scale_factor=self.upscale, mode='bilinear',
                              align_corners=False)

@@ -10,7 +10,8 @@ convention) the network learns that range directly.
 from torch import Tensor, nn
 
 from ...registry import GENERATORS
-from ..common import check_scale, num_pixel_shuffle_stages
+from ..common import (check_scale, conv_pixel_shuffle,
+                      num_pixel_shuffle_stages)
 
 __all__ = ['SRResNet']
 
@@ -40,7 +41,8 @@ class _SubPixelBlock(nn.Module):
         self.prelu = nn.PReLU(num_feat)
 
     def forward(self, x):
-        return self.prelu(self.pixel_shuffle(self.conv(x)))
+        return self.prelu(conv_pixel_shuffle(
+            self.conv, x, self.pixel_shuffle.upscale_factor))
 
 
 @GENERATORS.register_module()
