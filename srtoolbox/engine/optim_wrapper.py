@@ -15,6 +15,7 @@ it; what the hardware computes natively comes from
 from contextlib import contextmanager
 
 import torch
+from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper
 
 from ..registry import OPTIM_WRAPPERS
@@ -71,7 +72,6 @@ class AutocastOptimWrapper(OptimWrapper):
             self.cast_dtype = resolve_amp_dtype(self._device_type,
                                                 self.dtype_cfg)
             if self.cast_dtype is None:
-                from mmengine.logging import print_log
                 print_log(
                     'AutocastOptimWrapper: this CPU has no native bf16 '
                     '(AVX-512 BF16/AMX); training in fp32, which is faster '
