@@ -16,6 +16,7 @@ says so. Installed by ``pip install -e .`` (console script ``srt``); also
 """
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import os
 import os.path as osp
@@ -108,7 +109,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     command, rest = argv[0], argv[1:]
     if command not in COMMANDS:
-        import difflib
         close = difflib.get_close_matches(command, list(COMMANDS), n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ''
         print(f"srt: unknown sub-command '{command}'.{hint}\n\n{_usage()}",

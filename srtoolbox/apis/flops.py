@@ -26,7 +26,7 @@ import torch
 from torch import nn
 from torch.func import functional_call
 from torch.utils._python_dispatch import TorchDispatchMode
-from torch.utils.flop_counter import FlopCounterMode
+from torch.utils.flop_counter import FlopCounterMode, flop_registry
 
 __all__ = ['count_params', 'count_macs', 'count_complexity', 'Complexity']
 
@@ -119,7 +119,6 @@ def count_complexity(model: nn.Module,
         model: left unchanged (mode, weights, device).
         input_shape: ``(N, C, H, W)``, or ``(C, H, W)`` for N = 1.
     """
-    from torch.utils.flop_counter import flop_registry
     shape = _shape(input_shape)
     recorder = _OpRecorder(set(flop_registry))
     handles = []

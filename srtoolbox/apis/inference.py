@@ -19,6 +19,7 @@ Images keep their layout and bit depth (:meth:`SRInferencer.__call__`):
 Tiling (``tile=T``): see :mod:`srtoolbox.apis.tiling`.
 """
 import logging
+import warnings
 from typing import Any, Optional
 
 import numpy as np
@@ -46,7 +47,6 @@ _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 def _as_tensor(array):
     """A CPU tensor viewing ``array`` (copied only when torch cannot view
     it: negative strides)."""
-    import warnings
     try:
         with warnings.catch_warnings():  # read-only arrays are only read
             warnings.simplefilter('ignore', UserWarning)

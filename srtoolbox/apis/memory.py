@@ -152,7 +152,7 @@ def available_memory(device: Any = 'cpu') -> Any:
     if device.type != 'cpu':
         return None, f'free memory of {device.type} devices is not known'
     try:
-        import psutil
+        import psutil  # optional (not a requirement): else /proc/meminfo
         return int(psutil.virtual_memory().available), 'available RAM'
     except ImportError:
         pass

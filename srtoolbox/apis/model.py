@@ -19,6 +19,8 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from torch import nn
 
+import srtoolbox.models  # noqa: F401 (registration)
+
 from ..models.builder import build_generator
 from ..models.weights import load_pretrained_generator
 from ..registry import MODELS
@@ -99,7 +101,6 @@ def init_model(config: ConfigLike, checkpoint: Optional[str] = None,
             raise KeyError(f'{source}: model has no "generator" key')
         net = build_generator(dict(gen_cfg))
     else:
-        import srtoolbox.models  # noqa: F401 (registration)
         with DefaultScope.overwrite_default_scope('srtoolbox'):
             net = MODELS.build(model_cfg)
     if checkpoint is not None:

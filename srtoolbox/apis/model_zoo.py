@@ -10,10 +10,14 @@ figures sit in their own columns with their sources. Every figure states its
 conventions.
 """
 import json
+import os
 import os.path as osp
 import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Tuple
+
+import torch
+from mmengine.registry import init_default_scope
 
 from .compare import compare_models
 from ..utils import imwrite
@@ -120,8 +124,6 @@ def measure(generator: Any, shape: Tuple[int, ...] = (180, 320),
 
     bf16 is timed only where the CPU computes it natively (else None).
     """
-    import torch
-
     generator.eval()
     out: Dict[str, Any] = dict(
         params=count_params(generator),
@@ -152,8 +154,6 @@ def _read_result(path):
 def build_zoo(root: str = '.', entries: Any = ZOO, time_inference: bool = True,
               shape: Tuple[int, ...] = (180, 320)) -> Any:
     """Measure every entry; returns a list of row dicts."""
-    from mmengine.registry import init_default_scope
-
     init_default_scope('srtoolbox')
     rows = []
     for entry in entries:
@@ -344,9 +344,10 @@ def plot_psnr_vs_params(rows: Any, path: str, dataset: str = 'Set5') -> Any:
     """PSNR against parameters: the papers' figures and those measured
     here, as a PNG (needs matplotlib: ``pip install -e .[plot]``)."""
     try:
+        # lazy: optional (the 'plot' extra), and ~0.3 s to import
         import matplotlib
         matplotlib.use('Agg')
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # after use('Agg'): no display
     except ImportError as err:
         raise ImportError('the plot needs matplotlib: pip install -e '
                           "'.[plot]'") from err
@@ -374,7 +375,6 @@ def plot_psnr_vs_params(rows: Any, path: str, dataset: str = 'Set5') -> Any:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc='lower right')
     fig.tight_layout()
-    import os
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     fig.savefig(path)
     plt.close(fig)

@@ -27,6 +27,7 @@ from typing import Any, Iterator
 
 import torch
 from torch import nn
+from torch.func import functional_call
 
 __all__ = ['receptive_field_radius', 'tile_boxes', 'tile_shape_counts']
 
@@ -47,7 +48,6 @@ def receptive_field_radius(generator: Any, size: int = 64) -> Any:
     pixels; RRDBNet (23 RRDBs) 349, so its tiles rely on the fading
     influence of far pixels rather than covering the field.
     """
-    from torch.func import functional_call
     reach = [0.0]
     pools = []
 

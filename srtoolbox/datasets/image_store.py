@@ -23,6 +23,8 @@ import os.path as osp
 import threading
 from typing import Any, Dict, Optional
 
+import lmdb
+
 from ..utils.image_io import (IMG_EXTENSIONS, ImageReadError, imfrombytes,
                               read_file_bytes)
 
@@ -84,7 +86,6 @@ def _page_problem(env: Any, root: str) -> Optional[str]:
     DataLoader worker hours into training. (A damaged value is a
     :class:`CorruptEntryError` of its key when decoded.)
     """
-    import lmdb
     try:
         with env.begin(write=False) as txn:
             for _ in txn.cursor().iternext(keys=True, values=False):
@@ -108,7 +109,6 @@ def open_lmdb_readonly(root: str, **lmdb_kwargs: Any) -> Any:
     :class:`DamagedLmdbError` naming the file and the fix if not.
     """
     global _ENVS_PID
-    import lmdb  # imported here: only LMDB users need it
     data = osp.join(root, 'data.mdb')
     try:
         stat = os.stat(data)
@@ -300,7 +300,6 @@ class LmdbStore(ImageStore):
         return f'{self.root}[{key}]'
 
     def get_bytes(self, key: str) -> Any:
-        import lmdb
         try:
             with self._txn_env().begin(write=False) as txn:
                 value = txn.get(key.encode('utf-8'))

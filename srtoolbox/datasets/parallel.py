@@ -20,7 +20,10 @@ import os
 import threading
 import time
 from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Generator, Sequence
+
+from tqdm import tqdm
 
 __all__ = ['run_ordered', 'default_workers', 'check_on_error', 'listing']
 
@@ -69,7 +72,6 @@ def run_ordered(func: Callable[[Any], Any], items: Sequence[Any],
     dataset size. Closing the generator early (an error, ``on_error='stop'``)
     cancels what is queued and waits for the workers.
     """
-    from tqdm import tqdm
     bar = tqdm(total=len(items), desc=desc, unit=unit, disable=not progress,
                dynamic_ncols=True)
     try:
@@ -79,7 +81,6 @@ def run_ordered(func: Callable[[Any], Any], items: Sequence[Any],
                 bar.update()
                 yield result
             return
-        from concurrent.futures import ProcessPoolExecutor
         pool = ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context(),
             initializer=_exit_with_parent, initargs=(os.getpid(),))

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
+from torch.func import functional_call
 
 from ..utils.hardware import machine_info as hardware_machine_info
 
@@ -102,7 +103,6 @@ def conv_shapes(network, input_shape):
     on PyTorch's meta device (no compute, no memory); a network that cannot
     run there is run once for real on a zero input, without gradients.
     """
-    from torch.func import functional_call
     found = Counter()
 
     def hook(module, inputs, output):

@@ -23,6 +23,7 @@ then leaves none) and writes ``last_checkpoint`` in place too.
   checkpoints it wrote in the message hub (``saved_checkpoints``) so that a
   non-finite stop can name the last one from before it.
 """
+import hashlib
 import os
 import os.path as osp
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ from mmengine.dist import is_main_process
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook
 
+from ..models.weights import write_safetensors
 from ..models.weights.loading import NonFiniteWeightsError, find_nonfinite
 from ..registry import HOOKS
 from ..utils.fileio import TMP_NAME, atomic_path, atomic_write
@@ -91,10 +93,6 @@ def _safetensors_path(ckpt_path):
 def _write_generator_safetensors(runner, ckpt_path, step):
     """``iter_N.safetensors`` beside ``iter_N.pth`` (see
     :mod:`srtoolbox.models.weights.safetensors_io`)."""
-    import hashlib
-
-    from ..models.weights import write_safetensors
-    from ..utils.module_utils import unwrap_model
     model = unwrap_model(runner.model)
     net = getattr(model, 'generator_ema', None)
     net = unwrap_model(model.generator if net is None else net)

@@ -33,9 +33,18 @@ from typing import Any, Iterator, List, Optional, Tuple
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
+# every srtoolbox module registered before a constructor's arguments are
+# checked (srtoolbox.engine's own by its __init__, which runs before this)
+import srtoolbox.datasets  # noqa: F401
+import srtoolbox.engine  # noqa: F401
+import srtoolbox.evaluation  # noqa: F401
+import srtoolbox.models  # noqa: F401
+
 from .. import registry as reg
+from ..degradations import DegradationConfigError
 from .config_files import (ConfigError, config_files, config_optimizers,
                            defining_file, explain_syntax_error)
+from .optimizers import check_optimizer_name, is_schedule_free
 from .schedule_checks import _schedulers, check_schedule, follow_max_iters
 
 __all__ = ['ConfigError', 'check_config', 'check_schedule',
@@ -200,10 +209,6 @@ def _loader_datasets(cfg) -> Iterator[Tuple[str, dict]]:
 
 
 def _check_constructor_args(cfg) -> None:
-    import srtoolbox.datasets  # noqa: F401 (registration)
-    import srtoolbox.engine  # noqa: F401
-    import srtoolbox.evaluation  # noqa: F401
-    import srtoolbox.models  # noqa: F401
     model = cfg.get('model')
     if isinstance(model, dict):
         _check_args(cfg, 'model', model, reg.MODELS)
@@ -301,9 +306,7 @@ def _check_degradation(cfg) -> None:
     deg = model.get('degradation') if isinstance(model, dict) else None
     if not isinstance(deg, dict) or 'type' not in deg:
         return
-    from ..degradations import DegradationConfigError
-    from ..registry import DEGRADATIONS
-    cls = _lookup(DEGRADATIONS, deg['type'])
+    cls = _lookup(reg.DEGRADATIONS, deg['type'])
     if cls is None:
         return
     try:
@@ -334,7 +337,6 @@ def _lr_schedulers(cfg) -> List[Tuple[str, dict]]:
 
 
 def _check_optimizers(cfg) -> None:
-    from .optimizers import check_optimizer_name, is_schedule_free
     for key, opt in config_optimizers(cfg):
         problem = check_optimizer_name(opt.get('type'))
         if problem:
@@ -354,7 +356,6 @@ def _check_optimizers(cfg) -> None:
 
 
 def _check_batch_augments(cfg) -> None:
-    from .. import registry as reg
     model = cfg.get('model')
     pre = model.get('data_preprocessor') if isinstance(model, dict) else None
     augs = pre.get('batch_augments') if isinstance(pre, dict) else None

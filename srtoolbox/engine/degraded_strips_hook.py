@@ -12,6 +12,10 @@ import numpy as np
 import torch
 from mmengine.hooks import Hook
 
+from mmengine.dist import is_main_process
+
+from ..evaluation.niqe import calculate_niqe
+from ..models.sr_model import tensor2img
 from ..registry import HOOKS
 from ..utils.image_io import imread, imwrite
 from ..utils.matlab_imresize import imresize
@@ -51,7 +55,6 @@ class DegradedStripsHook(Hook):
 
     @torch.no_grad()
     def _super_resolve(self, model, lq):
-        from ..models.sr_model import tensor2img
         net = model.inference_generator
         param = next(net.parameters())
         x = torch.from_numpy(np.ascontiguousarray(lq.transpose(2, 0, 1)))
@@ -70,7 +73,6 @@ class DegradedStripsHook(Hook):
         return [nearest, imresize(lq, s), self._super_resolve(model, lq)]
 
     def after_train(self, runner):
-        from mmengine.dist import is_main_process
         if not is_main_process():
             return
         model = getattr(runner.model, 'module', runner.model)
@@ -91,12 +93,11 @@ class DegradedStripsHook(Hook):
             imwrite(comparison_strip(panels), path)
             written.append(path)
             try:
-                from ..evaluation.niqe import calculate_niqe
                 lines.append(
                     f'{name}: NIQE bicubic {calculate_niqe(panels[1]):.2f}, '
                     f'model {calculate_niqe(panels[2]):.2f} (lower is more '
                     'natural)')
-            except (ImportError, ValueError) as err:
+            except ValueError as err:
                 lines.append(f'{name}: no NIQE ({err})')
         runner.logger.info(
             f'LR | bicubic | model | HR strips: {len(written)} in {folder}'

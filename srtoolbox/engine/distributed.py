@@ -26,6 +26,7 @@ has no SyncBatchNorm) rank 0's statistics are broadcast to every process
 after each training step. Discriminators keep per-process BatchNorm (they
 train on batch statistics and never use their running ones).
 """
+import datetime
 import inspect
 import os
 import subprocess
@@ -103,7 +104,6 @@ def init_distributed(cfg):
     dist_cfg.pop('backend', None)
     timeout = dist_cfg.pop('timeout', None)
     if timeout is not None:
-        import datetime
         dist_cfg['timeout'] = datetime.timedelta(seconds=timeout)
     torch_dist.init_process_group(
         backend='gloo', rank=int(os.environ['RANK']),

@@ -12,12 +12,18 @@ import os.path as osp
 
 import numpy as np
 import torch
+from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
+from ..evaluation.scorers import metric_functions
+from ..models.sr_model import tensor2img
+from ..models.weights import load_pretrained_generator
 from ..registry import HOOKS
 from ..utils.image_io import imwrite
 from ..utils.matlab_imresize import imresize
+from ..utils.module_utils import unwrap_model
 from ..utils.visualization import comparison_strip
+from .hooks import write_summary
 
 __all__ = ['ReferenceComparisonHook', 'center_crop', 'format_comparison']
 
@@ -89,7 +95,6 @@ class ReferenceComparisonHook(Hook):
                  model_name=None, crop_size=128, num_images=None,
                  crop_border=4, test_y_channel=True,
                  metrics=('PSNR', 'SSIM')):
-        from ..evaluation.scorers import metric_functions
         metric_functions(metrics)  # an unknown name fails at build time
         self.reference = reference
         self.reference_name = reference_name
@@ -115,8 +120,6 @@ class ReferenceComparisonHook(Hook):
 
     def reference_network(self, model):
         """The trained generator's architecture with the reference weights."""
-        from ..models.weights import load_pretrained_generator
-        from ..utils.module_utils import unwrap_model
         path = self.reference or getattr(model, 'pretrained_generator', None)
         if path is None:
             raise ValueError('ReferenceComparisonHook: no reference given and '
@@ -130,8 +133,6 @@ class ReferenceComparisonHook(Hook):
         """The table ``{dataset: {method: (value per metric)}}`` and the
         method names; writes strips. The measured metrics are in
         ``self.measured`` (``self.metrics`` less any skipped)."""
-        from ..evaluation.scorers import metric_functions
-        from ..models.sr_model import tensor2img
         funcs, skipped = metric_functions(self.metrics, self.crop_border,
                                           self.test_y_channel)
         warn = logger.warning if logger is not None else print
@@ -183,8 +184,6 @@ class ReferenceComparisonHook(Hook):
                 for dataset, methods in scores.items()}, names
 
     def after_train(self, runner):
-        from mmengine.dist import is_main_process
-        from ..utils.module_utils import unwrap_model
         if not is_main_process():
             return
         if not self._outputs:
@@ -208,5 +207,4 @@ class ReferenceComparisonHook(Hook):
                    for dataset, methods in table.items()}
         summary['iterations'] = runner.iter
         summary['conventions'] = conv
-        from .hooks import write_summary
         write_summary(runner, summary, name='comparison.json')

@@ -1,14 +1,20 @@
 """Hooks that write images: validation comparisons and test outputs."""
+import json
 import os.path as osp
 import time
 
 import numpy as np
+from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
+from ..evaluation.scorers import metric_functions
+from ..models.sr_model import tensor2img
 from ..registry import HOOKS
 from ..utils.image_io import imwrite
 from ..utils.matlab_imresize import imresize
 from ..utils.visualization import comparison_strip
+from .results import atomic_write_text, run_provenance
+from .work_dir import latest_checkpoint
 
 __all__ = ['SRVisualizationHook', 'SaveSRImagesHook', 'BicubicComparisonHook',
            'comparison_strip']
@@ -74,10 +80,6 @@ def write_summary(runner, summary, name='summary.json', started=None):
     the steps ran in, the machine and the wall time since ``started``
     (``time.time()`` when the run began).
     """
-    import json
-
-    from .results import atomic_write_text, run_provenance
-    from .work_dir import latest_checkpoint
     try:
         ckpt = latest_checkpoint(runner.work_dir)
     except FileNotFoundError:  # a record of a file gone: no provenance
@@ -115,7 +117,6 @@ class BicubicComparisonHook(Hook):
 
     def __init__(self, crop_border=4, test_y_channel=True,
                  metrics=('PSNR', 'SSIM')):
-        from ..evaluation.scorers import metric_functions
         metric_functions(metrics)  # an unknown name fails at build time
         self.crop_border = crop_border
         self.test_y_channel = test_y_channel
@@ -144,7 +145,6 @@ class BicubicComparisonHook(Hook):
             self.last_metrics = dict(metrics)
 
     def _functions(self, warn):
-        from ..evaluation.scorers import metric_functions
         funcs, skipped = metric_functions(self.metrics, self.crop_border,
                                           self.test_y_channel)
         for reason in skipped.values():
@@ -174,7 +174,6 @@ class BicubicComparisonHook(Hook):
 
     def bicubic_metrics(self, dataset, warn=print):
         """``{dataset name: {metric: mean}}`` of bicubic upsampling."""
-        from ..models.sr_model import tensor2img
 
         def pairs():
             for i in range(len(dataset)):
@@ -201,7 +200,6 @@ class BicubicComparisonHook(Hook):
                     for name in funcs} for d in datasets}
 
     def after_train(self, runner):
-        from mmengine.dist import is_main_process
         if self.last_metrics is None or not is_main_process():
             return
         warn = runner.logger.warning

@@ -16,9 +16,31 @@ import os
 import os.path as osp
 from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Union
 
+import torch
 from mmengine.config import Config
 from mmengine.device import get_device
+from mmengine.registry import RUNNERS
 
+# registered before a runner or a config check looks srtoolbox's modules up
+# (srtoolbox.engine's own by its __init__, which runs before this module)
+import srtoolbox.datasets  # noqa: F401
+import srtoolbox.engine  # noqa: F401
+import srtoolbox.evaluation  # noqa: F401
+import srtoolbox.models  # noqa: F401
+
+from ..utils.module_utils import unwrap_model
+from .config_checks import (ConfigError, check_config, check_schedule,
+                            explain_syntax_error, follow_max_iters)
+from .distributed import configure_distributed, init_distributed
+from .load_from import check_load_from
+from .optim_wrapper import use_foreach_optimizers
+from .preemption import (PreemptionHook, install_preemption_handlers,
+                         restore_signal_handlers)
+from .run_lock import lock_work_dir
+from .runner import SRRunner
+from .safe_checkpoint import allow_mmengine_checkpoints
+from .schedule_free_hook import add_schedule_free_hook
+from .tensorboard_logging import enable_tensorboard
 from .work_dir import NotResumableError, open_training_checkpoint
 
 if TYPE_CHECKING:
@@ -45,8 +67,6 @@ def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None,
     :class:`~.config_checks.ConfigError` naming the key and the file (a
     syntax error names the file and line).
     """
-    from .config_checks import (ConfigError, check_config,
-                                explain_syntax_error, follow_max_iters)
     if not osp.isfile(path):
         raise FileNotFoundError(f'config file {path} does not exist')
     ext = osp.splitext(path)[1]
@@ -150,7 +170,6 @@ def _pin_memory_for_gpus(cfg):
     """Training batches in pinned host memory where they go to a GPU, so
     that the data preprocessor's non-blocking copy overlaps the step; a
     config's own ``pin_memory`` wins."""
-    import torch
     loader = cfg.get('train_dataloader')
     if isinstance(loader, dict) and torch.cuda.is_available():
         loader.setdefault('pin_memory', True)
@@ -201,9 +220,7 @@ def prepare_train_config(cfg: Config, config_path: Optional[str] = None,
         cfg.load_from = resume
     _use_amp(cfg, amp)
     if cfg.get('optim_wrapper'):
-        from .optim_wrapper import use_foreach_optimizers
         use_foreach_optimizers(cfg.optim_wrapper, _train_device())
-    from .schedule_free_hook import add_schedule_free_hook
     add_schedule_free_hook(cfg)  # eval weights for val, checkpoints, EMA
     if compile is not None:
         cfg.compile = compile
@@ -212,14 +229,11 @@ def prepare_train_config(cfg: Config, config_path: Optional[str] = None,
         cfg.setdefault('randomness', {})['deterministic'] = deterministic
     cfg.launcher = launcher
     if launcher != 'none':
-        from .distributed import configure_distributed
         configure_distributed(cfg)
     if tensorboard if tensorboard is not None else cfg.get('tensorboard'):
-        from .tensorboard_logging import enable_tensorboard
         enable_tensorboard(cfg)
     if check_data:
         check_data_paths(cfg, ('train', 'val'))
-    from .config_checks import check_schedule
     check_schedule(cfg)
     return cfg
 
@@ -243,7 +257,6 @@ def prepare_test_config(cfg: Config, checkpoint: str,
     cfg.resume = False
     cfg.launcher = launcher
     if launcher != 'none':
-        from .distributed import configure_distributed
         configure_distributed(cfg)
     if check_data:
         check_data_paths(cfg, ('test',))
@@ -252,15 +265,6 @@ def prepare_test_config(cfg: Config, checkpoint: str,
 
 def build_runner(cfg: Config) -> 'Runner':
     """``mmengine.runner.Runner`` (or ``cfg.runner_type``) from ``cfg``."""
-    # registering srtoolbox's modules before the runner looks them up
-    import srtoolbox.datasets  # noqa: F401
-    import srtoolbox.engine  # noqa: F401
-    import srtoolbox.evaluation  # noqa: F401
-    import srtoolbox.models  # noqa: F401
-    from mmengine.registry import RUNNERS
-
-    from .distributed import init_distributed
-    from .safe_checkpoint import allow_mmengine_checkpoints
     allow_mmengine_checkpoints()  # mmengine's resume loads weights_only
     os.makedirs(cfg.work_dir, exist_ok=True)
     # before the Runner, whose launchers need CUDA (gloo on CPU here)
@@ -271,10 +275,9 @@ def build_runner(cfg: Config) -> 'Runner':
     if 'runner_type' in cfg:
         runner = RUNNERS.build(cfg)
     else:  # mmengine's, with the start-up tables in the log file only
-        from .runner import SRRunner
         runner = SRRunner.from_cfg(cfg)
     if cfg.get('load_from') and not cfg.get('resume'):
-        from .load_from import check_load_from  # refuse a partial load_from
+        # refuse a partial load_from
         check_load_from(runner.model, cfg.load_from)
     if cfg.get('compile'):
         compile_networks(runner, cfg.compile)
@@ -312,9 +315,6 @@ def train_from_config(cfg: Config) -> 'Runner':
 
     Returns the trained runner.
     """
-    from .preemption import (PreemptionHook, install_preemption_handlers,
-                             restore_signal_handlers)
-    from .run_lock import lock_work_dir
     with lock_work_dir(cfg.work_dir):
         install_preemption_handlers()
         try:
@@ -335,7 +335,6 @@ def compile_networks(runner, options=True):
     log call; compiling the networks alone is what speeds training up, and
     the runner's ``compile`` is switched off so it does not compile twice.
     """
-    from ..utils.module_utils import unwrap_model
     options = {} if options is True else dict(options)
     model = unwrap_model(runner.model)
     compiled = []

@@ -19,6 +19,11 @@ import difflib
 import importlib
 from typing import Any, Dict, List, Tuple
 
+import mmengine.optim  # noqa: F401 (registers torch's optimizers)
+from mmengine.registry import OPTIMIZERS as ROOT
+
+from .. import registry
+
 __all__ = ['PACKAGE_OPTIMIZERS', 'SCHEDULE_FREE', 'optimizer_names',
            'is_schedule_free', 'check_optimizer_name']
 
@@ -56,7 +61,6 @@ def _factory(name: str, module: str, cls_name: str):
 
 
 def _register() -> None:
-    from .. import registry
     target = registry.OPTIMIZERS
     for name, (module, cls_name) in PACKAGE_OPTIMIZERS.items():
         if name not in target.module_dict:
@@ -67,10 +71,6 @@ def _register() -> None:
 def optimizer_names() -> List[str]:
     """Every optimizer a config may name: torch's (through mmengine) and
     :data:`PACKAGE_OPTIMIZERS`."""
-    import mmengine.optim  # noqa: F401 (registers torch's optimizers)
-    from mmengine.registry import OPTIMIZERS as ROOT
-
-    from .. import registry
     return sorted(set(ROOT.module_dict) | set(registry.OPTIMIZERS.module_dict))
 
 

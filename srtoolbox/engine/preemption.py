@@ -16,6 +16,8 @@ after the signal.
 """
 from __future__ import annotations
 
+import atexit
+import multiprocessing
 import os
 import os.path as osp
 import signal
@@ -115,8 +117,6 @@ def install_preemption_handlers(signals=(signal.SIGTERM, signal.SIGINT)):
     """
     _requested['signum'] = None
     if _workers_may_stop['flag'] is None:
-        import atexit
-        import multiprocessing
         _workers_may_stop['flag'] = multiprocessing.RawValue('b', 0)
         atexit.register(_let_workers_stop, True)  # before multiprocessing's
     _workers_may_stop['flag'].value = 0

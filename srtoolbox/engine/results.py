@@ -2,9 +2,14 @@
 import csv
 import io
 import json
+import math
 import os.path as osp
 
+import torch
+
 from ..utils.fileio import atomic_path
+from ..utils.module_utils import unwrap_model
+from ..utils.provenance import provenance
 
 __all__ = ['collect_per_image', 'write_results', 'atomic_write_text',
            'json_safe',
@@ -41,7 +46,6 @@ def json_safe(obj):
     'inf' | '-inf' | 'nan'}``. PSNR of identical images is ``inf``, which
     ``json`` would write as ``Infinity``, not JSON that other readers
     accept."""
-    import math
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     if isinstance(obj, (list, tuple)):
@@ -93,7 +97,6 @@ def run_precision(runner):
     plain wrappers compute in fp32. Validation and testing run the
     generator in fp32.
     """
-    import torch
     wrappers = getattr(runner, 'optim_wrapper', None)
     if wrappers is None or isinstance(wrappers, dict):
         return 'fp32'
@@ -107,8 +110,6 @@ def run_precision(runner):
 
 def run_provenance(runner, checkpoint=None, started=None, precision=None):
     """:func:`srtoolbox.utils.provenance.provenance` of a runner's run."""
-    from ..utils.module_utils import unwrap_model
-    from ..utils.provenance import provenance
     cfg = runner.cfg
     try:
         device = next(unwrap_model(runner.model).parameters()).device

@@ -27,6 +27,11 @@ import sys
 import time
 from typing import Optional
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks, lock_work_dir runs unguarded
+    fcntl = None  # type: ignore[assignment]
+
 __all__ = ['WorkDirLockedError', 'RunLock', 'lock_work_dir', 'LOCK_NAME']
 
 LOCK_NAME = '.srtoolbox_run.lock'
@@ -72,7 +77,6 @@ class RunLock:
         if self._fd is None:
             return
         _HELD.discard(self)
-        import fcntl
         try:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
@@ -136,9 +140,7 @@ def lock_work_dir(work_dir: str, rank_zero_only: bool = True,
     path = osp.join(work_dir, LOCK_NAME)
     if rank_zero_only and not _is_rank_zero():
         return RunLock(path, None)
-    try:
-        import fcntl
-    except ImportError:  # Windows: no advisory locks, run unguarded
+    if fcntl is None:  # Windows: no advisory locks, run unguarded
         return RunLock(path, None)
     os.makedirs(work_dir, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)

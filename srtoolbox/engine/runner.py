@@ -13,6 +13,9 @@ from mmengine.hooks import Hook
 from mmengine.optim import OptimWrapper
 from mmengine.runner import Runner
 
+from .preemption import IgnoreStopSignalsInWorker
+from .work_dir import check_resume_fits, latest_checkpoint
+
 __all__ = ['SRRunner', 'FileOnlyTables', 'guard_plain_wrappers']
 
 _TABLES = ('System environment:', 'Config:\n',
@@ -106,7 +109,6 @@ class SRRunner(Runner):
 
     @staticmethod
     def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
-        from .preemption import IgnoreStopSignalsInWorker
         loader = Runner.build_dataloader(dataloader, seed=seed,
                                          diff_rank_seed=diff_rank_seed)
         if getattr(loader, 'num_workers', 0) and not isinstance(
@@ -121,7 +123,6 @@ class SRRunner(Runner):
         afresh saying so (not "resumed from None"), and a checkpoint that
         does not fit the model is refused naming the keys."""
         if not self._has_loaded and self._resume:  # type: ignore[has-type]
-            from .work_dir import check_resume_fits, latest_checkpoint
             if self._load_from is None:  # type: ignore[has-type]
                 self._load_from = latest_checkpoint(self.work_dir)
                 if self._load_from is None:

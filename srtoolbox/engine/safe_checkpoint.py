@@ -10,6 +10,9 @@ turning safe loading off, we allowlist exactly those globals, the same list
 through a shim that allows ``HistoryBuffer``'s statistics).
 """
 import torch
+from mmengine.logging import HistoryBuffer
+
+from ..utils.checkpoint_io import checkpoint_safe_globals
 
 __all__ = ['allow_mmengine_checkpoints']
 
@@ -23,8 +26,5 @@ def allow_mmengine_checkpoints():
     :func:`srtoolbox.utils.checkpoint_io.load_checkpoint_file`) restores the list
     it found on entry, which drops globals added while it was open.
     """
-    from mmengine.logging import HistoryBuffer
-
-    from ..utils.checkpoint_io import checkpoint_safe_globals
     if HistoryBuffer not in torch.serialization.get_safe_globals():
         torch.serialization.add_safe_globals(checkpoint_safe_globals())

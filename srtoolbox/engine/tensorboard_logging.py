@@ -45,7 +45,7 @@ def enable_tensorboard(cfg) -> None:
         ImportError: tensorboard is not installed (names the extra).
     """
     try:
-        import tensorboard  # noqa: F401
+        import tensorboard  # noqa: F401 (optional: checks it is installed)
     except ImportError:
         raise ImportError(
             "--tensorboard needs the tensorboard package: pip install -e "

@@ -14,7 +14,13 @@ mismatch deep inside ``torch.optim``.
 import os
 import os.path as osp
 
+import torch
+
+from ..models.weights import state_dict_mismatches
+from ..utils.checkpoint_io import load_checkpoint_file
 from ..utils.fileio import atomic_write
+from ..utils.module_utils import unwrap_model
+from .safe_checkpoint import allow_mmengine_checkpoints
 
 __all__ = ['NotResumableError', 'MARKER', 'record_last_checkpoint', 'latest_checkpoint',
            'open_training_checkpoint', 'check_resume_fits']
@@ -70,11 +76,6 @@ def latest_checkpoint(work_dir):
 def open_training_checkpoint(path):
     """The checkpoint at ``path``, memory-mapped where torch can (a large
     file costs no copy), read ``weights_only``."""
-    import torch
-
-    from ..utils.checkpoint_io import load_checkpoint_file
-    from .safe_checkpoint import allow_mmengine_checkpoints
-
     # the process-wide allowlist, not torch's safe_globals context: leaving
     # that context here drops what the Runner allowlisted for its resume
     allow_mmengine_checkpoints()
@@ -96,8 +97,6 @@ def _names(items, limit=6):
 def check_resume_fits(model, path):
     """Raise ``NotResumableError`` naming the keys in which the tensors of
     checkpoint ``path`` and ``model`` (built from the config) differ."""
-    from ..models.weights import state_dict_mismatches
-    from ..utils.module_utils import unwrap_model
     saved = open_training_checkpoint(path).get('state_dict') or {}
     # the step's training state (train_state.*: counters, the pair pool)
     # comes and goes with the run, not with the architecture

@@ -2,6 +2,7 @@
 from typing import Any
 
 import numpy as np
+import torch
 
 __all__ = ['to_rgb_255', 'rgb_pair_tensors']
 
@@ -43,7 +44,6 @@ def rgb_pair_tensors(img: Any, img2: Any, crop_border: int, device: Any,
     [0, 1] on ``device``, ``crop_border`` pixels cut from each side (the
     input of the full-reference network metrics); ``what`` names the metric
     in the errors."""
-    import torch
     if img.shape[:2] != img2.shape[:2]:
         raise ValueError(f'{what} compares images of the same size, got '
                          f'{img.shape} and {img2.shape}')

@@ -126,7 +126,8 @@ def _build_features(net, pretrained, end, owner=None):
 
     ``owner`` names the metric in the missing-file message."""
     spec = _check_net(net)
-    import torchvision.models as tvm  # only when used
+    # lazy: torchvision.models adds ~1 s to importing srtoolbox.evaluation
+    import torchvision.models as tvm
     # built on the meta device: the classifier (most of the parameters) is
     # never allocated nor initialised, only the layers LPIPS reads
     with torch.device('meta'):

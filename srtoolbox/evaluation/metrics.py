@@ -13,6 +13,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from ..registry import METRICS
+from .dists import DISTSNet, calculate_dists, dists_unavailable_reason
 from .functional import calculate_psnr, calculate_ssim
 from .niqe import calculate_niqe
 from .lpips import LPIPSNet, calculate_lpips, lpips_unavailable_reason
@@ -181,11 +182,9 @@ class DISTS(LPIPS):
                          crop_border, test_y_channel, collect_device, prefix)
 
     def unavailable_reason(self) -> Optional[str]:
-        from .dists import dists_unavailable_reason
         return dists_unavailable_reason(self.pretrained)
 
     def compute_one(self, pred: Any, gt: Any) -> Any:
-        from .dists import DISTSNet, calculate_dists
         if self._model is None:
             self._model = DISTSNet(self.pretrained).to(self.device)
         return calculate_dists(pred, gt, self.crop_border, model=self._model)

@@ -35,6 +35,7 @@ import torch
 import torch.nn.functional as F
 
 from ..registry import BATCH_AUGMENTS
+from ..utils.image_io import imwrite
 
 __all__ = ['BatchAugment', 'MixUp', 'CutMix', 'ResizeMix', 'CutBlur',
            'MixtureOfAugments']
@@ -233,7 +234,6 @@ class MixtureOfAugments:
         return lr, hr
 
     def _write_debug(self, lr, hr, name):
-        from ..utils.image_io import imwrite
         if self._debug_run_dir is None:
             self._debug_run_dir = osp.join(
                 self.debug_dir, time.strftime('%Y%m%d_%H%M%S'))

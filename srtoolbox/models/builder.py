@@ -5,6 +5,7 @@ from mmengine.registry import DefaultScope
 from torch import nn
 
 from ..registry import DISCRIMINATORS, GENERATORS
+from . import discriminators, generators  # noqa: F401 (registration)
 
 __all__ = ['build_generator', 'build_discriminator']
 
@@ -15,13 +16,11 @@ def build_generator(generator_cfg: Mapping[str, Any]) -> nn.Module:
     Whatever default scope the session uses (mmagic's, a test's, none),
     ``type='SRResNet'`` means srtoolbox's.
     """
-    from . import generators  # noqa: F401 (registration)
     with DefaultScope.overwrite_default_scope('srtoolbox'):
         return GENERATORS.build(dict(generator_cfg))
 
 
 def build_discriminator(discriminator_cfg: Mapping[str, Any]) -> nn.Module:
     """A discriminator from a config dict (see :func:`build_generator`)."""
-    from . import discriminators  # noqa: F401 (registration)
     with DefaultScope.overwrite_default_scope('srtoolbox'):
         return DISCRIMINATORS.build(dict(discriminator_cfg))

@@ -6,6 +6,8 @@ from mmengine.structures import BaseDataElement
 from mmengine.model import BaseDataPreprocessor
 
 from ..registry import MODELS
+from ..utils.imresize_torch import imresize_torch
+from .batch_augments import MixtureOfAugments
 
 __all__ = ['SRDataPreprocessor']
 
@@ -62,7 +64,6 @@ class SRDataPreprocessor(BaseDataPreprocessor):
         self.lq_from_gt = lq_from_gt
         self.batch_augments = None
         if batch_augments:
-            from .batch_augments import MixtureOfAugments
             self.batch_augments = MixtureOfAugments(
                 batch_augments, debug_dir=batch_augments_debug)
 
@@ -99,7 +100,6 @@ class SRDataPreprocessor(BaseDataPreprocessor):
 
     def make_lq(self, gt: torch.Tensor) -> torch.Tensor:
         """The LR batch from the HR one in [0, 1] (``lq_from_gt``)."""
-        from ..utils.imresize_torch import imresize_torch
         scale = cast(int, self.lq_from_gt)  # set when this is called
         h, w = gt.shape[-2:]
         if h % scale or w % scale:

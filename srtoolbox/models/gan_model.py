@@ -79,6 +79,7 @@ from ..utils.module_utils import unwrap_model
 from .losses.gan_formulations import (AdversarialFormulation,
                                       RelativisticAverageGANLoss,
                                       StandardGANLoss, as_formulation)
+from .losses.perceptual import torchvision_vgg19_path
 from .optim_constructor import MultiOptimWrapperConstructor
 from .sr_model import SRModel, build_pixel_loss, pop_target, skipped_by
 
@@ -95,7 +96,6 @@ def _detached(log_vars):
 
 def _vgg_weights_file(perceptual_cfg):
     """The VGG19 file a PerceptualLoss config reads, or None (random VGG)."""
-    from .losses.perceptual import torchvision_vgg19_path
     pretrained = perceptual_cfg.get('pretrained', 'torchvision')
     if pretrained is None:
         return None

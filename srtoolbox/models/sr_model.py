@@ -16,6 +16,7 @@ from typing import (Any, ClassVar, Dict, List, Mapping, Optional, Tuple,
 
 import numpy as np
 import torch
+from mmengine.device import get_device
 from mmengine.logging import MessageHub, print_log
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
@@ -49,7 +50,6 @@ def resolve_channels_last(channels_last: Union[bool, str],
         if isinstance(pre, bool):
             channels_last = pre
         else:
-            from mmengine.device import get_device
             channels_last = get_device() in ('cpu', 'cuda')
     elif not isinstance(channels_last, bool):
         raise ValueError("model.channels_last must be True, False or "

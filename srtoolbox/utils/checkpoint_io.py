@@ -13,9 +13,16 @@ import os.path as osp
 import pickle
 import re
 
+import numpy as np
 import torch
+from mmengine.logging import HistoryBuffer
 
 from .fileio import atomic_path
+
+try:
+    from numpy._core import multiarray
+except ImportError:  # numpy < 2
+    from numpy.core import multiarray
 
 __all__ = ['UnsafeCheckpointError', 'load_checkpoint_file',
            'save_checkpoint_file', 'checkpoint_safe_globals']
@@ -32,7 +39,6 @@ def _history_buffer_getattr(obj, name):
     ``getattr(HistoryBuffer, 'mean')``; the real ``getattr`` would let a file
     reach any attribute, so only those lookups are allowed.
     """
-    from mmengine.logging import HistoryBuffer
     # the class dict is filled only when a first buffer is created, so the
     # four built-in statistics are allowed by name
     allowed = {'min', 'max', 'mean', 'current'}
@@ -45,21 +51,12 @@ def _history_buffer_getattr(obj, name):
 
 def checkpoint_safe_globals():
     """Types beyond tensors that may appear in a training checkpoint."""
-    import numpy as np
-    try:
-        from numpy._core import multiarray
-    except ImportError:  # numpy < 2
-        from numpy.core import multiarray
     allowed = [np.ndarray, np.dtype]
     allowed += [type(np.dtype(c)) for c in '?bBhHiIlLqQefdgFD']
     for name in ('_reconstruct', 'scalar'):
         # files written under numpy 1 and 2 name the module differently
         for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
             allowed.append((getattr(multiarray, name), f'{module}.{name}'))
-    try:
-        from mmengine.logging import HistoryBuffer
-    except ImportError:
-        return allowed
     allowed.append(HistoryBuffer)
     allowed.append((_history_buffer_getattr, 'builtins.getattr'))
     return allowed

@@ -1,4 +1,5 @@
 """Small helpers about ``nn.Module`` objects shared by every layer."""
+from mmengine.model import is_model_wrapper
 from torch import nn
 
 __all__ = ['unwrap_model']
@@ -12,7 +13,6 @@ def unwrap_model(module):
     srtoolbox's ``SRDistributedDataParallel`` all keep the network in
     ``.module``.
     """
-    from mmengine.model import is_model_wrapper
     while is_model_wrapper(module) or isinstance(
             module, nn.parallel.DistributedDataParallel):
         module = module.module

@@ -26,6 +26,9 @@ import subprocess
 import platform
 import time
 
+import torch
+from mmengine.config import Config
+
 from .hardware import machine_info
 from ..version import __version__
 
@@ -68,7 +71,6 @@ def config_sha256(cfg):
     experiment gives the same hash however it was written.
     """
     if isinstance(cfg, (str, os.PathLike)):
-        from mmengine.config import Config
         cfg = Config.fromfile(os.fspath(cfg))
     if hasattr(cfg, 'to_dict'):
         cfg = cfg.to_dict()
@@ -97,7 +99,6 @@ def describe_machine(info):
 
 
 def _versions():
-    import torch
     versions = {'python': platform.python_version(),
                 'torch': torch.__version__}
     for name in ('mmengine', 'mmcv', 'spandrel'):

@@ -3,6 +3,7 @@ import pytest
 import torch
 
 import srtoolbox.models  # noqa: F401 (registration)
+from srtoolbox.models import sr_model
 from srtoolbox.registry import MODELS
 
 GEN = dict(type='MSRResNet', upscale=4, num_feat=8, num_blocks=1)
@@ -42,12 +43,12 @@ def test_auto_is_on_for_cpu_and_the_preprocessor_follows():
 
 
 def test_auto_is_off_on_other_devices(monkeypatch):
-    import mmengine.device
-    monkeypatch.setattr(mmengine.device, 'get_device', lambda: 'mps')
+    # sr_model imports get_device at its top: patch the name it calls
+    monkeypatch.setattr(sr_model, 'get_device', lambda: 'mps')
     model = build()
     assert model.channels_last is False
     assert model.data_preprocessor.channels_last is False
-    monkeypatch.setattr(mmengine.device, 'get_device', lambda: 'cuda')
+    monkeypatch.setattr(sr_model, 'get_device', lambda: 'cuda')
     assert build().channels_last is True
 
 

@@ -18,15 +18,18 @@ import os
 import os.path as osp
 import shutil
 import time
-from typing import (TYPE_CHECKING, Any, Callable, Dict, List,
-                    Mapping, Optional, Sequence, Tuple, Union)
+from typing import (Any, Callable, Dict, List, Mapping, Optional, Sequence,
+                    Tuple, Union)
 
+from ...engine.launch import load_config
+from ...engine.results import atomic_write_text
+from ...models.builder import build_generator
+from ..flops import count_macs, count_params
+from .images import ComparedImage, compare_test_images, image_rows
 from .page import (colours_for, curves_section, images_section, render_page,
                    runs_table)
 from .runs import Run, load_run
-
-if TYPE_CHECKING:
-    from .images import ComparedImage
+from .zoo import zoo_rows, zoo_section
 
 __all__ = ['build_report', 'write_page', 'prepare_out', 'Run', 'load_run',
            'generator_info', 'MARKER']
@@ -60,9 +63,6 @@ def generator_info(config_path: str, problems: List[str]) -> Dict[str, Any]:
     """``{'type', 'params', 'macs'}`` of a config's generator (MACs for
     :data:`MACS_SHAPE`, counted on meta tensors), or ``{}`` with a line
     in ``problems``."""
-    from ...engine.launch import load_config
-    from ...models.builder import build_generator
-    from ..flops import count_macs, count_params
     try:
         cfg = load_config(config_path, check=False)
         gen_cfg = dict(cfg.model.generator)
@@ -105,8 +105,6 @@ def write_page(out: str, runs: Sequence[Run],
                title: Optional[str] = None) -> str:
     """Write ``out/index.html`` from what :func:`build_report` gathered
     (``zoo``: :func:`.zoo.zoo_rows`' rows or None); returns its path."""
-    from ...engine.results import atomic_write_text
-    from .images import image_rows
     usable = [r for r in runs if r.kind in ('work_dir', 'results')]
     colours = colours_for([r.name for r in runs])
     sections = []
@@ -117,7 +115,6 @@ def write_page(out: str, runs: Sequence[Run],
         sections.append(('images', 'Images', images_section(labels,
                                                             compared)))
     if zoo is not None:
-        from .zoo import zoo_section
         points = [(r.name, infos.get(r.name) or {}, r.metrics)
                   for r in usable]
         sections.append(('zoo', 'Model zoo', zoo_section(zoo, runs=points)))
@@ -170,7 +167,6 @@ def build_report(inputs: Sequence[Union[str, 'os.PathLike[str]']], out: str,
     labels: List[str] = []
     compared: List['ComparedImage'] = []
     if inputs and images:
-        from .images import compare_test_images
         labels, compared = compare_test_images(
             [r for r in runs if r.kind in ('work_dir', 'results')], out,
             data_root=data_root, test_sets=test_sets, crop_size=crop_size,
@@ -178,7 +174,6 @@ def build_report(inputs: Sequence[Union[str, 'os.PathLike[str]']], out: str,
             problems=problems, log=log)
     zoo_table = None
     if zoo:
-        from .zoo import zoo_rows
         zoo_table = zoo_rows(root, log)
     index = write_page(out, runs, infos, problems, labels, compared,
                        images=bool(inputs and images), zoo=zoo_table,

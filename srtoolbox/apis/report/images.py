@@ -23,6 +23,10 @@ from typing import (Any, Callable, Dict, List, Mapping, Optional, Sequence,
 
 import numpy as np
 
+from ...evaluation.functional import calculate_psnr, calculate_ssim
+from ...utils import imread, imresize, imwrite
+from ...utils.image_io import list_images
+from ..inference import SRInferencer
 from .runs import Run
 
 __all__ = ['ComparedImage', 'largest_difference_crop', 'parse_crop',
@@ -88,7 +92,6 @@ def write_panels(image: ComparedImage, arrays: Sequence[np.ndarray],
                  out_dir: str) -> None:
     """Write the crop of each panel array as PNG under ``out_dir``;
     fills ``image.files`` with paths relative to ``out_dir``."""
-    from ...utils import imwrite
     top, left, ch, cw = image.crop
     folder = osp.join('images', _safe(image.dataset), _safe(image.key))
     for i, array in enumerate(arrays):
@@ -98,7 +101,6 @@ def write_panels(image: ComparedImage, arrays: Sequence[np.ndarray],
 
 
 def _test_images(data_root, test_sets, max_images, problems):
-    from ...utils.image_io import list_images
     for name in test_sets:
         folder = osp.join(data_root, name)
         if not osp.isdir(folder):
@@ -127,9 +129,6 @@ def compare_test_images(
     not load, another scale than the first run's) are left out with a line
     in ``problems`` naming the run and why.
     """
-    from ...evaluation.functional import calculate_psnr, calculate_ssim
-    from ...utils import imread, imresize
-    from ..inference import SRInferencer
     problems = [] if problems is None else problems
     crops = dict(crops or {})
     models, scale = [], None

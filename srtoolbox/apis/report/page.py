@@ -7,6 +7,7 @@ import json
 import os.path as osp
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Sequence, Tuple
 
+from ...utils.provenance import describe_machine
 from .charts import PALETTE, downsample, line_chart
 
 if TYPE_CHECKING:
@@ -67,7 +68,6 @@ def runs_table(runs: Sequence['Run'],
         config = config.get('path') if isinstance(config, dict) else config
         machine = prov.get('machine') or {}
         if isinstance(machine, dict) and machine:
-            from ...utils.provenance import describe_machine
             machine = describe_machine(machine)
         git = prov.get('git') or {}
         commit = (git.get('commit') or '')[:10] + (

@@ -14,6 +14,12 @@ import json
 import os.path as osp
 from typing import Any, Callable, Dict, List, Mapping, Sequence, Tuple
 
+import torch
+
+from ...engine.launch import load_config
+from ...models.builder import build_generator
+from ..flops import count_macs, count_params
+from ..model_zoo import ZOO
 from .charts import PALETTE, scatter_chart
 
 __all__ = ['zoo_rows', 'zoo_section', 'meta_complexity']
@@ -24,10 +30,6 @@ def meta_complexity(gen_cfg: Mapping[str, Any],
                     ) -> Tuple[int, int]:
     """``(params, macs)`` of a generator config, built on the meta device
     (on the CPU where a network cannot be built there)."""
-    import torch
-
-    from ...models.builder import build_generator
-    from ..flops import count_macs, count_params
     try:
         with torch.device('meta'):
             net = build_generator(dict(gen_cfg))
@@ -41,8 +43,6 @@ def zoo_rows(root: str = '.',
     """Rows ``dict(entry, stats, result)`` as
     :func:`~srtoolbox.apis.model_zoo.build_zoo` returns them, without
     timing."""
-    from ...engine.launch import load_config
-    from ..model_zoo import ZOO
     log('zoo: counting parameters and MACs of every zoo entry')
     rows = []
     for entry in ZOO:

@@ -227,7 +227,7 @@ def _image_hw(path):
     PIL reads only the header; anything PIL cannot open is decoded fully.
     """
     try:
-        from PIL import Image
+        from PIL import Image  # optional (no requirement): else OpenCV
         with Image.open(path) as im:
             width, height = im.size
         return (height, width), None

@@ -14,8 +14,15 @@ import shutil
 import time
 from typing import Any, Iterable
 
+import lmdb
+
 from ..image_store import lmdb_size_problem
 from .sources import SOURCES_KEY, encode_sources_record
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: a build is not locked against a second run
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ['LmdbWriter', 'TMP_SUFFIX']
 
@@ -32,7 +39,6 @@ def _progress_line(key, shape, source):
 def _is_whole(folder):
     """Whether ``folder/data.mdb`` is an LMDB holding all its pages (a
     truncated leftover is started afresh rather than crash a resume)."""
-    import lmdb
     if not osp.isfile(osp.join(folder, 'data.mdb')):
         return False
     try:
@@ -65,8 +71,6 @@ class LmdbWriter:
     def __init__(self, output: Any, build_info: Any, value_format: Any,
                  map_size: int, overwrite: Any, resume: Any, source_root: str,
                  lq_suffix: str = '') -> None:
-        import lmdb
-        self._lmdb = lmdb
         self.output = output
         self.tmp = output + TMP_SUFFIX
         self.overwrite = overwrite
@@ -120,9 +124,7 @@ class LmdbWriter:
     def _lock(self):
         path = osp.join(self.tmp, 'build.lock')
         handle = open(path, 'a')
-        try:
-            import fcntl
-        except ImportError:  # not POSIX: no protection against two runs
+        if fcntl is None:  # not POSIX: no protection against two runs
             return handle
         try:
             # a POSIX record lock: released when this process dies, and not
@@ -194,7 +196,6 @@ class LmdbWriter:
         """Write the pending batch, doubling the map size until it fits."""
         if not self._batch:
             return
-        lmdb = self._lmdb
         while True:
             txn = self.env.begin(write=True)
             try:

@@ -27,6 +27,8 @@ import importlib
 import inspect
 from typing import Any, Optional
 
+import torch
+
 from ...registry import GENERATORS
 
 __all__ = ['SPANDREL_SR_ARCHS', 'SPANDREL_NOT_REGISTERED',
@@ -95,8 +97,12 @@ SPANDREL_NOT_REGISTERED = {
 
 
 def _import_spandrel():
+    """The ``spandrel`` package, imported on first use: the one place
+    srtoolbox imports it."""
     try:
-        import spandrel  # noqa: F401
+        # lazy: spandrel adds ~1 s to importing srtoolbox.models, and only
+        # spandrel networks and weight detection need it
+        import spandrel
     except ImportError as err:  # pragma: no cover (install_requires)
         raise ImportError('spandrel networks need the spandrel package: '
                           'pip install spandrel') from err
@@ -125,7 +131,6 @@ def _tensors_as_buffers(net):
     with ``.to()`` and are swapped by ``functional_call`` (FLOP counting on
     the meta device) instead of being overwritten for good; the state dict
     is unchanged."""
-    import torch
     for module in net.modules():
         for name, value in list(vars(module).items()):
             if torch.is_tensor(value) and not name.startswith('_'):

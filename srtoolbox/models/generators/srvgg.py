@@ -20,6 +20,7 @@ from torch import nn
 
 from ...registry import GENERATORS
 from ..common import check_scale, default_init_weights
+from .spandrel_archs import spandrel_class
 
 __all__ = ['SRVGGNetCompact']
 
@@ -57,7 +58,7 @@ def SRVGGNetCompact(*, upscale: int = 4, num_feat: int = 64,
     if not isinstance(num_conv, int) or num_conv < 0:
         raise ValueError(f'SRVGGNetCompact: num_conv must be an integer >= '
                          f'0, got {num_conv!r}')
-    from spandrel.architectures.Compact import Compact
+    Compact = spandrel_class('Compact', 'Compact')
     net = Compact(num_in_ch=in_channels, num_out_ch=out_channels,
                   num_feat=num_feat, num_conv=num_conv, upscale=upscale,
                   act_type=act_type)

@@ -10,6 +10,7 @@ from typing import Any, Dict, Optional, Tuple
 
 import torch
 
+from ...evaluation.dists import DISTSNet
 from ...registry import LOSSES
 from .lpips_loss import LPIPSLoss
 
@@ -34,8 +35,6 @@ class DISTSLoss(LPIPSLoss):
     def __init__(self, *, loss_weight: float = 1.0,
                  input_range: Tuple[float, float] = (0, 1),
                  pretrained: Optional[str] = 'torchvision') -> None:
-        # imported when built: srtoolbox.models does not load evaluation
-        from ...evaluation.dists import DISTSNet
         torch.nn.Module.__init__(self)
         self.loss_weight = loss_weight
         net = DISTSNet(pretrained, input_range=input_range)

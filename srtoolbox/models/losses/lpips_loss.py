@@ -14,6 +14,7 @@ from typing import Any, Optional, Sequence, Union
 import torch
 from torch import Tensor, nn
 
+from ...evaluation.lpips import LPIPSNet
 from ...registry import LOSSES
 
 __all__ = ['LPIPSLoss']
@@ -43,9 +44,6 @@ class LPIPSLoss(nn.Module):
                  input_range: Sequence[float] = (0, 1),
                  pretrained: Optional[Union[str, os.PathLike]] = 'torchvision',
                  linear_weights: Union[str, os.PathLike] = 'lpips') -> None:
-        # the network lives with the metric; imported when a loss is built,
-        # so importing srtoolbox.models does not load srtoolbox.evaluation
-        from ...evaluation.lpips import LPIPSNet
         super().__init__()
         self.loss_weight = loss_weight
         lpips_net = LPIPSNet(net, pretrained, linear_weights, input_range)

@@ -102,7 +102,8 @@ def _load_vgg19_features(features, path):
 def _build_vgg19_features(num_layers, pretrained):
     """torchvision's VGG19 ``features[:num_layers]``, frozen, in eval mode."""
     path = None if pretrained is None else _weights_path(pretrained)
-    from torchvision.models.vgg import cfgs, make_layers  # only when used
+    # lazy: torchvision.models adds ~1 s to importing srtoolbox.models
+    from torchvision.models.vgg import cfgs, make_layers
 
     # make_layers(cfgs['E']) is exactly what torchvision.models.vgg19 builds
     # as .features, without the 120M-parameter classifier we would drop.

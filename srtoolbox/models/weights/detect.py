@@ -22,6 +22,7 @@ unpickles code. The usual wrappers are taken off first: ``params_ema`` /
 ``generator.`` (srtoolbox, MMagic), ``model``, ``net``, ``module.``,
 ``netG.``.
 """
+import json
 import os
 import re
 from collections import OrderedDict
@@ -41,6 +42,7 @@ from .loading import (GeneratorWeights, WeightsMismatchError,
 from .safetensors_io import (decode_generator_cfg, is_safetensors,
                              read_safetensors)
 from ..generators.spandrel_archs import (SPANDREL_SR_ARCHS,
+                                         _import_spandrel,
                                          adopt_spandrel_network,
                                          registered_name)
 
@@ -207,11 +209,9 @@ def _detect_own(sd):
 
 # ------------------------------------------------------------- spandrel
 def _spandrel_network(sd, source):
-    import spandrel
-    from spandrel import MAIN_REGISTRY
-
+    spandrel = _import_spandrel()
     sd = dict(sd)  # spandrel's loaders may add keys
-    for support in MAIN_REGISTRY.architectures('detection'):
+    for support in spandrel.MAIN_REGISTRY.architectures('detection'):
         if not support.detect(sd):
             continue
         arch = support.architecture
@@ -252,10 +252,10 @@ def _size_mismatches(err):
 
 def _tried():
     try:
-        from spandrel import MAIN_REGISTRY
+        spandrel = _import_spandrel()
     except ImportError:  # pragma: no cover
         return []
-    return [s.architecture.id for s in MAIN_REGISTRY.architectures(
+    return [s.architecture.id for s in spandrel.MAIN_REGISTRY.architectures(
         'detection')]
 
 
@@ -312,7 +312,6 @@ def load_generator_from_file(path: str, prefer_ema: bool = True) -> Any:
     Returns:
         DetectedGenerator: the network in eval mode.
     """
-    import json
     path = resolve_checkpoint(path)
     source = os.fspath(path)
     output_range = (0.0, 1.0)

@@ -8,6 +8,7 @@ Files are read with ``weights_only=True``
 (:func:`srtoolbox.utils.checkpoint_io.load_checkpoint_file`), layouts mapped
 by :mod:`.layouts`.
 """
+import json
 import os
 import os.path as osp
 from collections import OrderedDict
@@ -22,7 +23,9 @@ from ...utils.checkpoint_io import load_checkpoint_file
 from ...utils.module_utils import unwrap_model
 from .finite import (NonFiniteWeightsError, check_finite_weights,
                      find_nonfinite)
+from .edsr_pytorch import convert_edsr_pytorch, detect_edsr_pytorch
 from .layouts import extract_weights
+from .safetensors_io import is_safetensors, read_safetensors
 
 __all__ = ['GeneratorWeights', 'read_generator_weights',
            'state_dict_mismatches', 'make_checkpoint', 'WeightsMismatchError',
@@ -62,9 +65,7 @@ def read_generator_weights(path: Union[str, 'os.PathLike[str]'],
     Give the result to :func:`load_generator_weights`, which checks names,
     shapes and the settings.
     """
-    from .safetensors_io import is_safetensors, read_safetensors
     if is_safetensors(path):  # srtoolbox's export or any bare state dict
-        import json
         sd, meta = read_safetensors(path)
         settings = json.loads(meta.get('generator_settings') or '{}')
         sd, _, origin, more = extract_weights(sd, prefer_ema)
@@ -73,7 +74,6 @@ def read_generator_weights(path: Union[str, 'os.PathLike[str]'],
                                          'safetensors ' + origin))
     sd, _, origin, settings = extract_weights(load_checkpoint_file(path),
                                               prefer_ema)
-    from .edsr_pytorch import convert_edsr_pytorch, detect_edsr_pytorch
     if origin in ('state_dict', 'top level', '') and detect_edsr_pytorch(sd):
         sd, _ = convert_edsr_pytorch(sd)  # the authors' EDSR/RCAN/MSRN
         origin = 'EDSR-PyTorch ' + origin

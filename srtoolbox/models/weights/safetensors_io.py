@@ -23,6 +23,8 @@ import os.path as osp
 from typing import Any, Optional, Tuple, Union
 
 import torch
+import safetensors
+import safetensors.torch
 
 from ...utils.fileio import atomic_path
 from ...version import __version__
@@ -67,16 +69,16 @@ def read_safetensors(path: Union[str, 'os.PathLike[str]']) -> Any:
         SafetensorsError: the file is truncated or not a safetensors file,
             or srtoolbox's metadata in it is malformed (file and key named).
     """
-    from safetensors import SafetensorError, safe_open
     path = os.fspath(path)
     if not osp.isfile(path):
         raise FileNotFoundError(f'weights file not found: {path}')
     size = osp.getsize(path)
     try:
-        with safe_open(path, framework='pt', device='cpu') as f:
+        with safetensors.safe_open(path, framework='pt', device='cpu') as f:
             metadata = dict(f.metadata() or {})
             state_dict = {k: f.get_tensor(k) for k in f.keys()}
-    except (SafetensorError, OSError, RuntimeError, ValueError) as err:
+    except (safetensors.SafetensorError, OSError, RuntimeError,
+            ValueError) as err:
         raise SafetensorsError(
             f'{path}: not a readable .safetensors file ({size} bytes; '
             f'truncated or damaged? {err})') from None
@@ -186,8 +188,6 @@ def write_safetensors(state_dict: dict, path: str,
     Raises:
         NonFiniteWeightsError: a tensor holds NaN/Inf (nothing is written).
     """
-    from safetensors.torch import save
-
     path = os.fspath(path)
     if osp.exists(path) and not overwrite:
         raise FileExistsError(
@@ -209,7 +209,7 @@ def write_safetensors(state_dict: dict, path: str,
     # serialized, then written by Python: a full disk or a forbidden folder
     # is an OSError naming the output (atomic_path), not a Rust error
     # naming the temporary file
-    data = save(tensors, metadata=metadata)
+    data = safetensors.torch.save(tensors, metadata=metadata)
     with atomic_path(path) as tmp:
         with open(tmp, 'xb') as f:
             f.write(data)
