@@ -81,7 +81,7 @@ from .losses.gan_formulations import (AdversarialFormulation,
                                       StandardGANLoss, as_formulation)
 from .losses.perceptual import torchvision_vgg19_path
 from .optim_constructor import MultiOptimWrapperConstructor
-from .sr_model import SRModel, build_pixel_loss, pop_target, skipped_by
+from .sr_model import SRModel, build_pixel_loss, pop_target
 
 __all__ = ['SRGAN', 'ESRGAN', 'MultiOptimWrapperConstructor']
 
@@ -335,7 +335,8 @@ class SRGAN(SRModel):
             total = sum(losses.values())
             log_vars = _detached(losses)
             optim_wrapper.update_params(total)
-            self.update_ema(skipped_by(optim_wrapper))
+            self.update_ema(getattr(optim_wrapper, 'last_step_skipped',
+                                    False))
         finally:
             disc.requires_grad_(True)
         return log_vars

@@ -292,7 +292,8 @@ class SRModel(BaseModel):
                                        mode='loss')
         parsed, log_vars = self.parse_losses(losses)
         optim_wrapper.update_params(parsed)
-        self.update_ema(skipped_by(optim_wrapper))
+        # the engine's SROptimWrapper records whether it skipped the step
+        self.update_ema(getattr(optim_wrapper, 'last_step_skipped', False))
         return log_vars
 
     def _iteration(self) -> int:
@@ -378,13 +379,6 @@ class SRModel(BaseModel):
                         res[key] = value[i]
             results.append(res)
         return results
-
-
-def skipped_by(optim_wrapper: OptimWrapper) -> Union[bool, torch.Tensor]:
-    """Whether ``optim_wrapper``'s last step was skipped (a NaN/Inf loss):
-    its ``last_step_skipped`` record (the engine's ``SROptimWrapper``),
-    False for wrappers that keep none."""
-    return getattr(optim_wrapper, 'last_step_skipped', False)
 
 
 def _pretrained_cfg(value):
