@@ -321,3 +321,20 @@ def test_the_lazy_import_check_sees_a_hidden_import():
         [(3, 'srtoolbox.utils'), (11, 'srtoolbox.utils')]
     assert [line for line, _, _, reason in found if not reason] == [3, 4, 7]
     assert (12, 'PIL', False, True) in found
+
+
+MAX_LINES = 400  # a module a reader can hold in their head (#25)
+
+
+def test_no_module_over_max_lines():
+    long = []
+    for folder, _, files in os.walk(osp.join(ROOT, 'srtoolbox')):
+        for name in files:
+            if name.endswith('.py'):
+                path = osp.join(folder, name)
+                with open(path, encoding='utf-8') as f:
+                    count = sum(1 for _ in f)
+                if count > MAX_LINES:
+                    long.append(f'{osp.relpath(path, ROOT)}: {count} lines')
+    assert not long, (f'over {MAX_LINES} lines (split by job):\n'
+                      + '\n'.join(long))
