@@ -114,12 +114,14 @@ class SROptimWrapper(OptimWrapper):
         skipped: Union[bool, torch.Tensor]
         if skips_on_device(self.optimizer) and not self._has_scaler():
             optimizer = self.optimizer
-            optimizer.found_inf = bad.float().reshape(())  # type: ignore
-            optimizer.grad_scale = None  # type: ignore[attr-defined]
+            # what GradScaler sets for fused optimizers
+            setattr(optimizer, 'found_inf', bad.float().reshape(()))
+            setattr(optimizer, 'grad_scale', None)
             try:
                 self._apply_step(**kwargs)
             finally:
-                del optimizer.found_inf, optimizer.grad_scale
+                delattr(optimizer, 'found_inf')
+                delattr(optimizer, 'grad_scale')
             skipped = bad
         else:
             skipped = bool(bad)

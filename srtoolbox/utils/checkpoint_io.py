@@ -22,7 +22,7 @@ from .fileio import atomic_path
 try:
     from numpy._core import multiarray
 except ImportError:  # numpy < 2
-    from numpy.core import multiarray
+    from numpy.core import multiarray  # type: ignore[no-redef]
 
 __all__ = ['UnsafeCheckpointError', 'load_checkpoint_file',
            'save_checkpoint_file', 'checkpoint_safe_globals']
