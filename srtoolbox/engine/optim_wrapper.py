@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import List, Union
 
 import torch
-import torch.distributed as torch_dist
+from mmengine.dist import all_reduce, get_world_size
 from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper
 
@@ -51,11 +51,6 @@ def resolve_amp_dtype(device_type, dtype='auto'):
     if device_type == 'cpu' and not cpu_supports_bf16():
         return None
     return torch.bfloat16
-
-
-def _is_distributed() -> bool:
-    return torch_dist.is_available() and torch_dist.is_initialized() and \
-        torch_dist.get_world_size() > 1
 
 
 def skips_on_device(optimizer: torch.optim.Optimizer) -> bool:
@@ -107,9 +102,9 @@ class SROptimWrapper(OptimWrapper):
         if bad is None:  # no backward through this wrapper since the last
             self._apply_step(**kwargs)
             return
-        if _is_distributed():  # every rank skips if any has to
+        if get_world_size() > 1:  # every rank skips if any has to
             bad = bad.float()
-            torch_dist.all_reduce(bad)
+            all_reduce(bad, op='sum')
             bad = bad > 0
         skipped: Union[bool, torch.Tensor]
         if skips_on_device(self.optimizer) and not self._has_scaler():
