@@ -276,8 +276,17 @@ def _batch_shapes(cfg):
         dataset = DATASETS.build(copy.deepcopy(cfg.train_dataloader.dataset))
     sample = dataset[0]
     batch = cfg.train_dataloader.batch_size
-    return ((batch, *sample['inputs'].shape),
-            (batch, *sample['data_samples']['gt'].shape))
+    gt_shape = tuple(sample['data_samples']['gt'].shape)
+    scale = sample['data_samples'].get('lq_scale') or cfg.model.get(
+        'data_preprocessor', {}).get('lq_from_gt')
+    if sample['inputs'].numel() == 0 and scale:
+        # the LR is made on the device from the HR (the sample's 'inputs'
+        # is an empty placeholder): its shape follows from the scale
+        channels, height, width = gt_shape
+        lr_shape = (channels, height // scale, width // scale)
+    else:
+        lr_shape = tuple(sample['inputs'].shape)
+    return (batch, *lr_shape), (batch, *gt_shape)
 
 
 def time_bare_step(cfg, setting, warmup, iters, shapes, with_details=False):

@@ -1,5 +1,5 @@
 """Moves a batch to the model's device and maps HR to the training range."""
-from typing import Any, Dict, List, Optional, Sequence, cast
+from typing import Any, Dict, List, Optional, Sequence
 
 import torch
 from mmengine.structures import BaseDataElement
@@ -28,13 +28,14 @@ class SRDataPreprocessor(BaseDataPreprocessor):
             GPUs). None (default): the model sets it from its own
             ``channels_last`` switch, so the two always agree; older configs
             may still set it here.
-        lq_from_gt (int | None): make the LR inputs here, on the device,
-            from the HR batch, where the batch has none (an empty
-            ``inputs``): MATLAB bicubic downsampling by this scale, rounded
-            to 8 bits (:func:`srtoolbox.utils.imresize_torch`, the
-            same values as the pipeline's ``BicubicDownsample``). For
-            pipelines with ``BicubicDownsample(scale, on_device=True)``,
-            whose data workers then skip the resize. Default: None.
+        lq_from_gt (int | None): the scale at which the LR inputs are made
+            here, on the device, from the HR batch where the batch has none
+            (an empty ``inputs``): MATLAB bicubic downsampling, rounded to 8
+            bits (:func:`srtoolbox.utils.imresize_torch`, the same values as
+            the pipeline's ``BicubicDownsample``). A pipeline with
+            ``BicubicDownsample(scale, on_device=True)`` packs its scale in
+            the batch (``data_samples['lq_scale']``), which is used when
+            this is None (default); set, it must agree with the batch.
         non_blocking (bool): copy batches to a GPU without waiting (from
             pinned memory: ``train_dataloader.pin_memory``). Default: True.
         batch_augments (list[dict] | None): MixUp, CutMix, ResizeMix,
@@ -98,12 +99,34 @@ class SRDataPreprocessor(BaseDataPreprocessor):
             return out
         return super().cast_data(data)
 
-    def make_lq(self, gt: torch.Tensor) -> torch.Tensor:
-        """The LR batch from the HR one in [0, 1] (``lq_from_gt``)."""
-        scale = cast(int, self.lq_from_gt)  # set when this is called
+    def _lq_scale(self, data: Dict[str, Any]) -> Optional[int]:
+        """The scale ``BicubicDownsample(on_device=True)`` packed in the
+        batch (removed from it), read on the host before the batch moves to
+        the device, else ``lq_from_gt``."""
+        samples = data.get('data_samples')
+        if not (isinstance(samples, dict) and 'lq_scale' in samples):
+            return self.lq_from_gt
+        samples = dict(samples)
+        scales = {int(v) for v in torch.as_tensor(samples.pop('lq_scale'))
+                  .flatten().tolist()}
+        data['data_samples'] = samples
+        if len(scales) != 1:
+            raise ValueError('the batch mixes samples whose pipelines left '
+                             f'the LR to the device at scales {sorted(scales)}')
+        scale = scales.pop()
+        if self.lq_from_gt is not None and self.lq_from_gt != scale:
+            raise ValueError(
+                f'model.data_preprocessor.lq_from_gt={self.lq_from_gt} but '
+                f'the pipeline\'s BicubicDownsample(scale={scale}, '
+                'on_device=True) made the batch: set one scale')
+        return scale
+
+    def make_lq(self, gt: torch.Tensor, scale: int) -> torch.Tensor:
+        """The LR batch from the HR one in [0, 1], MATLAB bicubic by
+        ``1 / scale``."""
         h, w = gt.shape[-2:]
         if h % scale or w % scale:
-            raise ValueError(f'model.data_preprocessor.lq_from_gt={scale}: '
+            raise ValueError(f'LR made on the device at scale {scale}: '
                              f'HR batch {w}x{h} is not a multiple of it')
         return imresize_torch(gt, 1.0 / scale, quantize=True)
 
@@ -114,6 +137,8 @@ class SRDataPreprocessor(BaseDataPreprocessor):
 
     def forward(self, data: Dict[str, Any],
                 training: bool = False) -> Dict[str, Any]:
+        data = dict(data)
+        scale = self._lq_scale(data)
         data = self.cast_data(data)
         inputs = data['inputs']
         if isinstance(inputs, (list, tuple)):
@@ -121,14 +146,15 @@ class SRDataPreprocessor(BaseDataPreprocessor):
         samples: Any = data.get('data_samples')
         has_gt = isinstance(samples, dict) and 'gt' in samples
         if inputs.numel() == 0:  # the pipeline left the LR to the device
-            if not (self.lq_from_gt and has_gt):
+            if not (scale and has_gt):
                 raise ValueError(
-                    'the batch has no LR inputs: its pipeline leaves the LR '
-                    'to the device (BicubicDownsample(on_device=True)); set '
+                    'the batch has no LR inputs and no scale to make them '
+                    'from its HR: use BicubicDownsample(scale, '
+                    'on_device=True) in the pipeline, or set '
                     'model.data_preprocessor.lq_from_gt to the scale')
             gt = samples['gt']
             inputs = self.make_lq(torch.stack(gt) if isinstance(
-                gt, (list, tuple)) else gt)
+                gt, (list, tuple)) else gt, scale)
         if has_gt:
             samples = dict(samples)
             gt = samples['gt']

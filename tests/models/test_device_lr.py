@@ -1,5 +1,6 @@
-"""LR made on the device (BicubicDownsample(on_device=True) + the data
-preprocessor's lq_from_gt) gives the batches the data workers would."""
+"""LR made on the device (BicubicDownsample(on_device=True): the data
+preprocessor resizes at the scale the batch carries) gives the batches the
+data workers would."""
 import os.path as osp
 import random
 
@@ -35,20 +36,31 @@ def test_device_lr_equals_the_workers_lr_bit_for_bit():
     workers = SRDataPreprocessor()(_samples(on_device=False), True)
     device_batch = _samples(on_device=True)
     assert device_batch['inputs'].numel() == 0  # nothing resized in workers
-    device = SRDataPreprocessor(lq_from_gt=4)(device_batch, True)
+    # the pipeline's one switch is enough: the batch carries its scale
+    device = SRDataPreprocessor()(device_batch, True)
     assert device['inputs'].shape == (4, 3, 24, 24)
+    assert 'lq_scale' not in device['data_samples']
     torch.testing.assert_close(device['inputs'], workers['inputs'], rtol=0,
                                atol=0)
     torch.testing.assert_close(device['data_samples']['gt'],
                                workers['data_samples']['gt'], rtol=0, atol=0)
+    # an explicit lq_from_gt that agrees changes nothing
+    agreed = SRDataPreprocessor(lq_from_gt=4)(_samples(on_device=True), True)
+    assert torch.equal(agreed['inputs'], workers['inputs'])
     # a paired batch (validation) keeps its own LR
     paired = SRDataPreprocessor(lq_from_gt=4)(_samples(False), True)
     assert torch.equal(paired['inputs'], workers['inputs'])
 
 
-def test_missing_lr_without_lq_from_gt_is_named():
+def test_missing_or_conflicting_scale_is_named():
+    batch = _samples(on_device=True)
+    del batch['data_samples']['lq_scale']  # a pipeline of one's own
     with pytest.raises(ValueError, match='lq_from_gt'):
-        SRDataPreprocessor()(_samples(on_device=True), True)
+        SRDataPreprocessor()(batch, True)
+    assert SRDataPreprocessor(lq_from_gt=4)(batch, True)['inputs'].shape == (
+        4, 3, 24, 24)
+    with pytest.raises(ValueError, match=r'lq_from_gt=2 but .*scale=4'):
+        SRDataPreprocessor(lq_from_gt=2)(_samples(on_device=True), True)
     with pytest.raises(ValueError, match='lq_from_gt must be the integer'):
         SRDataPreprocessor(lq_from_gt=0.25)
 

@@ -1,6 +1,7 @@
 # Demo data vendored in data/demo (see data/demo/README.md): SunHays80
 # photographs to train on (random 96x96 HR crops, bicubic x4 LR made on the
-# fly with MATLAB's imresize), Set5 + Set14 to evaluate on (Y, crop 4).
+# fly with MATLAB's imresize, on the training device), Set5 + Set14 to
+# evaluate on (Y, crop 4).
 # Training data only: a config lists ./set5_set14_x4_val.py (the evaluation
 # and `scale`) beside this file, which inherits nothing.
 data_root = 'data/demo'
@@ -8,7 +9,10 @@ gt_size = 96
 
 train_pipeline = [
     dict(type='PairedRandomCrop', gt_size=gt_size, scale=4),
-    dict(type='BicubicDownsample', scale=4),
+    # the LR is made from the HR batch on the training device (bit for bit
+    # the values the workers would make, docs/benchmarks.md): the workers
+    # only crop, flip and pack
+    dict(type='BicubicDownsample', scale=4, on_device=True),
     dict(type='RandomFlipRotate'),
     dict(type='PackSRInputs'),
 ]

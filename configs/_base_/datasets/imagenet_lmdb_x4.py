@@ -31,7 +31,10 @@ train_pipeline = [
     # ImageNet has a few images under 96 pixels a side: draw another one
     dict(type='PairedRandomCrop', gt_size=gt_size, scale=4,
          small_image='skip'),
-    dict(type='BicubicDownsample', scale=4),
+    # the LR is made from the HR batch on the training device (bit for bit
+    # the values the workers would make, docs/benchmarks.md): the workers
+    # only crop, flip and pack
+    dict(type='BicubicDownsample', scale=4, on_device=True),
     dict(type='PackSRInputs'),  # the paper mentions no flips or rotations
 ]
 

@@ -18,9 +18,10 @@ class BicubicDownsample(BaseTransform):
     (apply ``ModCrop`` or a crop first).
 
     ``on_device=True`` leaves the resize to the model's data preprocessor
-    (``SRDataPreprocessor(lq_from_gt=scale)``, the same values made on the
-    training device): the data workers only crop, flip and pack, and the
-    packed ``inputs`` is empty. Flips and rotations after this transform
+    (``SRDataPreprocessor``, the same values made on the training device
+    from the scale the packed batch carries, ``lq_scale``): the data
+    workers only crop, flip and pack, and the packed ``inputs`` is empty.
+    This one switch is all a config sets. Flips and rotations after this transform
     then apply to the HR crop before its LR is made, which gives the same
     LR (the kernel is symmetric).
     """

@@ -23,7 +23,8 @@ class PackSRInputs(BaseTransform):
     Output: ``dict(inputs=(3, h, w) float in [0, 1], data_samples=dict(
     gt=(3, H, W) float in [0, 1], key=str, dataset=str, gt_path=str))``;
     ``inputs`` is an empty tensor when ``BicubicDownsample(on_device=True)``
-    left the LR to the model's data preprocessor.
+    left the LR to the model's data preprocessor; ``data_samples`` then
+    carries the scale as ``lq_scale``.
     The HR range the network learns (e.g. [-1, 1]) is applied later by the
     model's data preprocessor, which also undoes it for evaluation.
     """
@@ -36,7 +37,8 @@ class PackSRInputs(BaseTransform):
             sample['gt'] = img2tensor(results['gt'])
         if results.get('lq_on_device') and 'lq' not in results:
             # BicubicDownsample(on_device=True): the data preprocessor makes
-            # the LR on the training device (lq_from_gt)
+            # the LR on the training device, at the scale the batch carries
+            sample['lq_scale'] = int(results['lq_on_device'])
             return dict(inputs=torch.empty(0), data_samples=sample)
         return dict(inputs=img2tensor(results['lq']), data_samples=sample)
 
