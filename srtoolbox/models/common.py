@@ -63,7 +63,10 @@ class ResidualBlockNoBN(nn.Module):
             default_init_weights([self.conv1, self.conv2], 0.1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv2(self.relu(self.conv1(x))) * self.res_scale
+        out = self.conv2(self.relu(self.conv1(x)))
+        if self.res_scale != 1:  # x * 1 is x: a kernel each way saved
+            out = out * self.res_scale
+        return x + out
 
 
 def check_scale(name: str, upscale: int, supported: Sequence[int]) -> None:
@@ -93,10 +96,12 @@ def _shuffles_in_blocks(x: torch.Tensor) -> bool:
             and not torch.onnx.is_in_onnx_export())
 
 
-def conv_pixel_shuffle(conv: nn.Conv2d, x: torch.Tensor,
-                       factor: int) -> torch.Tensor:
-    """``F.pixel_shuffle(conv(x), factor)``, faster in reduced precision on
-    channels-last tensors.
+def conv_pixel_shuffle(conv: nn.Conv2d, x: torch.Tensor, factor: int,
+                       negative_slope: Optional[float] = None
+                       ) -> torch.Tensor:
+    """``F.pixel_shuffle(conv(x), factor)``, followed by
+    ``F.leaky_relu(negative_slope)`` when a slope is given, faster in
+    reduced precision on channels-last tensors.
 
     There ``pixel_shuffle`` gathers single values ``factor^2`` channels
     apart (and its backward, ``pixel_unshuffle``, scatters them): in bf16
@@ -105,13 +110,19 @@ def conv_pixel_shuffle(conv: nn.Conv2d, x: torch.Tensor,
     output channels in the order (r1, r2, C) instead of (C, r1, r2) (the
     weight and bias permuted on the fly: same parameters, same state
     dict), so that the shuffle moves blocks of C contiguous values: 2.4 ms
-    each way. The output and the weight gradients are bit-identical; the
-    input gradient sums over the output channels in another order (last-bit
-    differences), which is why fp32 keeps the plain path and its results.
-    ``conv``'s forward hooks do not run on the block path.
+    each way; the LeakyReLU is applied while moving them, and its
+    backward while moving the gradient back (one pass over the HR tensor
+    each way instead of two). The output and the weight gradients are
+    bit-identical; the input gradient sums over the output channels in
+    another order (last-bit differences), which is why fp32 keeps the
+    plain path and its results. ``conv``'s forward hooks do not run on the
+    block path.
     """
     if not _shuffles_in_blocks(x):
-        return F.pixel_shuffle(conv(x), factor)
+        out = F.pixel_shuffle(conv(x), factor)
+        if negative_slope is None:
+            return out
+        return F.leaky_relu(out, negative_slope, inplace=True)
     weight = conv.weight
     channels = weight.shape[0] // (factor * factor)
     weight = weight.view(channels, factor, factor, *weight.shape[1:]) \
@@ -121,46 +132,66 @@ def conv_pixel_shuffle(conv: nn.Conv2d, x: torch.Tensor,
         bias = bias.view(channels, factor, factor).permute(1, 2, 0) \
             .reshape(-1)
     y = conv._conv_forward(x, weight, bias)
-    return cast(torch.Tensor, _BlockShuffle.apply(y, factor))
+    return cast(torch.Tensor, _BlockShuffle.apply(y, factor, negative_slope))
 
 
-def _moved(src: torch.Tensor, out_shape: Tuple[int, ...],
-           src_view: Tuple[int, ...], out_view: Tuple[int, ...],
-           order: Tuple[int, ...]) -> torch.Tensor:
-    """A new channels-last ``out_shape`` tensor (not a view, so in-place
-    ops after it stay cheap) whose NHWC storage, seen as ``out_view``, is
-    ``src``'s NHWC storage seen as ``src_view`` and permuted by
-    ``order``."""
-    src = src.contiguous(memory_format=torch.channels_last)
-    out = torch.empty(out_shape, dtype=src.dtype, device=src.device,
-                      memory_format=torch.channels_last)
-    out.permute(0, 2, 3, 1).view(out_view).copy_(
-        src.permute(0, 2, 3, 1).view(src_view).permute(order))
-    return out
+def _nhwc_views(n: int, channels: int, h: int, w: int, r: int
+                ) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
+    """The NHWC storage of the convolution's output, (n, h, w, r1, r2, C),
+    and of the shuffled tensor, (n, h, r1, w, r2, C)."""
+    return (n, h, w, r, r, channels), (n, h, r, w, r, channels)
+
+
+def _nhwc(t: torch.Tensor, view: Tuple[int, ...]) -> torch.Tensor:
+    """A channels-last tensor's storage as ``view`` (a view, no copy)."""
+    return t.permute(0, 2, 3, 1).view(view)
 
 
 class _BlockShuffle(torch.autograd.Function):
     """Pixel shuffle of channels-last ``(n, r*r*C, h, w)`` whose channels
     are ordered (r1, r2, C): (n, h, w, r1, r2, C) -> (n, h, r1, w, r2, C)
-    in NHWC storage, copies of C contiguous values; the backward is the
-    inverse move."""
+    in NHWC storage, copies of C contiguous values, with an optional
+    LeakyReLU applied on the way; the backward is the inverse move (with
+    the LeakyReLU's backward)."""
 
     @staticmethod
-    def forward(ctx: Any, y: torch.Tensor, r: int) -> torch.Tensor:
+    def forward(ctx: Any, y: torch.Tensor, r: int,
+                negative_slope: Optional[float]) -> torch.Tensor:
+        y = y.contiguous(memory_format=torch.channels_last)
         n, c, h, w = y.shape
-        ctx.r, ctx.shape = r, (n, c, h, w)
         channels = c // (r * r)
-        return _moved(y, (n, channels, h * r, w * r),
-                      (n, h, w, r, r, channels), (n, h, r, w, r, channels),
-                      (0, 1, 3, 2, 4, 5))
+        ctx.r, ctx.shape, ctx.negative_slope = r, (n, c, h, w), negative_slope
+        y_view, out_view = _nhwc_views(n, channels, h, w, r)
+        out = torch.empty((n, channels, h * r, w * r), dtype=y.dtype,
+                          device=y.device, memory_format=torch.channels_last)
+        src = _nhwc(y, y_view).permute(0, 1, 3, 2, 4, 5)
+        if negative_slope is None:
+            _nhwc(out, out_view).copy_(src)
+        else:
+            torch.ops.aten.leaky_relu.out(src, negative_slope,
+                                          out=_nhwc(out, out_view))
+            ctx.save_for_backward(out)
+        return out
 
     @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> Tuple[torch.Tensor, None]:
+    def backward(ctx: Any, grad: torch.Tensor
+                 ) -> Tuple[torch.Tensor, None, None]:
         n, c, h, w = ctx.shape
-        r = ctx.r
-        channels = c // (r * r)
-        return _moved(grad, (n, c, h, w), (n, h, r, w, r, channels),
-                      (n, h, w, r, r, channels), (0, 1, 3, 2, 4, 5)), None
+        r, slope = ctx.r, ctx.negative_slope
+        y_view, out_view = _nhwc_views(n, c // (r * r), h, w, r)
+        grad = grad.contiguous(memory_format=torch.channels_last)
+        grad_y = torch.empty((n, c, h, w), dtype=grad.dtype,
+                             device=grad.device,
+                             memory_format=torch.channels_last)
+        src = _nhwc(grad, out_view).permute(0, 1, 3, 2, 4, 5)
+        if slope is None:
+            _nhwc(grad_y, y_view).copy_(src)
+        else:
+            result = _nhwc(ctx.saved_tensors[0], out_view).permute(
+                0, 1, 3, 2, 4, 5)
+            torch.ops.aten.leaky_relu_backward.grad_input(
+                src, result, slope, True, grad_input=_nhwc(grad_y, y_view))
+        return grad_y, None, None
 
 
 class Upsample(nn.Sequential):

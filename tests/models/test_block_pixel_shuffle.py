@@ -25,25 +25,40 @@ def _run(fn, conv, x, bf16, inplace_after=False):
 
 
 @pytest.mark.parametrize('factor', [2, 3])
-@pytest.mark.parametrize('inplace_after', [False, True])
+@pytest.mark.parametrize('channels', [8, 64])  # 64: the vectorised loops
+@pytest.mark.parametrize('lrelu', ['none', 'inplace_after', 'fused'])
 def test_blocks_give_the_shuffles_values_and_weight_gradients(
-        factor, inplace_after):
+        factor, channels, lrelu):
     torch.manual_seed(0)
-    conv = nn.Conv2d(8, 8 * factor * factor, 3, 1, 1).to(
+    conv = nn.Conv2d(8, channels * factor * factor, 3, 1, 1).to(
         memory_format=torch.channels_last)
     x = torch.randn(2, 8, 5, 7).contiguous(memory_format=torch.channels_last)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         assert common._shuffles_in_blocks(x)  # the path under test
+    after = lrelu != 'none'  # MSRResNet's LeakyReLU(0.1, inplace=True)
     plain = _run(lambda t: F.pixel_shuffle(conv(t), factor), conv, x, True,
-                 inplace_after)
-    block = _run(lambda t: conv_pixel_shuffle(conv, t, factor), conv, x,
-                 True, inplace_after)
+                 after)
+    slope = 0.1 if lrelu == 'fused' else None
+    block = _run(lambda t: conv_pixel_shuffle(conv, t, factor, slope), conv,
+                 x, True, lrelu == 'inplace_after')
+    if lrelu == 'fused':
+        assert (block[0] < 0).any()  # the slope was applied, not skipped
     assert block[0].is_contiguous(memory_format=torch.channels_last)
     assert torch.equal(plain[0], block[0])  # output, bit for bit
     assert torch.equal(plain[2], block[2])  # weight gradient
     assert torch.equal(plain[3], block[3])  # bias gradient
     # the input gradient sums the output channels in another order
     torch.testing.assert_close(plain[1], block[1], rtol=1e-2, atol=1e-3)
+
+
+def test_fused_slope_on_the_plain_path_is_the_module_sequence():
+    """fp32 (the plain path) with a slope: pixel_shuffle then an in-place
+    LeakyReLU, as MSRResNet computed it before: identical values."""
+    torch.manual_seed(0)
+    conv = nn.Conv2d(4, 16, 3, 1, 1)
+    x = torch.randn(1, 4, 5, 5)
+    expected = F.leaky_relu(F.pixel_shuffle(conv(x), 2), 0.2)
+    assert torch.equal(conv_pixel_shuffle(conv, x, 2, 0.2), expected)
 
 
 def test_fp32_and_nchw_keep_the_plain_path():

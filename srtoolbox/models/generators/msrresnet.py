@@ -64,16 +64,15 @@ class MSRResNet(nn.Module):
         if upscale == 4:
             default_init_weights(self.upconv2, 0.1)
 
-    def _upsample_act(self, x):
-        return self.lrelu(x) if self.upsample_lrelu else x
-
     def forward(self, x: Tensor) -> Tensor:
         feat = self.lrelu(self.conv_first(x))
         out = self.body(feat)
         factor = self.pixel_shuffle.upscale_factor
-        out = self._upsample_act(conv_pixel_shuffle(self.upconv1, out, factor))
+        # the LeakyReLU after each shuffle, applied while shuffling
+        slope = self.lrelu.negative_slope if self.upsample_lrelu else None
+        out = conv_pixel_shuffle(self.upconv1, out, factor, slope)
         if self.upscale == 4:
-            out = self._upsample_act(conv_pixel_shuffle(self.upconv2, out, 2))
+            out = conv_pixel_shuffle(self.upconv2, out, 2, slope)
         out = self.conv_last(self.lrelu(self.conv_hr(out)))
         base = F.interpolate(x, scale_factor=self.upscale, mode='bilinear',
                              align_corners=False)
