@@ -118,6 +118,10 @@ def setting_config(cfg, setting, iters, work_dir):
     cfg.custom_hooks = []
     cfg.log_level = 'WARNING'
     cfg.work_dir = work_dir
+    # mmengine names its logger and visualizer after the experiment, by
+    # default the config and the second: two short runs in one second
+    # would share the first's (and its deleted work dir)
+    cfg.experiment_name = f'benchmark_{setting}_{time.time_ns()}'
     cfg.resume, cfg.load_from = False, None
     return cfg
 
@@ -308,7 +312,8 @@ def time_bare_step(cfg, setting, warmup, iters, shapes, with_details=False):
     from srtoolbox.engine.optim_wrapper import use_foreach_optimizers
     wrapper = dict(optimizer=dict(cfg.optim_wrapper.get('optimizer') or dict(
         type='Adam', lr=1e-4)))
-    use_foreach_optimizers(wrapper)
+    _set_precision(wrapper, dtype)  # bf16 on a CPU: a fused step
+    use_foreach_optimizers(wrapper, device)
     optim_cfg = wrapper['optimizer']
     optimizer = getattr(torch.optim, optim_cfg.pop('type'))(
         net.parameters(), **optim_cfg)

@@ -222,13 +222,27 @@ _FOREACH_OPTIMIZERS = ('Adam', 'AdamW', 'SGD', 'RMSprop', 'Adamax', 'NAdam',
 _FUSED_OPTIMIZERS = ('Adam', 'AdamW', 'SGD')
 
 
+def _casts_on_cpu(wrapper_cfg) -> bool:
+    """Whether this optimizer wrapper config trains in reduced precision on
+    this machine's CPU."""
+    kind = wrapper_cfg.get('type', 'OptimWrapper')
+    name = kind if isinstance(kind, str) else getattr(kind, '__name__', '')
+    return name.split('.')[-1] == 'AutocastOptimWrapper' and resolve_amp_dtype(
+        'cpu', wrapper_cfg.get('dtype', 'auto')) is not None
+
+
 def use_foreach_optimizers(optim_wrapper_cfg, device: str = 'cpu'):
     """Pick the fast step of every optimizer left at the default.
 
     CPUs: the multi-tensor (``foreach``) step. PyTorch picks the
     per-parameter loop there, which costs MSRResNet's Adam 300 ms per step
     against 40 ms with ``foreach=True`` (2-core AVX2 CPU), with
-    bit-identical weights. CUDA: Adam, AdamW and SGD become ``fused``: one
+    bit-identical weights. CPUs training in bf16 (an
+    ``AutocastOptimWrapper`` that casts here: :func:`resolve_amp_dtype`):
+    Adam, AdamW and SGD become ``fused`` (MSRResNet's Adam 1.0 ms against
+    4.9 ms foreach on a 2-core Zen 4); its rounding differs from the loop's
+    in the last bits, which mixed precision does anyway, so fp32 runs keep
+    the loop's weights. CUDA: Adam, AdamW and SGD become ``fused``: one
     kernel for the whole step, and a step with a NaN/Inf loss is skipped on
     the GPU without a host synchronisation (:class:`SROptimWrapper`); the
     others stay at PyTorch's default there (already ``foreach``).
@@ -249,7 +263,8 @@ def use_foreach_optimizers(optim_wrapper_cfg, device: str = 'cpu'):
         short = name.split('.')[-1]
         if any(k in optimizer for k in ('foreach', 'fused')):
             continue
-        if device == 'cuda' and short in _FUSED_OPTIMIZERS:
+        if short in _FUSED_OPTIMIZERS and (
+                device == 'cuda' or (device == 'cpu' and _casts_on_cpu(wrapper))):
             optimizer['fused'] = True
         elif device == 'cpu' and short in _FOREACH_OPTIMIZERS:
             optimizer['foreach'] = True

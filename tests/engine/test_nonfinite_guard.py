@@ -192,4 +192,31 @@ def test_gpus_get_fused_optimizers_cpus_foreach():
     # one the fused kernels lack stays at PyTorch's default on GPUs
     rms = dict(optimizer=dict(type='RMSprop'))
     assert use_foreach_optimizers(rms, 'cuda') == []
+
+
+@pytest.mark.parametrize('native_bf16', ['0', '1'])
+def test_cpus_training_in_bf16_get_fused_optimizers(monkeypatch, native_bf16):
+    """fused where the CPU autocasts (its rounding differs from the loop's
+    as mixed precision does anyway); fp32 keeps the loop's weights."""
+    monkeypatch.setenv('SRTOOLBOX_CPU_BF16', native_bf16)
+    amp = dict(type='AutocastOptimWrapper', dtype='auto',
+               optimizer=dict(type='Adam', lr=1e-4))
+    use_foreach_optimizers(amp, 'cpu')
+    fast = {'fused': True} if native_bf16 == '1' else {'foreach': True}
+    assert amp['optimizer'] == dict(type='Adam', lr=1e-4, **fast)
+    forced = dict(type='AutocastOptimWrapper', dtype='bfloat16',
+                  optimizer=dict(type='SGD', lr=1e-4))
+    use_foreach_optimizers(forced, 'cpu')  # bf16 asked for: it casts
+    assert forced['optimizer'] == dict(type='SGD', lr=1e-4, fused=True)
+    fp32 = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4))
+    use_foreach_optimizers(fp32, 'cpu')
+    assert fp32['optimizer'] == dict(type='Adam', lr=1e-4, foreach=True)
+    gan = dict(generator=copy.deepcopy(amp), discriminator=dict(
+        type='AutocastOptimWrapper', optimizer=dict(type='RMSprop')))
+    gan['generator']['optimizer'] = dict(type='Adam')
+    use_foreach_optimizers(gan, 'cpu')
+    assert gan['generator']['optimizer'] == dict(type='Adam', **fast)
+    # no fused RMSprop: the multi-tensor step
+    assert gan['discriminator']['optimizer'] == dict(type='RMSprop',
+                                                     foreach=True)
     assert MSRResNet  # the generator the other tests build by name
