@@ -5,8 +5,9 @@ The same algorithm and the same weights as :func:`srtoolbox.utils.imresize`
 shrinking, symmetric padding, height then width): each dimension is one
 matrix product with the NumPy version's float64 weight matrix, moved to the
 tensor's device once and cached. Used to make LR batches on the device
-(``SRDataPreprocessor(lq_from_gt=...)``) instead of in the data workers,
-as the Real-ESRGAN degradations already are.
+(``BicubicDownsample(scale, on_device=True)``, then ``SRDataPreprocessor``)
+instead of in the data workers, as the Real-ESRGAN degradations already
+are.
 
     lq = imresize_torch(gt, 1 / 4)                     # (N, 3, H/4, W/4)
     lq = imresize_torch(gt, 1 / 4, quantize=True)      # as a saved PNG
