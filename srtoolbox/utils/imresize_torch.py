@@ -68,14 +68,21 @@ def imresize_torch(img, scale, antialias=True, output_shape=None,
     if output_shape is None:
         output_shape = (int(math.ceil(h * scale)), int(math.ceil(w * scale)))
     dtype = _compute_dtype(img.device)
-    x = img.to(dtype)
     if quantize:  # exact 8-bit values, as the NumPy version gets them
-        x = torch.round(x * 255)
+        # (rounded in the input's float type: exact for k / 255, and a
+        # vectorised pass over the large HR batch)
+        x = (img * 255).round_().to(dtype)
+    else:
+        x = img.to(dtype)
     rows = _device_matrix(h, output_shape[0], float(scale), antialias,
                           img.device, dtype)
     cols = _device_matrix(w, output_shape[1], float(scale), antialias,
                           img.device, dtype)
-    out = torch.matmul(torch.matmul(rows, x), cols.t())  # height, then width
+    # never in autocast's reduced precision (the data preprocessor runs in
+    # the training step's autocast region; float64 is exempt, MPS's float32
+    # would not be)
+    with torch.autocast(img.device.type, enabled=False):
+        out = torch.matmul(torch.matmul(rows, x), cols.t())  # height, width
     if quantize:
         out = torch.round(out).clamp_(0, 255) / 255
     return out.to(img.dtype)

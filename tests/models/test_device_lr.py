@@ -44,6 +44,11 @@ def test_device_lr_equals_the_workers_lr_bit_for_bit():
                                atol=0)
     torch.testing.assert_close(device['data_samples']['gt'],
                                workers['data_samples']['gt'], rtol=0, atol=0)
+    # the model runs its data preprocessor inside the step's autocast
+    # region: the resize must not drop to bf16 there
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        in_autocast = SRDataPreprocessor()(_samples(on_device=True), True)
+    assert torch.equal(in_autocast['inputs'], workers['inputs'])
     # an explicit lq_from_gt that agrees changes nothing
     agreed = SRDataPreprocessor(lq_from_gt=4)(_samples(on_device=True), True)
     assert torch.equal(agreed['inputs'], workers['inputs'])
