@@ -88,12 +88,15 @@ def num_pixel_shuffle_stages(upscale: int) -> Tuple[int, int]:
 def _shuffles_in_blocks(x: torch.Tensor) -> bool:
     """Whether :func:`conv_pixel_shuffle` takes its block path for ``x``:
     channels-last, in reduced precision (autocast on ``x``'s device or a
-    half dtype), and not while exporting to ONNX (DepthToSpace there)."""
+    half dtype), not while exporting to ONNX (DepthToSpace there) and not
+    under ``torch.compile``, which fuses the shuffle and the activation
+    itself (and cannot trace the block path's writes into views)."""
     return (x.dim() == 4
             and x.is_contiguous(memory_format=torch.channels_last)
             and (torch.is_autocast_enabled(x.device.type)
                  or x.dtype in (torch.bfloat16, torch.float16))
-            and not torch.onnx.is_in_onnx_export())
+            and not torch.onnx.is_in_onnx_export()
+            and not torch.compiler.is_compiling())
 
 
 def conv_pixel_shuffle(conv: nn.Conv2d, x: torch.Tensor, factor: int,
