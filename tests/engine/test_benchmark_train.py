@@ -75,3 +75,28 @@ def test_tiny_and_bf16_compile_are_options():
                                'msrresnet_x4_demo.py'))
     both = tool.setting_config(cfg, 'bf16_compile', 7, 'w')
     assert both.compile is True and both.optim_wrapper.dtype == 'bfloat16'
+
+
+def test_batch_shapes_of_lr_made_on_the_device_and_in_workers():
+    """The demo data leaves the LR to the device (the sample's ``inputs``
+    is empty): the bare loop's LR shape follows from the scale, as the
+    workers' LR would have it."""
+    tool = _tool()
+    cfg = load_config(osp.join(REPO, 'configs', 'srresnet',
+                               'msrresnet_x4_demo.py'))
+    assert cfg.train_dataloader.dataset.pipeline[1].on_device is True
+    device = tool._batch_shapes(cfg)
+    cfg.train_dataloader.dataset.pipeline[1].on_device = False
+    workers = tool._batch_shapes(cfg)
+    assert device == workers == ((16, 3, 24, 24), (16, 3, 96, 96))
+
+
+def test_runs_get_their_own_experiment_names():
+    """Two short timing runs in one second must not share mmengine's
+    logger and visualizer (the first's work dir is deleted by then)."""
+    tool = _tool()
+    cfg = load_config(osp.join(REPO, 'configs', 'srresnet',
+                               'msrresnet_x4_demo.py'))
+    names = {tool.setting_config(cfg, 'bf16', 3, 'w').experiment_name
+             for _ in range(3)}
+    assert len(names) == 3
