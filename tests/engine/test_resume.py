@@ -211,3 +211,37 @@ def test_every_model_resumes_exactly_after_sigkill(tiny_data, tmp_path,
         assert ckpt['train_state.pool_gt'].shape == (8, 3, 32, 32)
     run_train(tiny_data, config, work, '--resume')
     _assert_same_weights(load_weights(work / 'final_rank0.pth'), expected)
+
+
+def test_bf16_fused_adam_and_device_lr_resume_exactly(tiny_data, tmp_path,
+                                                      monkeypatch, one_thread):
+    """What a native-bf16 CPU trains the demo with (autocast, the fused
+    Adam step, the LR made on the device): killed and resumed, the weights
+    equal an uninterrupted run's."""
+    monkeypatch.setenv('SRTOOLBOX_CPU_BF16', '1')  # inherited by the runs
+    config = tiny_config(
+        tiny_data, tmp_path / 'cfg.py',
+        optim_wrapper="dict(type='AutocastOptimWrapper', dtype='auto', "
+                      "optimizer=dict(type='Adam', lr=2e-3))",
+        model="dict(type='SRModel', channels_last=True, generator=dict("
+              "type='MSRResNet', upscale=4, num_feat=8, num_blocks=1), "
+              "pixel_loss=dict(type='L1Loss'), ema_decay=0.9)")
+    text = open(config).read().replace(
+        "dict(type='BicubicDownsample', scale=4),\n        dict(type='Random",
+        "dict(type='BicubicDownsample', scale=4, on_device=True),\n"
+        "        dict(type='Random")
+    assert 'on_device=True' in text
+    with open(config, 'w') as f:
+        f.write(text)
+    straight = tmp_path / 'straight'
+    run_train(tiny_data, config, straight)
+    work = tmp_path / 'work'
+    run_until_paused_then_kill(tiny_data, config, work, 'iter:7')
+    ckpt = torch.load(str(work / (work / 'last_checkpoint').read_text()),
+                      weights_only=True)
+    assert ckpt['meta']['iter'] == 5
+    # the path under test: bf16 on this (forced) CPU, so the fused step
+    assert ckpt['optimizer']['param_groups'][0]['fused'] is True
+    run_train(tiny_data, config, work, '--resume')
+    _assert_same_weights(load_weights(work / 'final_rank0.pth'),
+                         load_weights(straight / 'final_rank0.pth'))
