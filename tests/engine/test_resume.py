@@ -10,6 +10,7 @@ from mmengine.dataset import InfiniteSampler
 
 from srtoolbox.engine.resume import (ResumableInfiniteSampler, SeededSamples,
                                      get_rng_states, set_rng_states)
+from srtoolbox.utils.checkpoint_io import load_checkpoint_file
 
 from .tiny_run import (load_weights, run_train, run_until_paused_then_kill,
                        tiny_config, train_in_process)
@@ -237,8 +238,8 @@ def test_bf16_fused_adam_and_device_lr_resume_exactly(tiny_data, tmp_path,
     run_train(tiny_data, config, straight)
     work = tmp_path / 'work'
     run_until_paused_then_kill(tiny_data, config, work, 'iter:7')
-    ckpt = torch.load(str(work / (work / 'last_checkpoint').read_text()),
-                      weights_only=True)
+    ckpt = load_checkpoint_file(  # weights_only, mmengine types allowed
+        str(work / (work / 'last_checkpoint').read_text()))
     assert ckpt['meta']['iter'] == 5
     # the path under test: bf16 on this (forced) CPU, so the fused step
     assert ckpt['optimizer']['param_groups'][0]['fused'] is True
