@@ -19,11 +19,13 @@ Paths inside the repository are stored relative to its root, so a record
 means the same on every clone; files are identified by their sha256.
 """
 import hashlib
+import importlib.metadata
 import json
 import os
 import os.path as osp
 import subprocess
 import platform
+import sys
 import time
 
 import torch
@@ -98,14 +100,34 @@ def describe_machine(info):
             f'({flags}; {bf16})')
 
 
+# import name -> the distributions that install it (mmcv-lite is mmcv)
+_PACKAGES = {'mmengine': ('mmengine',), 'mmcv': ('mmcv', 'mmcv-lite'),
+             'spandrel': ('spandrel',)}
+
+
+def _package_version(name):
+    """The version of the package imported as ``name``: the module's own
+    where it is imported already, else its installed metadata (importing
+    spandrel only to read its version cost each run's summary ~1.3 s);
+    None where it is not installed."""
+    module = sys.modules.get(name)
+    if getattr(module, '__version__', None):
+        return module.__version__
+    for dist in _PACKAGES[name]:
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
+
+
 def _versions():
     versions = {'python': platform.python_version(),
                 'torch': torch.__version__}
-    for name in ('mmengine', 'mmcv', 'spandrel'):
-        try:
-            versions[name] = __import__(name).__version__
-        except Exception:  # noqa: B902 (absent or broken optional package)
-            continue
+    for name in _PACKAGES:
+        version = _package_version(name)
+        if version is not None:
+            versions[name] = version
     versions['srtoolbox'] = __version__
     return versions
 

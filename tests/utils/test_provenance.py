@@ -62,3 +62,23 @@ def test_machine_line_comes_from_the_record():
     assert 'no native' not in prov.describe_machine(amx)
     gpu = dict(cpu, gpu='NVIDIA H200', gpu_capability='9.0')
     assert prov.describe_machine(gpu) == 'NVIDIA H200 (CUDA 9.0)'
+
+
+def test_versions_are_read_without_importing_the_packages():
+    """spandrel's version comes from its metadata (importing it took ~1.3 s
+    of every run's summary); mmcv-lite counts as mmcv."""
+    import sys
+    code = ('import sys; from srtoolbox.utils.provenance import _versions; '
+            'v = _versions(); import json; '
+            "print(json.dumps([v, 'spandrel' in sys.modules]))")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, check=True, cwd=REPO).stdout
+    import json
+    versions, imported = json.loads(out.strip().splitlines()[-1])
+    assert imported is False
+    import mmcv
+    import mmengine
+    import spandrel
+    assert versions['spandrel'] == spandrel.__version__
+    assert versions['mmcv'] == mmcv.__version__
+    assert versions['mmengine'] == mmengine.__version__
