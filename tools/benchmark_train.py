@@ -57,6 +57,7 @@ from mmengine.hooks import Hook  # noqa: E402
 from srtoolbox.engine.benchmark import (conv_floor, machine_info,  # noqa
                                         machine_line)
 from srtoolbox.engine.config_checks import follow_max_iters  # noqa: E402
+from srtoolbox.engine.config_files import wrapper_configs  # noqa: E402
 from srtoolbox.engine.launch import (build_runner, load_config,  # noqa: E402
                                      prepare_train_config)
 from srtoolbox.engine.optim_wrapper import resolve_amp_dtype  # noqa: E402
@@ -86,9 +87,7 @@ def _set_channels_last(model_cfg, on):
 def _set_precision(optim_cfg, dtype):
     """fp32 (plain OptimWrapper) or autocast to ``dtype``, for one wrapper or
     each of a GAN's."""
-    wrappers = [optim_cfg] if 'optimizer' in optim_cfg else [
-        w for w in optim_cfg.values() if isinstance(w, dict)]
-    for w in wrappers:
+    for _, w in wrapper_configs(optim_cfg):
         w.pop('dtype', None)
         if dtype is None:
             w['type'] = 'OptimWrapper'

@@ -43,7 +43,7 @@ import srtoolbox.models  # noqa: F401
 from .. import registry as reg
 from ..degradations import DegradationConfigError
 from .config_files import (ConfigError, config_files, config_optimizers,
-                           defining_file, explain_syntax_error)
+                           defining_file, explain_syntax_error, type_name)
 from .optimizers import check_optimizer_name, is_schedule_free
 from .schedule_checks import _schedulers, check_schedule, follow_max_iters
 
@@ -328,10 +328,8 @@ def _check_degradation(cfg) -> None:
 def _lr_schedulers(cfg) -> List[Tuple[str, dict]]:
     out = []
     for key, s in _schedulers(cfg):
-        kind = s.get('type')
-        name = kind if isinstance(kind, str) else getattr(kind, '__name__',
-                                                          '')
-        if name.endswith('LR') or s.get('param_name') == 'lr':
+        if type_name(s.get('type')).endswith('LR') or \
+                s.get('param_name') == 'lr':
             out.append((key, s))
     return out
 

@@ -11,7 +11,8 @@ import yaml
 from mmengine.config import Config
 
 __all__ = ['ConfigError', 'config_files', 'config_optimizers',
-           'defining_file', 'explain_syntax_error']
+           'defining_file', 'explain_syntax_error', 'type_name',
+           'wrapper_configs']
 
 
 class ConfigError(ValueError):
@@ -99,14 +100,28 @@ def _literal_bases(tree) -> List[str]:
     return []
 
 
+def wrapper_configs(optim_wrapper) -> Iterator[Tuple[str, dict]]:
+    """``(key, wrapper config)`` of each optimizer wrapper of an
+    ``optim_wrapper`` config: itself, or one per network (GANs:
+    ``generator``, ``discriminator``)."""
+    if not isinstance(optim_wrapper, dict):
+        return
+    if isinstance(optim_wrapper.get('optimizer'), dict):
+        yield 'optim_wrapper', optim_wrapper
+    for k, w in optim_wrapper.items():
+        if isinstance(w, dict) and isinstance(w.get('optimizer'), dict):
+            yield f'optim_wrapper.{k}', w
+
+
 def config_optimizers(cfg) -> Iterator[Tuple[str, dict]]:
     """``(key, optimizer config)`` of each optimizer of ``optim_wrapper``
     (one wrapper, or one per network)."""
-    wrapper = cfg.get('optim_wrapper')
-    if not isinstance(wrapper, dict):
-        return
-    if isinstance(wrapper.get('optimizer'), dict):
-        yield 'optim_wrapper.optimizer', wrapper['optimizer']
-    for k, w in wrapper.items():
-        if isinstance(w, dict) and isinstance(w.get('optimizer'), dict):
-            yield f'optim_wrapper.{k}.optimizer', w['optimizer']
+    for key, wrapper in wrapper_configs(cfg.get('optim_wrapper')):
+        yield f'{key}.optimizer', wrapper['optimizer']
+
+
+def type_name(kind) -> str:
+    """The short name of a config's ``type`` (a registered name, a dotted
+    path or a class): ``'torch.optim.Adam'`` and ``Adam`` give ``'Adam'``."""
+    name = kind if isinstance(kind, str) else getattr(kind, '__name__', '')
+    return name.split('.')[-1]

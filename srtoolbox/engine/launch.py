@@ -31,6 +31,7 @@ import srtoolbox.models  # noqa: F401
 from ..utils.module_utils import unwrap_model
 from .config_checks import (ConfigError, check_config, check_schedule,
                             explain_syntax_error, follow_max_iters)
+from .config_files import wrapper_configs
 from .distributed import configure_distributed, init_distributed
 from .load_from import check_load_from
 from .optim_wrapper import use_foreach_optimizers
@@ -149,11 +150,7 @@ def check_data_paths(cfg: Config,
 def _use_amp(cfg, amp):
     if not amp:
         return
-    wrapper = cfg.optim_wrapper
-    # one wrapper, or a dict of wrappers (GANs: generator / discriminator)
-    targets = [wrapper] if 'optimizer' in wrapper else [
-        w for w in wrapper.values() if isinstance(w, dict)]
-    for w in targets:
+    for _, w in wrapper_configs(cfg.optim_wrapper):
         if w.get('type', 'OptimWrapper') in ('OptimWrapper',
                                              'AutocastOptimWrapper'):
             w['type'] = 'AutocastOptimWrapper'

@@ -27,6 +27,7 @@ from mmengine.optim import OptimWrapper
 from ..registry import OPTIM_WRAPPERS
 from ..utils.hardware import (bf16_is_native, cpu_supports_bf16,
                               cuda_supports_bf16)
+from .config_files import type_name, wrapper_configs
 
 __all__ = ['SROptimWrapper', 'AutocastOptimWrapper', 'resolve_amp_dtype', 'cpu_supports_bf16',
            'cuda_supports_bf16', 'bf16_is_native']
@@ -225,10 +226,9 @@ _FUSED_OPTIMIZERS = ('Adam', 'AdamW', 'SGD')
 def _casts_on_cpu(wrapper_cfg) -> bool:
     """Whether this optimizer wrapper config trains in reduced precision on
     this machine's CPU."""
-    kind = wrapper_cfg.get('type', 'OptimWrapper')
-    name = kind if isinstance(kind, str) else getattr(kind, '__name__', '')
-    return name.split('.')[-1] == 'AutocastOptimWrapper' and resolve_amp_dtype(
-        'cpu', wrapper_cfg.get('dtype', 'auto')) is not None
+    return (type_name(wrapper_cfg.get('type', 'OptimWrapper'))
+            == 'AutocastOptimWrapper' and resolve_amp_dtype(
+                'cpu', wrapper_cfg.get('dtype', 'auto')) is not None)
 
 
 def use_foreach_optimizers(optim_wrapper_cfg, device: str = 'cpu'):
@@ -251,24 +251,18 @@ def use_foreach_optimizers(optim_wrapper_cfg, device: str = 'cpu'):
     GAN models. Returns the names changed.
     """
     changed = []
-    wrappers = [optim_wrapper_cfg]
-    if 'optimizer' not in optim_wrapper_cfg:  # {'generator': {...}, ...}
-        wrappers = [w for w in optim_wrapper_cfg.values()
-                    if isinstance(w, dict) and 'optimizer' in w]
-    for wrapper in wrappers:
+    for _, wrapper in wrapper_configs(optim_wrapper_cfg):
         optimizer = wrapper['optimizer']
         kind = optimizer.get('type')
-        name = kind if isinstance(kind, str) else getattr(kind, '__name__',
-                                                          '')
-        short = name.split('.')[-1]
+        short = type_name(kind)
         if any(k in optimizer for k in ('foreach', 'fused')):
             continue
-        if short in _FUSED_OPTIMIZERS and (
-                device == 'cuda' or (device == 'cpu' and _casts_on_cpu(wrapper))):
+        if short in _FUSED_OPTIMIZERS and (device == 'cuda' or (
+                device == 'cpu' and _casts_on_cpu(wrapper))):
             optimizer['fused'] = True
         elif device == 'cpu' and short in _FOREACH_OPTIMIZERS:
             optimizer['foreach'] = True
         else:
             continue
-        changed.append(name)
+        changed.append(kind if isinstance(kind, str) else short)
     return changed

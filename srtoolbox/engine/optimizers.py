@@ -23,6 +23,7 @@ import mmengine.optim  # noqa: F401 (registers torch's optimizers)
 from mmengine.registry import OPTIMIZERS as ROOT
 
 from .. import registry
+from .config_files import type_name
 
 __all__ = ['PACKAGE_OPTIMIZERS', 'SCHEDULE_FREE', 'optimizer_names',
            'is_schedule_free', 'check_optimizer_name']
@@ -76,9 +77,7 @@ def optimizer_names() -> List[str]:
 
 def is_schedule_free(optimizer_type) -> bool:
     """True for a schedule-free optimizer's name or class."""
-    name = optimizer_type if isinstance(optimizer_type, str) else \
-        getattr(optimizer_type, '__name__', '')
-    return name.split('.')[-1] in SCHEDULE_FREE
+    return type_name(optimizer_type) in SCHEDULE_FREE
 
 
 def check_optimizer_name(name: Any) -> str:

@@ -7,12 +7,14 @@ mmengine's behaviour.
 """
 from __future__ import annotations
 
+import copy
 import logging
 
 from mmengine.hooks import Hook
 from mmengine.optim import OptimWrapper
 from mmengine.runner import Runner
 
+from .config_files import wrapper_configs
 from .preemption import IgnoreStopSignalsInWorker
 from .work_dir import check_resume_fits, latest_checkpoint
 
@@ -53,14 +55,14 @@ def _does_something(hook, fn_name):
 
 
 def guard_plain_wrappers(cfg: dict) -> dict:
-    """``cfg`` (one wrapper, or a dict of them) with every plain
+    """A copy of ``cfg`` (one wrapper, or a dict of them) with every plain
     ``OptimWrapper`` (or no type) as ``SROptimWrapper``."""
-    if 'optimizer' in cfg:
-        if cfg.get('type', 'OptimWrapper') in ('OptimWrapper', OptimWrapper):
-            return dict(cfg, type='SROptimWrapper')
-        return cfg
-    return {k: guard_plain_wrappers(v) if isinstance(v, dict) else v
-            for k, v in cfg.items()}
+    cfg = copy.deepcopy(cfg)
+    for _, wrapper in wrapper_configs(cfg):
+        if wrapper.get('type', 'OptimWrapper') in ('OptimWrapper',
+                                                   OptimWrapper):
+            wrapper['type'] = 'SROptimWrapper'
+    return cfg
 
 
 class SRRunner(Runner):
