@@ -292,12 +292,15 @@ def _batch_shapes(cfg):
     return (batch, *lr_shape), (batch, *gt_shape)
 
 
-def time_bare_step(cfg, setting, warmup, iters, shapes, with_details=False):
+def time_bare_step(cfg, setting, warmup, iters, shapes, with_details=False,
+                   profile_iters=0):
     """Seconds per iteration of forward, loss, backward and optimizer step
     of the config's generator on random tensors (no runner, no data);
     ``with_details``: a dict with the median wall (``seconds``) and process
     CPU (``cpu_seconds``) time and the warm-up's wall time (with any
-    compilation, ``warmup_seconds``)."""
+    compilation, ``warmup_seconds``), and with ``profile_iters`` more
+    iterations under ``torch.profiler``, its operators per iteration
+    (``profile``: the table :func:`profile_table` prints)."""
     from mmengine.registry import DefaultScope
     from srtoolbox.registry import GENERATORS, LOSSES
     channels_last, dtype, compile_ = SETTINGS[setting]
@@ -324,9 +327,8 @@ def time_bare_step(cfg, setting, warmup, iters, shapes, with_details=False):
     gt = torch.rand(shapes[1], device=device)
     cast = dict(device_type=device, dtype=torch.bfloat16,
                 enabled=dtype is not None)
-    times, cpu_times = [], []
-    for _ in range(warmup + iters):
-        start, cpu_start = time.perf_counter(), time.process_time()
+
+    def step():
         with torch.autocast(**cast):
             out = net(lq)
         loss = loss_fn(out.float(), gt)
@@ -335,14 +337,54 @@ def time_bare_step(cfg, setting, warmup, iters, shapes, with_details=False):
         optimizer.zero_grad(set_to_none=True)
         if device == 'cuda':
             torch.cuda.synchronize()
+
+    times, cpu_times = [], []
+    for _ in range(warmup + iters):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        step()
         times.append(time.perf_counter() - start)
         cpu_times.append(time.process_time() - cpu_start)
+    details = dict(seconds=float(np.median(times[warmup:])),
+                   fastest_seconds=float(np.min(times[warmup:])),
+                   cpu_seconds=float(np.median(cpu_times[warmup:])),
+                   warmup_seconds=float(sum(times[:warmup])))
+    if profile_iters:
+        from torch.profiler import ProfilerActivity, profile
+        activities = [ProfilerActivity.CPU] + (
+            [ProfilerActivity.CUDA] if device == 'cuda' else [])
+        with profile(activities=activities, record_shapes=True) as prof:
+            for _ in range(profile_iters):
+                step()
+        details['profile'] = profile_rows(prof, profile_iters)
     if with_details:
-        return dict(seconds=float(np.median(times[warmup:])),
-                    fastest_seconds=float(np.min(times[warmup:])),
-                    cpu_seconds=float(np.median(cpu_times[warmup:])),
-                    warmup_seconds=float(sum(times[:warmup])))
+        return details
     return float(np.median(times[warmup:]))
+
+
+def profile_rows(prof, iters):
+    """The profiled operators, costliest first, per iteration: dicts of
+    ``name``, ``shapes`` (input shapes), ``calls`` and ``self_ms`` (the
+    operator's own time, device time where a GPU ran it)."""
+    rows = []
+    for event in prof.key_averages(group_by_input_shape=True):
+        self_us = max(event.self_cpu_time_total,
+                      getattr(event, 'self_device_time_total', 0) or 0)
+        rows.append(dict(name=event.key, shapes=str(event.input_shapes),
+                         calls=event.count / iters,
+                         self_ms=self_us / 1e3 / iters))
+    rows.sort(key=lambda r: -r['self_ms'])
+    return rows
+
+
+def profile_table(rows, total_s, limit=25):
+    """Lines for the first ``limit`` of :func:`profile_rows`, with each
+    row's share of a step of ``total_s`` seconds."""
+    lines = []
+    for r in rows[:limit]:
+        share = r['self_ms'] / 1e3 / total_s if total_s else float('nan')
+        lines.append(f'  {r["self_ms"]:8.2f} ms {share:6.1%}  '
+                     f'{r["calls"]:6.1f} x {r["name"]} {r["shapes"][:90]}')
+    return lines
 
 
 def time_floor(cfg, setting, warmup, iters, shapes):
@@ -399,6 +441,11 @@ def parse_args(argv=None):
     parser.add_argument('--tiny-profile', metavar='FILE',
                         help='also profile one in-memory --tiny run '
                         '(cProfile, CPU clock) and write its pstats here')
+    parser.add_argument('--profile-bare', type=int, default=0, metavar='N',
+                        help='also profile N iterations of each bare step '
+                        '(torch.profiler) and print its costliest operators '
+                        'by input shape, per iteration: what separates the '
+                        'step from its floor')
     parser.add_argument('--threads', type=int,
                         help='torch intra-op threads (default: torch\'s)')
     parser.add_argument('--compile', action='store_true',
@@ -497,9 +544,13 @@ def main(argv=None):
             if not args.no_bare:
                 if SETTINGS[row['setting']][2]:
                     torch._dynamo.reset()  # compiled afresh, timed below
-                bare = time_bare_step(cfg, row['setting'], args.warmup,
-                                      args.iters, shapes, with_details=True)
+                bare = time_bare_step(
+                    cfg, row['setting'], args.warmup, args.iters, shapes,
+                    with_details=True, profile_iters=0 if 'bare_profile'
+                    in row else args.profile_bare)
                 keep_min(row, 'bare_s_per_iter', bare['seconds'])
+                if 'profile' in bare:
+                    row['bare_profile'] = bare['profile']
                 if SETTINGS[row['setting']][2] and 'compile_s' not in row:
                     # the process's first compile of the step (later ones
                     # reuse caches): warm-up beyond its steady iterations
@@ -535,6 +586,12 @@ def main(argv=None):
             for t in row['floor_layers']:
                 print(f'  {t["label"]:<32} {t["count"]:>3} x '
                       f'{t["seconds"]:.4f} s = {t["total_seconds"]:.3f} s')
+        if row.get('bare_profile'):
+            print(f'\nbare step of {row["setting"]}, costliest operators '
+                  f'per iteration ({args.profile_bare} profiled; self time, '
+                  'share of the bare step, calls, input shapes):')
+            print('\n'.join(profile_table(row['bare_profile'],
+                                         row['bare_s_per_iter'])))
     compile_verdicts(rows)
     _write_json(args, machine, batch, shapes, rows, tiny)
 

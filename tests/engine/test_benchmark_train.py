@@ -100,3 +100,23 @@ def test_runs_get_their_own_experiment_names():
     names = {tool.setting_config(cfg, 'bf16', 3, 'w').experiment_name
              for _ in range(3)}
     assert len(names) == 3
+
+
+def test_bare_step_profile_names_the_operators_per_iteration():
+    tool = _tool()
+    cfg = load_config(osp.join(REPO, 'configs', 'srresnet',
+                               'msrresnet_x4_demo.py'), dict(tool.TINY_OPTIONS))
+    shapes = tool._batch_shapes(cfg)
+    bare = tool.time_bare_step(cfg, 'fp32', 1, 1, shapes, with_details=True,
+                               profile_iters=2)
+    rows = bare['profile']
+    assert rows == sorted(rows, key=lambda r: -r['self_ms'])
+    conv = [r for r in rows if 'convolution' in r['name']]
+    assert conv and all(r['self_ms'] > 0 for r in conv)
+    # per iteration, whatever the shapes they are grouped by: the backward
+    # of the generator's 7 convolutions (1 block, x4: first, 2 in the
+    # block, 2 upsampling, HR, last) once each
+    assert sum(r['calls'] for r in rows
+               if r['name'] == 'aten::convolution_backward') == 7
+    lines = tool.profile_table(rows, bare['seconds'], limit=5)
+    assert len(lines) == 5 and '%' in lines[0]
