@@ -239,10 +239,10 @@ def use_foreach_optimizers(optim_wrapper_cfg, device: str = 'cpu'):
     against 40 ms with ``foreach=True`` (2-core AVX2 CPU), with
     bit-identical weights. CPUs training in bf16 (an
     ``AutocastOptimWrapper`` that casts here: :func:`resolve_amp_dtype`):
-    Adam, AdamW and SGD become ``fused`` (MSRResNet's Adam 1.0 ms against
-    4.9 ms foreach on a 2-core Zen 4); its rounding differs from the loop's
-    in the last bits, which mixed precision does anyway, so fp32 runs keep
-    the loop's weights. CUDA: Adam, AdamW and SGD become ``fused``: one
+    Adam, AdamW and SGD become ``fused`` (MSRResNet's Adam 0.9-1.0 ms
+    against 4.8-4.9 ms foreach on a 2-core Zen 4, docs/benchmarks.md); its
+    rounding differs from the loop's in the last bits, which mixed
+    precision does anyway, so fp32 runs keep the loop's weights. CUDA: Adam, AdamW and SGD become ``fused``: one
     kernel for the whole step, and a step with a NaN/Inf loss is skipped on
     the GPU without a host synchronisation (:class:`SROptimWrapper`); the
     others stay at PyTorch's default there (already ``foreach``).
